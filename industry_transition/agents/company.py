@@ -1,0 +1,70 @@
+"""Company agents: producers of steel or cement, and technology firms that license a route."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+if TYPE_CHECKING:
+    from industry_transition.agents.country import Country
+    from industry_transition.model.transition_model import TransitionModel
+
+
+class Company(mesa.Agent):
+    """A firm. Its numbers live in ``model.companies`` arrays at ``index``; it owns plants."""
+
+    model: TransitionModel
+
+    def __init__(self, model: TransitionModel, agent_id: str, index: int, country: Country) -> None:
+        super().__init__(model)
+        self.agent_id = agent_id
+        self.index = index
+        self.country = country
+        self.initiatives: set[str] = set()
+
+    def __repr__(self) -> str:
+        return f"Company({self.agent_id})"
+
+    @property
+    def name(self) -> str:
+        """Display name."""
+        return self.model.companies.names[self.index]
+
+    @property
+    def country_index(self) -> int:
+        """Index of the home country."""
+        return self.country.index
+
+    @property
+    def sector(self) -> int:
+        """0 steel, 1 cement."""
+        return int(self.model.companies.sector[self.index])
+
+    @property
+    def is_producer(self) -> bool:
+        """Whether the company runs plants (technology firms do not)."""
+        return bool(self.model.companies.is_producer[self.index])
+
+    @property
+    def finance_eligible(self) -> bool:
+        """Producers in countries that may receive concessional finance."""
+        return self.is_producer and self.country.finance_eligible
+
+    def active_plants(self) -> np.ndarray:
+        """Indices of this company's plants with capacity."""
+        return self.model.plants_of(self.index)
+
+    def plants_open_to_finance(self) -> np.ndarray:
+        """Active plants on a conventional route without a finance deal already."""
+        plants = self.active_plants()
+        fleet, tech = self.model.fleet, self.model.technologies
+        return plants[~fleet.financed[plants] & ~tech.low_carbon[fleet.technology[plants]]]
+
+    def licensable_technologies(self, licensee: Company) -> list[int]:
+        """Technologies this company owns, that the licensee lacks and has no pending licence for."""
+        companies = self.model.companies
+        owned = np.flatnonzero(companies.owns[self.index] & ~companies.access[licensee.index])
+        return [int(k) for k in owned if not self.model.registry.has_active(
+            self.agent_id, licensee.agent_id, "technology", self.model.technologies.ids[k])]

@@ -1,0 +1,74 @@
+"""Initiative agents: clubs and hubs (such as LeadIT) with members and a broker."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+
+if TYPE_CHECKING:
+    from industry_transition.agents.country import Country
+    from industry_transition.model.transition_model import TransitionModel
+
+
+class Initiative(mesa.Agent):
+    """A multilateral club. Members are linked to it by ``membership`` partnerships."""
+
+    model: TransitionModel
+
+    def __init__(self, model: TransitionModel, agent_id: str, name: str, broker: bool) -> None:
+        super().__init__(model)
+        self.agent_id = agent_id
+        self.name = name
+        self.has_broker = broker
+        self.members: dict[str, None] = {}  # insertion-ordered set of agent ids
+        self.brokered_value_musd: dict[str, float] = {}
+
+    def __repr__(self) -> str:
+        return f"Initiative({self.agent_id})"
+
+    def suggest(self, agent_id: str, limit: int) -> list[str]:
+        """The broker's complementary matches for a member: co-members it could trade with.
+
+        Ranked by how much the pair could gain (complementarity score), best first.
+        """
+        if not (self.has_broker and self.model.params.broker) or agent_id not in self.members:
+            return []
+        scored = [
+            (self.model.complementarity(agent_id, other), other)
+            for other in self.members
+            if other != agent_id
+        ]
+        scored = [(score, other) for score, other in scored if score > 0]
+        scored.sort(key=lambda item: (-item[0], item[1]))
+        return [other for _, other in scored[:limit]]
+
+    def membership_gain_musd(self, country: Country) -> float:
+        """Yearly net value of membership to a country (DESIGN.md, initiative membership).
+
+        Reputation plus the deal surplus its agents obtained through the broker (members) or
+        the average members obtained (non-members' expectation), minus the fee and the cost of
+        the ambition ratchet on its industry.
+        """
+        p = self.model.params
+        if country.agent_id in self.members:
+            brokered = self.brokered_value_musd.get(country.agent_id, 0.0)
+        else:
+            values = [self.brokered_value_musd.get(m, 0.0) for m in self.members
+                      if m in self.model.country_agents]
+            brokered = sum(values) / len(values) if values else 0.0
+        price = max(country.carbon_price_usd_per_t, p.ratchet_floor_usd_per_t)
+        emissions = self.model.country_emissions_mt(country.index)
+        ratchet_cost = (
+            p.ratchet_increase * price * emissions * p.ratchet_cost_share / p.ratchet_interval_years
+        )
+        return p.membership_reputation_musd + brokered - p.membership_fee_musd - ratchet_cost
+
+    def decide_membership(self, country: Country) -> None:
+        """Join when membership does not lose (indifference joins), leave when it loses."""
+        gain = self.membership_gain_musd(country)
+        is_member = country.agent_id in self.members
+        if not is_member and gain >= 0:
+            self.model.join_initiative(self, country.agent_id)
+        elif is_member and gain < 0:
+            self.model.leave_initiative(self, country.agent_id)

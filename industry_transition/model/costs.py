@@ -1,0 +1,127 @@
+"""Plant-level cost matrices: LCOP of every technology for a set of plants, and availability.
+
+Shared by investment (what plants choose) and negotiation (what deals are worth), so both
+value options with the same economics.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from industry_transition.model.economics import (
+    FloatArray,
+    capital_recovery_factor,
+    emission_intensity,
+    variable_cost,
+)
+
+if TYPE_CHECKING:
+    from industry_transition.model.transition_model import TransitionModel
+
+
+def intensity_matrix(model: TransitionModel) -> FloatArray:
+    """Emission intensity (tCO2/t) by country and technology at this year's grid."""
+    tech, countries = model.technologies, model.countries
+    return emission_intensity(
+        tech.direct_tco2_per_t[None, :],
+        tech.electricity_mwh_per_t[None, :],
+        countries.grid_tco2_per_mwh[:, None],
+    )
+
+
+def decision_carbon_price(model: TransitionModel) -> FloatArray:
+    """Carbon price a company uses to choose: its country's price or its own internal price."""
+    companies = model.companies
+    return np.maximum(
+        model.countries.carbon_price_usd_per_t[companies.country],
+        companies.internal_carbon_price_usd_per_t,
+    )
+
+
+def plant_costs(
+    model: TransitionModel, plants: np.ndarray, *, grant_musd: FloatArray | None = None,
+    concessional: np.ndarray | None = None,
+) -> tuple[FloatArray, FloatArray]:
+    """LCOP and variable cost (USD/t) of every technology for each plant in ``plants``.
+
+    The capability multiplier applies to low-carbon technologies (new to the country); a grant
+    (delivered finance, USD million) lowers the capex of low-carbon options; concessional
+    finance lowers the cost of capital of low-carbon options.
+
+    Returns:
+        (lcop, variable), both shaped (len(plants), number of technologies).
+    """
+    p = model.params
+    fleet, tech, countries, companies = model.fleet, model.technologies, model.countries, model.companies
+    owner = fleet.owner[plants]
+    country = fleet.country[plants]
+    low = tech.low_carbon[None, :]
+    grants = fleet.grant_musd[plants] if grant_musd is None else grant_musd
+    financed = fleet.financed[plants] if concessional is None else concessional
+    rate = countries.cost_of_capital[country] + companies.cost_of_capital_premium[owner]
+    rate_matrix = np.where(
+        low & financed[:, None],
+        np.maximum(rate[:, None] - p.concessional_rate_reduction, 0.0),
+        rate[:, None],
+    )
+    multiplier = np.where(low, countries.capability_multiplier[country][:, None], 1.0)
+    capacity = np.maximum(fleet.capacity_mt[plants], 1e-12)
+    grant_per_tpa = np.where(low, (grants / capacity)[:, None], 0.0)
+    capex = np.maximum(tech.capex_usd_per_tpa[None, :] * multiplier - grant_per_tpa, 0.0)
+    crf = capital_recovery_factor(rate_matrix, p.plant_life_years)
+    intensity = model.intensity[country]
+    incumbent_cost = tech.opex_usd_per_t[tech.incumbent[fleet.sector[plants]]]
+    premium = np.where(low, p.green_premium_share * incumbent_cost[:, None], 0.0)
+    variable = variable_cost(
+        tech.opex_usd_per_t[None, :],
+        tech.electricity_mwh_per_t[None, :],
+        countries.electricity_usd_per_mwh[country][:, None],
+        model.decision_price[owner][:, None],
+        intensity,
+        premium,
+    )
+    lcop = crf * capex / p.target_utilisation + variable
+    return lcop, variable
+
+
+def availability(model: TransitionModel, plants: np.ndarray) -> np.ndarray:
+    """Which technologies each plant's owner may build this year (sector, access, maturity, cap).
+
+    A technology with ``max_share < 1`` (scrap EAF: scrap supply; LC3: clay) is closed to a
+    plant once its share of the country's sector capacity reaches the cap, unless the plant
+    already uses it.
+    """
+    fleet, tech, companies = model.fleet, model.technologies, model.companies
+    owner = fleet.owner[plants]
+    sector_ok = tech.sector[None, :] == fleet.sector[plants][:, None]
+    mature = companies.available_year[owner] <= model.year
+    allowed = sector_ok & companies.access[owner] & mature
+    share = model.technology_share_by_country()  # (country, tech)
+    under_cap = share[fleet.country[plants]] < tech.max_share[None, :]
+    current = np.zeros_like(allowed)
+    current[np.arange(len(plants)), fleet.technology[plants]] = True
+    return allowed & (under_cap | current)
+
+
+def switch_threshold(
+    model: TransitionModel, plants: np.ndarray, lcop: FloatArray, variable: FloatArray,
+    available: np.ndarray,
+) -> FloatArray:
+    """The cost (USD/t) a new technology must beat for each plant to switch to it.
+
+    At its investment window a plant compares full LCOPs: the threshold is the cheapest
+    available option. Between windows the old capital is sunk but not yet recovered: the new
+    route must save at least the straight-line depreciation of the remaining capital per year
+    (DESIGN.md: switch only when the saving pays back the stranded capital).
+    """
+    fleet = model.fleet
+    rows = np.arange(len(plants))
+    at_window = fleet.next_investment_year[plants] <= model.year
+    best = np.where(available, lcop, np.inf).min(axis=1)
+    cycle = model.cycle_years[fleet.sector[plants]]
+    utilisation = np.maximum(fleet.utilisation[plants], 1e-9)
+    depreciation = fleet.capex_paid_usd_per_tpa[plants] / cycle / utilisation
+    running = variable[rows, fleet.technology[plants]] - depreciation
+    return np.where(at_window, best, np.minimum(running, best))

@@ -1,0 +1,244 @@
+"""Valuation of possible deals between two agents (DESIGN.md negotiation protocol, step 3-4).
+
+Each function returns a :class:`Deal` with each side's gain *without* transfer (net of its share
+of the transaction cost), or ``None`` when the pair has nothing to trade. Values are in USD
+million. Bargaining (:func:`bargain`) then sets the transfer by the generalised Nash solution.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from industry_transition.model.costs import availability, plant_costs, switch_threshold
+from industry_transition.model.economics import annuity_factor, capital_recovery_factor, nash_split
+
+if TYPE_CHECKING:
+    from industry_transition.agents import Company, Country
+    from industry_transition.model.transition_model import TransitionModel
+
+# A grant is sized to push the new route this far (USD/t) below the plant's switch threshold,
+# so that the switch is strict rather than a tie (numerical margin, not an economic figure).
+SWITCH_MARGIN_USD_PER_T = 1e-6
+
+
+@dataclass
+class Deal:
+    """A possible agreement: who, what, and each side's gain before any transfer."""
+
+    kind: str
+    party_a: str  # the side that pays the transfer (donor, licensee, ...)
+    party_b: str  # the side that receives it
+    value_a: float
+    value_b: float
+    technology: str = ""
+    plant: int = -1
+    amount_musd: float = 0.0  # finance: the grant; set by bargaining
+    transfer_musd: float = 0.0
+    transferable: bool = True  # government ties carry no side payment
+    weight_a: float = 0.5
+
+    @property
+    def surplus(self) -> float:
+        """Joint gain of the two parties."""
+        return self.value_a + self.value_b
+
+
+def bargain(deal: Deal) -> bool:
+    """Set the transfer by ``u_i = d_i + w_i S``; return whether both sides gain.
+
+    With a transfer, a deal forms iff the joint surplus is positive. Without one (government
+    ties), both sides must gain on their own.
+    """
+    if not deal.transferable:
+        deal.transfer_musd = 0.0
+        return deal.value_a > 0 and deal.value_b > 0
+    if deal.surplus <= 0:
+        return False
+    gain_a, _ = nash_split(0.0, 0.0, deal.surplus, deal.weight_a)
+    # A pays B the amount that leaves A with exactly its Nash gain.
+    deal.transfer_musd = deal.value_a - gain_a
+    return True
+
+
+def transaction_cost(model: TransitionModel, a: str, b: str) -> float:
+    """Transaction cost of a deal (USD million), falling with trust and shared ties."""
+    p = model.params
+    cost = p.transaction_cost_musd * (1.0 - p.trust_discount * model.trust.get(a, b))
+    if model.share_initiative(a, b):
+        cost *= 1.0 - p.membership_discount
+    if model.home_countries_allied(a, b):
+        cost *= 1.0 - p.government_tie_discount
+    return cost
+
+
+def finance_deal(model: TransitionModel, donor: Country, company: Company) -> Deal | None:
+    """A donor grant that makes one of the company's plants switch to a low-carbon route.
+
+    The company needs the grant that brings the route's LCOP just below its switch threshold
+    (additionality: a plant that would switch anyway needs nothing and gets nothing). The donor
+    values the abatement over the valuation horizon at its ambition (shadow) price.
+    """
+    p = model.params
+    if not donor.is_donor or not company.finance_eligible:
+        return None
+    plants = company.plants_open_to_finance()
+    if plants.size == 0:
+        return None
+    fleet, tech = model.fleet, model.technologies
+    concessional = np.ones(plants.size, dtype=bool)
+    no_grant = np.zeros(plants.size)
+    lcop, variable = plant_costs(model, plants, grant_musd=no_grant, concessional=concessional)
+    available = availability(model, plants)
+    lcop_plain, variable_plain = plant_costs(model, plants, grant_musd=no_grant,
+                                             concessional=~concessional)
+    threshold = switch_threshold(model, plants, lcop_plain, variable_plain, available)
+    rate = model.countries.cost_of_capital[company.country_index]
+    crf = capital_recovery_factor(max(rate - p.concessional_rate_reduction, 0.0),
+                                  p.plant_life_years)
+    capacity = np.minimum(fleet.capacity_mt[plants], p.finance_project_max_mt)[:, None]
+    gap = np.maximum(lcop - threshold[:, None] + SWITCH_MARGIN_USD_PER_T, 0.0)
+    need = gap * p.target_utilisation / crf * capacity  # USD/tpa x Mt = USD million
+    capex_cap = tech.capex_usd_per_tpa[None, :] * capacity
+    intensity = model.intensity[company.country_index]
+    current = fleet.technology[plants]
+    production = capacity * fleet.utilisation[plants][:, None]
+    abatement = (intensity[current][:, None] - intensity[None, :]) * production * (
+        p.valuation_horizon_years
+    )  # Mt CO2
+    value = abatement * donor.ambition_usd_per_t  # Mt x USD/t = USD million
+    ok = available & tech.low_carbon[None, :] & (abatement > 0) & (need > 0) & (need <= capex_cap)
+    ok &= ~(tech.low_carbon[current])[:, None]
+    if not ok.any():
+        return None
+    surplus = np.where(ok, value - need, -np.inf)
+    row, col = np.unravel_index(int(np.argmax(surplus)), surplus.shape)
+    cost = transaction_cost(model, donor.agent_id, company.agent_id)
+    return Deal(
+        kind="finance",
+        party_a=donor.agent_id,
+        party_b=company.agent_id,
+        value_a=float(value[row, col]) - cost / 2,
+        value_b=-float(need[row, col]) - cost / 2,
+        technology=tech.ids[col],
+        plant=int(plants[row]),
+        weight_a=p.bargaining_power_donor,
+    )
+
+
+def licence_value(model: TransitionModel, company: Company, technology: int) -> float:
+    """What access to a technology is worth to a company (USD million, present value).
+
+    For each of its plants: the saving of the technology against the plant's switch threshold
+    over the valuation horizon, discounted to the plant's next investment window.
+    """
+    p = model.params
+    plants = company.active_plants()
+    if plants.size == 0:
+        return 0.0
+    fleet, companies = model.fleet, model.companies
+    lcop, variable = plant_costs(model, plants)
+    available = availability(model, plants)
+    threshold = switch_threshold(model, plants, lcop, variable, available)
+    saving = np.maximum(threshold - lcop[:, technology], 0.0)  # USD/t
+    rate = model.countries.cost_of_capital[company.country_index]
+    years_to_use = np.maximum(
+        np.maximum(fleet.next_investment_year[plants], companies.available_year[
+            company.index, technology]) - model.year, 0
+    )
+    # A plant that saves money with the technology may switch before its window.
+    years_to_use = np.where(saving > 0, np.minimum(years_to_use, np.maximum(
+        companies.available_year[company.index, technology] - model.year, 0)), years_to_use)
+    discount = (1.0 + rate) ** (-years_to_use.astype(float))
+    annuity = annuity_factor(rate, p.valuation_horizon_years)
+    return float(np.sum(saving * fleet.production_mt[plants] * annuity * discount))
+
+
+def technology_deal(model: TransitionModel, owner: Company, licensee: Company) -> Deal | None:
+    """A licence of a proprietary technology; the licensee pays a fee set by bargaining."""
+    p = model.params
+    if owner.sector != licensee.sector or not licensee.is_producer:
+        return None
+    candidates = owner.licensable_technologies(licensee)
+    if not candidates:
+        return None
+    values = [(licence_value(model, licensee, t), t) for t in candidates]
+    value, technology = max(values)
+    if value <= 0:
+        return None
+    cost = transaction_cost(model, owner.agent_id, licensee.agent_id)
+    return Deal(
+        kind="technology",
+        party_a=licensee.agent_id,
+        party_b=owner.agent_id,
+        value_a=value - cost / 2,
+        value_b=-p.licence_cost_musd - cost / 2,
+        technology=model.technologies.ids[technology],
+        weight_a=1.0 - p.bargaining_power_donor,
+    )
+
+
+def codevelopment_deal(model: TransitionModel, a: Company, b: Company) -> Deal | None:
+    """An R&D consortium that brings an immature technology forward for both members."""
+    p = model.params
+    if a.sector != b.sector or not (a.is_producer and b.is_producer):
+        return None
+    if p.codevelopment_years_forward == 0:
+        return None
+    tech, companies = model.technologies, model.companies
+    best: Deal | None = None
+    for k in np.flatnonzero((tech.sector == a.sector) & tech.low_carbon):
+        if not (companies.access[a.index, k] and companies.access[b.index, k]):
+            continue
+        if min(companies.available_year[a.index, k], companies.available_year[b.index, k]) <= (
+            model.year + 1
+        ):
+            continue
+        # Earlier access is worth the savings of the extra years, relative to the full horizon.
+        share = p.codevelopment_years_forward / p.valuation_horizon_years
+        value_a = licence_value(model, a, int(k)) * share
+        value_b = licence_value(model, b, int(k)) * share
+        cost = transaction_cost(model, a.agent_id, b.agent_id)
+        half = p.codevelopment_cost_musd / 2
+        deal = Deal(
+            kind="codevelopment",
+            party_a=a.agent_id,
+            party_b=b.agent_id,
+            value_a=value_a - half - cost / 2,
+            value_b=value_b - half - cost / 2,
+            technology=tech.ids[k],
+            weight_a=0.5,
+        )
+        if best is None or deal.surplus > best.surplus:
+            best = deal
+    return best
+
+
+def government_deal(model: TransitionModel, a: Country, b: Country) -> Deal | None:
+    """A country-to-country umbrella partnership: cheaper deals and policy convergence.
+
+    Each side values the transaction costs it expects to save on deals between their agents
+    (bounded by how many complementary pairs exist) against the yearly cost of the tie.
+    There is no side payment.
+    """
+    p = model.params
+    if model.registry.has_active(a.agent_id, b.agent_id, "government"):
+        return None
+    if not (a.is_donor or b.is_donor) or (a.income_group == "high" and b.income_group == "high"):
+        return None
+    pairs = min(model.complementary_pairs(a, b), p.expected_deals_per_partnership)
+    if pairs <= 0:
+        return None
+    yearly = pairs * p.transaction_cost_musd * p.government_tie_discount / 2
+    net = yearly - p.government_partnership_cost_musd
+    duration = p.government_partnership_duration_years
+    return Deal(
+        kind="government",
+        party_a=a.agent_id,
+        party_b=b.agent_id,
+        value_a=net * float(annuity_factor(a.cost_of_capital, duration)),
+        value_b=net * float(annuity_factor(b.cost_of_capital, duration)),
+        transferable=False,
+    )

@@ -1,0 +1,139 @@
+"""Phase 4, delivery: finance disbursed against donor budgets, technology handed over, trust.
+
+Enforcement (DESIGN.md): ``binding`` delivers every scheduled tranche (commitments are reserved
+against planned budgets when signed); ``reputational`` lets budget shocks and political turnover
+cause defaults; ``none`` adds opportunistic reneging. Trust rises on delivery and falls on
+default whatever the regime; a default ends the partnership.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from industry_transition.model.registry import Partnership
+
+if TYPE_CHECKING:
+    from industry_transition.model.transition_model import TransitionModel
+
+
+class FinanceBook:
+    """Donor budgets: planned yearly budgets, tranches scheduled against them, this year's cash."""
+
+    def __init__(self, planned_musd: np.ndarray, years: int, horizon: int) -> None:
+        self.planned_musd = planned_musd
+        self.scheduled = np.zeros((planned_musd.size, years + horizon + 1))
+        self.received_this_year = np.zeros(planned_musd.size)
+        self.need_musd: np.ndarray = np.zeros(planned_musd.size)
+        self.year_index = 0
+        self.horizon = horizon
+
+    def fits(self, donor: int, amount: float) -> bool:
+        """Whether equal tranches of ``amount`` fit the donor's planned budgets from now on."""
+        tranche = amount / self.horizon
+        window = self.scheduled[donor, self.year_index:self.year_index + self.horizon]
+        return bool(np.all(window + tranche <= self.planned_musd[donor] + 1e-9))
+
+    def absorbs(self, recipient: int, amount: float) -> bool:
+        """Whether the recipient country can take on another commitment this year."""
+        return bool(self.received_this_year[recipient] + amount <= self.need_musd[recipient] + 1e-9)
+
+    def commit(self, donor: int, recipient: int, amount: float) -> list[float]:
+        """Schedule a commitment; return its tranches."""
+        tranche = amount / self.horizon
+        self.scheduled[donor, self.year_index:self.year_index + self.horizon] += tranche
+        self.received_this_year[recipient] += amount
+        return [tranche] * self.horizon
+
+    def release(self, donor: int, tranches: list[float]) -> None:
+        """Remove the remaining tranches of a defaulted commitment from the schedule."""
+        for offset, tranche in enumerate(tranches):
+            self.scheduled[donor, self.year_index + offset] -= tranche
+
+    def next_year(self) -> None:
+        """Move the schedule window forward one year and reset yearly absorption."""
+        self.year_index += 1
+        self.received_this_year[:] = 0.0
+
+
+def deliver(model: TransitionModel) -> None:
+    """Phase 4: appropriate budgets, pay tranches, transfer technology, end due partnerships."""
+    p = model.params
+    year = model.year
+    shocks = draw_shocks(model)
+    countries = model.countries
+    for c, country_id in enumerate(countries.ids):
+        budget = countries.donor_budget_musd[c] * shocks["budget"][c]
+        model.ledger.transfer(year, "musd", "external:appropriation", f"treasury:{country_id}",
+                              budget, "budget")
+    for partnership in model.registry.active():
+        if partnership.kind == "finance" and partnership.tranches_due:
+            deliver_tranche(model, partnership, shocks)
+        elif partnership.kind == "technology" and partnership.deliveries == 0:
+            transfer_technology(model, partnership)
+    for partnership in model.registry.active():
+        if partnership.kind == "finance" and not partnership.tranches_due:
+            model.end_partnership(partnership, "completed")
+        elif partnership.kind != "membership" and partnership.end_year <= year:
+            model.end_partnership(partnership, "completed")
+    for country_id in countries.ids:
+        left = model.ledger.balance("musd", f"treasury:{country_id}")
+        model.ledger.transfer(year, "musd", f"treasury:{country_id}", "external:appropriation",
+                              max(left, 0.0), "lapsed")
+    model.trust.decay(p.trust_decay_per_year, year)
+    model.registry.refresh_trust()
+
+
+def draw_shocks(model: TransitionModel) -> dict[str, np.ndarray]:
+    """Budget shocks, political turnover and reneging draws for every country, every year.
+
+    Drawn whatever the enforcement regime, so that policy variants share random numbers.
+    """
+    p = model.params
+    n = len(model.countries.ids)
+    rng = model.streams.shocks
+    sd = p.budget_shock_sd
+    budget = np.exp(rng.normal(-0.5 * sd * sd, sd, size=n))
+    turnover = rng.random(n) < p.political_turnover_probability
+    renege = rng.random(n) < p.renege_probability
+    if p.enforcement == "binding":
+        return {"budget": np.ones(n), "turnover": np.zeros(n, bool), "renege": np.zeros(n, bool)}
+    if p.enforcement == "reputational":
+        renege = np.zeros(n, dtype=bool)
+    return {"budget": budget, "turnover": turnover, "renege": renege}
+
+
+def deliver_tranche(model: TransitionModel, partnership: Partnership,
+                    shocks: dict[str, np.ndarray]) -> None:
+    """Pay the next tranche of a finance commitment, or default on it."""
+    donor = model.country_agents[partnership.party_a]
+    due = partnership.tranches_due[0]
+    treasury = f"treasury:{donor.agent_id}"
+    reason = None
+    if shocks["turnover"][donor.index]:
+        reason = "a new government cancelled open commitments"
+    elif model.ledger.balance("musd", treasury) + 1e-9 < due:
+        reason = "the budget fell short"
+    elif shocks["renege"][donor.index]:
+        reason = "the donor withheld it"
+    if reason is not None:
+        model.default_partnership(partnership, reason)
+        return
+    partnership.tranches_due.pop(0)
+    plant = partnership.plant
+    model.ledger.transfer(model.year, "musd", treasury, f"grant:{model.fleet.ids[plant]}", due,
+                          "finance")
+    model.fleet.grant_musd[plant] += due
+    partnership.delivered_musd += due
+    model.finance_delivered_musd[model.companies.country[model.fleet.owner[plant]]] += due
+    model.reward_delivery(partnership, due)
+
+
+def transfer_technology(model: TransitionModel, partnership: Partnership) -> None:
+    """Hand over a licensed technology: access for the licensee, capability for its country."""
+    licensee = model.company_agents[partnership.party_a]
+    k = model.technologies.index[partnership.technology]
+    model.companies.access[licensee.index, k] = True
+    model.raise_capability(licensee.country_index)
+    model.reward_delivery(partnership, 0.0)

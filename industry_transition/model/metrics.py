@@ -1,0 +1,183 @@
+"""Model measures as plain functions of the model, shared by data collection, tests and the app.
+
+Cumulative columns (``finance_committed_musd``, ``finance_delivered_musd``) are totals since the
+start of the run; ``finance_to_lower_income_share`` is the cumulative share of delivered finance
+that reached low and lower-middle income countries (0 before any delivery).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from industry_transition.model.demand import capacity_by_country_sector
+
+if TYPE_CHECKING:
+    from industry_transition.model.transition_model import TransitionModel
+
+PARTNERSHIP_KINDS = ("finance", "technology", "codevelopment", "government", "membership")
+
+
+def year(model: TransitionModel) -> int:
+    """The simulated year just completed."""
+    return model.year
+
+
+def total_emissions(model: TransitionModel) -> float:
+    """Emissions of all plants this year, MtCO2."""
+    return float(model.plant_emissions_mt.sum())
+
+
+def sector_emissions(model: TransitionModel, sector: int) -> float:
+    """Emissions of one sector (0 steel, 1 cement), MtCO2."""
+    return float(model.plant_emissions_mt[model.fleet.sector == sector].sum())
+
+
+def sector_production(model: TransitionModel, sector: int) -> float:
+    """Production of one sector, Mt."""
+    fleet = model.fleet
+    return float(fleet.production_mt[fleet.sector == sector].sum())
+
+
+def partnerships_active(model: TransitionModel, kind: str | None = None) -> int:
+    """Active partnerships (excluding initiative memberships unless asked for by kind)."""
+    if kind is None:
+        return sum(1 for p in model.registry.active() if p.kind != "membership")
+    return len(model.registry.active(kind))
+
+
+def finance_committed(model: TransitionModel) -> float:
+    """Finance committed since the start, USD million (cumulative)."""
+    return float(model.finance_committed_musd)
+
+
+def finance_delivered(model: TransitionModel) -> float:
+    """Finance delivered since the start, USD million (cumulative)."""
+    return float(model.finance_delivered_musd.sum())
+
+
+def finance_to_lower_income_share(model: TransitionModel) -> float:
+    """Share of delivered finance received by low and lower-middle income countries."""
+    total = model.finance_delivered_musd.sum()
+    if total <= 0:
+        return 0.0
+    return float(model.finance_delivered_musd[model.countries.lower_income].sum() / total)
+
+
+def low_carbon_capacity_share(model: TransitionModel) -> float:
+    """Share of installed capacity on low-carbon routes."""
+    fleet = model.fleet
+    total = fleet.capacity_mt.sum()
+    if total <= 0:
+        return 0.0
+    low = model.technologies.low_carbon[fleet.technology]
+    return float(fleet.capacity_mt[low].sum() / total)
+
+
+def technology_capacity_share(model: TransitionModel, technology: int) -> float:
+    """Share of its sector's capacity held by one technology."""
+    fleet = model.fleet
+    sector = model.technologies.sector[technology]
+    in_sector = fleet.sector == sector
+    total = fleet.capacity_mt[in_sector].sum()
+    if total <= 0:
+        return 0.0
+    return float(fleet.capacity_mt[in_sector & (fleet.technology == technology)].sum() / total)
+
+
+def mean_carbon_price(model: TransitionModel) -> float:
+    """Production-weighted mean carbon price across countries, USD/tCO2."""
+    fleet = model.fleet
+    weights = np.zeros(len(model.countries.ids))
+    np.add.at(weights, fleet.country, fleet.production_mt)
+    if weights.sum() <= 0:
+        return float(model.countries.carbon_price_usd_per_t.mean())
+    return float(np.average(model.countries.carbon_price_usd_per_t, weights=weights))
+
+
+def initiative_members(model: TransitionModel) -> int:
+    """Countries that are members of at least one initiative."""
+    return int(model.initiative_member_countries().size)
+
+
+def network_density(model: TransitionModel) -> float:
+    """Density of the partnership graph."""
+    return float(nx.density(model.network))
+
+
+def largest_component_share(model: TransitionModel) -> float:
+    """Share of agents in the largest connected component of the partnership graph."""
+    graph = model.network
+    if graph.number_of_nodes() == 0:
+        return 0.0
+    largest = max((len(c) for c in nx.connected_components(graph)), default=0)
+    return largest / graph.number_of_nodes()
+
+
+SERIES_REPORTERS: dict[str, Callable[[Any], Any]] = {
+    "year": year,
+    "emissions_mt": total_emissions,
+    "emissions_steel_mt": lambda m: sector_emissions(m, 0),
+    "emissions_cement_mt": lambda m: sector_emissions(m, 1),
+    "production_steel_mt": lambda m: sector_production(m, 0),
+    "production_cement_mt": lambda m: sector_production(m, 1),
+    "partnerships_active": partnerships_active,
+    **{f"partnerships_{kind}": (lambda m, k=kind: partnerships_active(m, k))
+       for kind in PARTNERSHIP_KINDS},
+    "finance_committed_musd": finance_committed,
+    "finance_delivered_musd": finance_delivered,
+    "finance_to_lower_income_share": finance_to_lower_income_share,
+    "low_carbon_capacity_share": low_carbon_capacity_share,
+    "mean_carbon_price_usd_per_t": mean_carbon_price,
+    "initiative_members": initiative_members,
+    "network_density": network_density,
+    "largest_component_share": largest_component_share,
+}
+
+
+def agent_snapshot(model: TransitionModel) -> pd.DataFrame:
+    """One row per country and company for this year: emissions, production, prices, finance."""
+    fleet, countries, companies = model.fleet, model.countries, model.companies
+    n_companies = len(companies.ids)
+    emissions = np.bincount(fleet.owner, weights=model.plant_emissions_mt, minlength=n_companies)
+    production = np.bincount(fleet.owner, weights=fleet.production_mt, minlength=n_companies)
+    low = model.technologies.low_carbon[fleet.technology]
+    capacity = np.bincount(fleet.owner, weights=fleet.capacity_mt, minlength=n_companies)
+    low_capacity = np.bincount(fleet.owner, weights=fleet.capacity_mt * low, minlength=n_companies)
+    country_capacity = capacity_by_country_sector(model).sum(axis=1)
+    degree = dict(model.network.degree())
+    company_rows = pd.DataFrame({
+        "year": model.year,
+        "agent_id": companies.ids,
+        "agent_type": "company",
+        "country_id": [countries.ids[c] for c in companies.country],
+        "emissions_mt": emissions,
+        "production_mt": production,
+        "capacity_mt": capacity,
+        "low_carbon_share": np.divide(low_capacity, capacity, out=np.zeros(n_companies),
+                                      where=capacity > 0),
+        "carbon_price_usd_per_t": countries.carbon_price_usd_per_t[companies.country],
+        "finance_received_musd": np.nan,
+        "capability_multiplier": countries.capability_multiplier[companies.country],
+        "partners": [degree.get(i, 0) for i in companies.ids],
+    })
+    country_rows = pd.DataFrame({
+        "year": model.year,
+        "agent_id": countries.ids,
+        "agent_type": "country",
+        "country_id": countries.ids,
+        "emissions_mt": model.emissions_by_country_sector_mt.sum(axis=1),
+        "production_mt": np.bincount(fleet.country, weights=fleet.production_mt,
+                                     minlength=len(countries.ids)),
+        "capacity_mt": country_capacity,
+        "low_carbon_share": np.nan,
+        "carbon_price_usd_per_t": countries.carbon_price_usd_per_t,
+        "finance_received_musd": model.finance_delivered_musd,
+        "capability_multiplier": countries.capability_multiplier,
+        "partners": [degree.get(i, 0) for i in countries.ids],
+    })
+    return pd.concat([country_rows, company_rows], ignore_index=True)

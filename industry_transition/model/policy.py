@@ -1,0 +1,61 @@
+"""Phases 1-2: policy (carbon prices, ratchets) and costs (learning, grids, power prices)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from industry_transition.model.transition_model import TransitionModel
+
+
+def update_policy(model: TransitionModel) -> None:
+    """Carbon prices: own trend, convergence toward government partners, ratchet events.
+
+    Convergence only pulls a price up toward a partner's higher price (partners align on the
+    more ambitious policy; a DESIGN.md silence filled this way). Every step is homogeneous of
+    degree one in prices, so ``carbon_price_scale`` scales the whole path.
+    """
+    p = model.params
+    countries = model.countries
+    price = countries.carbon_price_usd_per_t
+    if model.year > p.start_year:
+        price += countries.carbon_price_growth_usd_per_t
+        np.maximum(price, 0.0, out=price)
+    partner_price = np.zeros_like(price)
+    for partnership in model.registry.active("government"):
+        a = model.country_agents[partnership.party_a].index
+        b = model.country_agents[partnership.party_b].index
+        partner_price[a] = max(partner_price[a], price[b])
+        partner_price[b] = max(partner_price[b], price[a])
+    price += p.carbon_price_convergence * np.maximum(partner_price - price, 0.0)
+    if is_ratchet_year(model.year, p.ratchet_first_year, p.ratchet_interval_years):
+        members = model.initiative_member_countries()
+        if members.size:
+            floor = p.ratchet_floor_usd_per_t * p.carbon_price_scale
+            price[members] = np.maximum(price[members] * (1.0 + p.ratchet_increase), floor)
+            model.events.record(
+                model.year, "ratchet",
+                f"{model.year}: stocktake - {members.size} initiative member countries raise "
+                f"their carbon prices by {p.ratchet_increase:.0%}",
+            )
+
+
+def is_ratchet_year(year: int, first: int, interval: int) -> bool:
+    """Whether ``year`` is a ratchet (stocktake) year."""
+    return year >= first and (year - first) % interval == 0
+
+
+def update_costs(model: TransitionModel) -> None:
+    """Capex from learning; grids decarbonise; power prices drift; derived matrices refresh."""
+    p = model.params
+    countries = model.countries
+    if model.year > p.start_year:
+        countries.grid_tco2_per_mwh *= 1.0 - countries.grid_decline_per_year * (
+            p.grid_decarbonisation_scale
+        )
+        np.maximum(countries.grid_tco2_per_mwh, 0.0, out=countries.grid_tco2_per_mwh)
+        countries.electricity_usd_per_mwh *= 1.0 + p.electricity_price_change_per_year
+    model.technologies.update_costs()
+    model.refresh_derived()

@@ -1,0 +1,202 @@
+"""Partnership records and the NetworkX graph that mirrors the live ones.
+
+The graph ``network`` has every agent as a node and one edge per pair of agents with at least one
+active partnership (attributes: ``trust``, ``partnerships`` (ids), ``kinds``). Initiative
+membership is a ``membership`` partnership between a member and the initiative agent, so an
+initiative is a hub, not a clique. Trust is remembered per pair in :class:`TrustBook` even when no
+edge is live, and copied onto the edge.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+import pandas as pd
+
+
+@dataclass
+class Partnership:
+    """One agreement between two parties, with its terms and delivery record."""
+
+    partnership_id: str
+    kind: str
+    party_a: str
+    party_b: str
+    start_year: int
+    end_year: int
+    amount_musd: float = 0.0
+    transfer_musd: float = 0.0
+    technology: str = ""
+    plant: int = -1
+    surplus_musd: float = 0.0
+    status: str = "active"
+    ended_year: int | None = None
+    delivered_musd: float = 0.0
+    deliveries: int = 0
+    tranches_due: list[float] = field(default_factory=list)
+    brokered: bool = False
+
+    @property
+    def pair(self) -> tuple[str, str]:
+        """The parties in a canonical order."""
+        return pair_key(self.party_a, self.party_b)
+
+
+def pair_key(a: str, b: str) -> tuple[str, str]:
+    """Canonical (sorted) key for an unordered pair of agent ids."""
+    return (a, b) if a <= b else (b, a)
+
+
+class TrustBook:
+    """Trust between pairs of agents in [0, 1], defaulting to the initial trust."""
+
+    def __init__(self, initial: float) -> None:
+        self.initial = initial
+        self.values: dict[tuple[str, str], float] = {}
+        self.last_contact: dict[tuple[str, str], int] = {}
+
+    def get(self, a: str, b: str) -> float:
+        """Trust between ``a`` and ``b``."""
+        return self.values.get(pair_key(a, b), self.initial)
+
+    def set(self, a: str, b: str, value: float, year: int) -> None:
+        """Set trust, clipped to [0, 1], and record the contact year."""
+        key = pair_key(a, b)
+        self.values[key] = min(1.0, max(0.0, value))
+        self.last_contact[key] = year
+
+    def decay(self, rate: float, year: int) -> None:
+        """Relax trust of pairs without contact this year toward the initial value."""
+        for key, value in self.values.items():
+            if self.last_contact.get(key, -1) < year:
+                self.values[key] = value + rate * (self.initial - value)
+
+
+class PartnershipRegistry:
+    """All partnerships ever formed, indexed by id, kept consistent with ``network``."""
+
+    def __init__(self, network: nx.Graph, trust: TrustBook) -> None:
+        self.network = network
+        self.trust = trust
+        self.records: dict[str, Partnership] = {}
+        self.active_ids: dict[str, None] = {}  # insertion-ordered set
+        self._by_pair: dict[tuple[str, str], dict[str, None]] = {}
+        self._counter = 0
+
+    def new_id(self, kind: str, year: int) -> str:
+        """A fresh partnership id."""
+        self._counter += 1
+        return f"{kind[:3]}-{year}-{self._counter:05d}"
+
+    def add(self, partnership: Partnership) -> None:
+        """Register an active partnership and add or update its edge."""
+        if partnership.party_a == partnership.party_b:
+            raise ValueError(f"{partnership.partnership_id}: an agent cannot partner itself")
+        if partnership.partnership_id in self.records:
+            raise ValueError(f"duplicate partnership id {partnership.partnership_id}")
+        self.records[partnership.partnership_id] = partnership
+        self.active_ids[partnership.partnership_id] = None
+        key = partnership.pair
+        self._by_pair.setdefault(key, {})[partnership.partnership_id] = None
+        self._sync_edge(key)
+
+    def end(self, partnership: Partnership, status: str, year: int) -> None:
+        """End an active partnership (completed, lapsed, defaulted, left) and update its edge."""
+        if partnership.status != "active":
+            return
+        partnership.status = status
+        partnership.ended_year = year
+        self.active_ids.pop(partnership.partnership_id, None)
+        key = partnership.pair
+        live = self._by_pair.get(key, {})
+        live.pop(partnership.partnership_id, None)
+        if not live:
+            self._by_pair.pop(key, None)
+        self._sync_edge(key)
+
+    def _sync_edge(self, key: tuple[str, str]) -> None:
+        live = self._by_pair.get(key)
+        if not live:
+            if self.network.has_edge(*key):
+                self.network.remove_edge(*key)
+            return
+        ids = list(live)
+        self.network.add_edge(
+            *key,
+            trust=self.trust.get(*key),
+            partnerships=ids,
+            kinds=sorted({self.records[i].kind for i in ids}),
+        )
+
+    def refresh_trust(self) -> None:
+        """Copy remembered trust onto live edges."""
+        for a, b, data in self.network.edges(data=True):
+            data["trust"] = self.trust.get(a, b)
+
+    def active(self, kind: str | None = None) -> list[Partnership]:
+        """Active partnerships, optionally of one kind, in formation order."""
+        records = (self.records[i] for i in self.active_ids)
+        return [p for p in records if kind is None or p.kind == kind]
+
+    def between(self, a: str, b: str) -> list[Partnership]:
+        """Active partnerships between two agents."""
+        return [self.records[i] for i in self._by_pair.get(pair_key(a, b), {})]
+
+    def has_active(self, a: str, b: str, kind: str, technology: str = "") -> bool:
+        """Whether an active partnership of this kind (and technology) links ``a`` and ``b``."""
+        return any(
+            p.kind == kind and (not technology or p.technology == technology)
+            for p in self.between(a, b)
+        )
+
+    def check(self) -> None:
+        """Raise AssertionError unless graph edges match exactly the pairs with live ties."""
+        expected = {key for key, ids in self._by_pair.items() if ids}
+        edges = {pair_key(a, b) for a, b in self.network.edges()}
+        if expected != edges:
+            raise AssertionError(
+                f"graph and registry disagree: only in registry {sorted(expected - edges)[:3]}, "
+                f"only in graph {sorted(edges - expected)[:3]}"
+            )
+        for key in expected:
+            ids = set(self.network.edges[key]["partnerships"])
+            if ids != set(self._by_pair[key]):
+                raise AssertionError(f"edge {key} lists {ids}, registry {set(self._by_pair[key])}")
+            for pid in ids:
+                if self.records[pid].status != "active":
+                    raise AssertionError(f"edge {key} carries ended partnership {pid}")
+        for a, b in self.network.edges():
+            if a == b:
+                raise AssertionError(f"self-loop on {a}")
+
+    def to_frame(self) -> pd.DataFrame:
+        """All partnerships ever formed, one row each."""
+        rows: list[dict[str, Any]] = []
+        for p in self.records.values():
+            rows.append(
+                {
+                    "partnership_id": p.partnership_id,
+                    "kind": p.kind,
+                    "party_a": p.party_a,
+                    "party_b": p.party_b,
+                    "start_year": p.start_year,
+                    "end_year": p.end_year,
+                    "ended_year": p.ended_year,
+                    "status": p.status,
+                    "technology": p.technology,
+                    "amount_musd": p.amount_musd,
+                    "delivered_musd": p.delivered_musd,
+                    "transfer_musd": p.transfer_musd,
+                    "surplus_musd": p.surplus_musd,
+                    "brokered": p.brokered,
+                }
+            )
+        columns = [
+            "partnership_id", "kind", "party_a", "party_b", "start_year", "end_year",
+            "ended_year", "status", "technology", "amount_musd", "delivered_musd",
+            "transfer_musd", "surplus_musd", "brokered",
+        ]
+        frame = pd.DataFrame(rows, columns=columns)
+        return frame.astype({"ended_year": "Int64"})

@@ -1,0 +1,336 @@
+"""Scenario loading: a TOML file naming data tables (CSV) and parameter values, validated on load.
+
+Every user error becomes one :class:`ScenarioError` whose message names the file, the row or key,
+and what is allowed; the CLI prints it without a traceback.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from industry_transition.model.parameters import ParameterError, Parameters, build_parameters
+
+DATA_DIR = Path(__file__).parent / "data"
+
+INCOME_GROUPS = ("high", "upper_middle", "lower_middle", "low")
+SECTORS = ("steel", "cement")
+PARTNERSHIP_KINDS = ("finance", "technology", "codevelopment", "government", "membership")
+
+
+class ScenarioError(ValueError):
+    """A scenario file or data table that cannot be used, with a message saying why."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """Type and bounds of one column in a data table."""
+
+    kind: str  # "str", "float", "int", "bool", "optional_int", "list"
+    ge: float | None = None
+    le: float | None = None
+    choices: tuple[str, ...] | None = None
+
+
+TABLE_SCHEMAS: dict[str, dict[str, Column]] = {
+    "technologies": {
+        "technology": Column("str"),
+        "sector": Column("str", choices=SECTORS),
+        "name": Column("str"),
+        "low_carbon": Column("bool"),
+        "proprietary": Column("bool"),
+        "direct_tco2_per_t": Column("float", ge=0, le=5),
+        "electricity_mwh_per_t": Column("float", ge=0, le=10),
+        "capex_usd_per_tpa": Column("float", ge=0, le=10_000),
+        "opex_usd_per_t": Column("float", ge=0, le=5_000),
+        "year_available": Column("int", ge=1800, le=2200),
+        "learning_rate": Column("float", ge=0, le=0.5),
+        "initial_cumulative_mt": Column("float", ge=1e-6, le=1e5),
+        "max_share": Column("float", ge=0, le=1),
+        "source": Column("str"),
+    },
+    "countries": {
+        "country_id": Column("str"),
+        "name": Column("str"),
+        "income_group": Column("str", choices=INCOME_GROUPS),
+        "carbon_price_usd_per_t": Column("float", ge=0, le=1000),
+        "carbon_price_growth_usd_per_t_per_year": Column("float", ge=-50, le=100),
+        "ambition_usd_per_t": Column("float", ge=0, le=1000),
+        "donor_budget_musd_per_year": Column("float", ge=0, le=1e6),
+        "finance_need_musd_per_year": Column("float", ge=0, le=1e6),
+        "grid_tco2_per_mwh": Column("float", ge=0, le=1.5),
+        "grid_decline_per_year": Column("float", ge=0, le=0.5),
+        "electricity_usd_per_mwh": Column("float", ge=0, le=1000),
+        "cost_of_capital": Column("float", ge=0, le=0.5),
+        "capability_multiplier": Column("float", ge=1, le=5),
+        "steel_demand_growth_per_year": Column("float", ge=-0.2, le=0.2),
+        "cement_demand_growth_per_year": Column("float", ge=-0.2, le=0.2),
+        "source": Column("str"),
+    },
+    "companies": {
+        "company_id": Column("str"),
+        "name": Column("str"),
+        "country_id": Column("str"),
+        "sector": Column("str", choices=SECTORS),
+        "role": Column("str", choices=("producer", "technology")),
+        "cost_of_capital_premium": Column("float", ge=0, le=0.5),
+        "internal_carbon_price_usd_per_t": Column("float", ge=0, le=1000),
+        "owned_technologies": Column("list"),
+        "target_year": Column("optional_int", ge=2000, le=2200),
+        "source": Column("str"),
+    },
+    "plants": {
+        "plant_id": Column("str"),
+        "company_id": Column("str"),
+        "technology": Column("str"),
+        "capacity_mt": Column("float", ge=0, le=1e4),
+        "utilisation": Column("float", ge=0, le=1),
+        "next_investment_year": Column("optional_int", ge=1900, le=2200),
+        "source": Column("str"),
+    },
+    "initiatives": {
+        "initiative_id": Column("str"),
+        "name": Column("str"),
+        "broker": Column("bool"),
+        "founded_year": Column("int", ge=1900, le=2200),
+        "source": Column("str"),
+    },
+    "memberships": {
+        "initiative_id": Column("str"),
+        "member_id": Column("str"),
+        "joined_year": Column("int", ge=1900, le=2200),
+        "source": Column("str"),
+    },
+    "partnerships": {
+        "partnership_id": Column("str"),
+        "kind": Column("str", choices=PARTNERSHIP_KINDS),
+        "party_a": Column("str"),
+        "party_b": Column("str"),
+        "start_year": Column("int", ge=1900, le=2200),
+        "duration_years": Column("int", ge=1, le=100),
+        "amount_musd": Column("float", ge=0, le=1e6),
+        "technology": Column("str"),
+        "source": Column("str"),
+    },
+}
+ID_COLUMNS = {
+    "technologies": "technology",
+    "countries": "country_id",
+    "companies": "company_id",
+    "plants": "plant_id",
+    "initiatives": "initiative_id",
+    "partnerships": "partnership_id",
+}
+SCENARIO_KEYS = {"name", "description", "tables", "parameters"}
+
+
+@dataclass
+class Scenario:
+    """A validated scenario: its tables as DataFrames and its parameters."""
+
+    name: str
+    description: str
+    path: Path
+    tables: dict[str, pd.DataFrame]
+    parameters: Parameters
+    data_hash: str = field(default="")
+
+
+def available_scenarios() -> list[str]:
+    """Names of the scenarios shipped with the package."""
+    return sorted(p.stem for p in DATA_DIR.glob("*.toml"))
+
+
+def resolve_scenario_path(name_or_path: str | Path) -> Path:
+    """Find a shipped scenario by name, or a TOML file by path."""
+    candidate = Path(name_or_path)
+    if candidate.suffix == ".toml" or candidate.exists():
+        if not candidate.is_file():
+            raise ScenarioError(f"{candidate}: scenario file not found")
+        return candidate
+    shipped = DATA_DIR / f"{name_or_path}.toml"
+    if shipped.is_file():
+        return shipped
+    names = available_scenarios()
+    close = difflib.get_close_matches(str(name_or_path), names, n=1)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    raise ScenarioError(
+        f"unknown scenario '{name_or_path}'{hint} (shipped: {', '.join(names)}; "
+        "or give a path to a .toml file)"
+    )
+
+
+def load_scenario(name_or_path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
+    """Load, validate and return a scenario with ``overrides`` applied to its parameters."""
+    path = resolve_scenario_path(name_or_path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as err:
+        raise ScenarioError(f"{path}: not valid TOML: {err}") from None
+    for key in raw:
+        if key not in SCENARIO_KEYS:
+            close = difflib.get_close_matches(key, sorted(SCENARIO_KEYS), n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise ScenarioError(
+                f"{path}: unknown key '{key}'{hint} (allowed: {', '.join(sorted(SCENARIO_KEYS))})"
+            )
+    table_paths = raw.get("tables", {})
+    if not isinstance(table_paths, dict):
+        raise ScenarioError(f"{path}: 'tables' must be a table of name = \"file.csv\"")
+    for key in table_paths:
+        if key not in TABLE_SCHEMAS:
+            raise ScenarioError(
+                f"{path}: unknown table '{key}' in [tables] "
+                f"(allowed: {', '.join(TABLE_SCHEMAS)})"
+            )
+    missing = [t for t in TABLE_SCHEMAS if t not in table_paths]
+    if missing:
+        raise ScenarioError(f"{path}: [tables] is missing {', '.join(missing)}")
+
+    digest = hashlib.sha256()
+    tables: dict[str, pd.DataFrame] = {}
+    for table, rel in table_paths.items():
+        csv_path = (path.parent / rel).resolve()
+        if not csv_path.is_file():
+            raise ScenarioError(f"{path}: table '{table}' file not found: {csv_path}")
+        digest.update(csv_path.read_bytes())
+        tables[table] = read_table(csv_path, table)
+    _check_references(tables, path)
+
+    values = dict(raw.get("parameters", {}))
+    if not isinstance(values, dict):
+        raise ScenarioError(f"{path}: [parameters] must be a table")
+    try:
+        build_parameters(values, origin=f"{path} [parameters]")
+        params = build_parameters({**values, **dict(overrides or {})}, origin="overrides")
+    except ParameterError as err:
+        raise ScenarioError(str(err)) from None
+    return Scenario(
+        name=str(raw.get("name", path.stem)),
+        description=str(raw.get("description", "")),
+        path=path,
+        tables=tables,
+        parameters=params,
+        data_hash=digest.hexdigest(),
+    )
+
+
+def read_table(csv_path: Path, table: str) -> pd.DataFrame:
+    """Read one CSV and check columns, types, bounds and unique ids."""
+    schema = TABLE_SCHEMAS[table]
+    try:
+        frame = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, UnicodeDecodeError) as err:
+        raise ScenarioError(f"{csv_path}: cannot read as CSV: {err}") from None
+    unknown = [c for c in frame.columns if c not in schema]
+    if unknown:
+        raise ScenarioError(
+            f"{csv_path}: unknown column '{unknown[0]}' (allowed: {', '.join(schema)})"
+        )
+    absent = [c for c in schema if c not in frame.columns]
+    if absent:
+        raise ScenarioError(f"{csv_path}: missing column '{absent[0]}'")
+    out: dict[str, list[Any]] = {}
+    for column, spec in schema.items():
+        out[column] = [
+            _parse_cell(value, spec, csv_path, row_number=i + 2, column=column)
+            for i, value in enumerate(frame[column])
+        ]
+    parsed = pd.DataFrame(out, columns=list(schema))
+    id_column = ID_COLUMNS.get(table)
+    if id_column is not None:
+        duplicated = parsed[id_column][parsed[id_column].duplicated()]
+        if not duplicated.empty:
+            row = int(duplicated.index[0]) + 2
+            raise ScenarioError(
+                f"{csv_path}: row {row}: duplicate {id_column} '{duplicated.iloc[0]}'"
+            )
+    return parsed
+
+
+def _parse_cell(value: str, spec: Column, csv_path: Path, row_number: int, column: str) -> Any:
+    where = f"{csv_path}: row {row_number}, column '{column}'"
+    text = value.strip()
+    if spec.kind == "list":
+        return tuple(item.strip() for item in text.split(";") if item.strip())
+    if spec.kind == "str":
+        if column != "technology" and not text and column != "source":
+            raise ScenarioError(f"{where}: empty value")
+        if column == "source" and not text:
+            raise ScenarioError(f"{where}: every row needs a source")
+        if spec.choices and text not in spec.choices:
+            raise ScenarioError(f"{where}: '{text}' is not one of {', '.join(spec.choices)}")
+        return text
+    if spec.kind == "bool":
+        lowered = text.lower()
+        if lowered not in ("true", "false"):
+            raise ScenarioError(f"{where}: '{text}' is not true or false")
+        return lowered == "true"
+    if spec.kind == "optional_int" and not text:
+        return None
+    try:
+        number: float = int(text) if spec.kind in ("int", "optional_int") else float(text)
+    except ValueError:
+        kind = "an integer" if spec.kind in ("int", "optional_int") else "a number"
+        raise ScenarioError(f"{where}: '{text}' is not {kind}") from None
+    if (spec.ge is not None and number < spec.ge) or (spec.le is not None and number > spec.le):
+        raise ScenarioError(f"{where}: {number} is outside the allowed range {spec.ge} to {spec.le}")
+    return number
+
+
+def _check_references(tables: dict[str, pd.DataFrame], path: Path) -> None:
+    """Every id a table names must exist in the table it refers to."""
+    technologies = set(tables["technologies"]["technology"])
+    countries = set(tables["countries"]["country_id"])
+    companies = set(tables["companies"]["company_id"])
+    initiatives = set(tables["initiatives"]["initiative_id"])
+    clash = countries & companies | (countries | companies) & initiatives
+    if clash:
+        raise ScenarioError(f"{path}: ids used twice across countries/companies/initiatives: "
+                            f"{', '.join(sorted(clash))}")
+    agents = countries | companies | initiatives
+
+    def check(table: str, column: str, allowed: set[str], what: str) -> None:
+        for i, value in enumerate(tables[table][column]):
+            values = value if isinstance(value, tuple) else (value,)
+            for item in values:
+                if item and item not in allowed:
+                    close = difflib.get_close_matches(item, sorted(allowed), n=1)
+                    hint = f"; did you mean '{close[0]}'?" if close else ""
+                    raise ScenarioError(
+                        f"{path}: table '{table}' row {i + 2}, column '{column}': "
+                        f"no {what} '{item}'{hint}"
+                    )
+
+    check("companies", "country_id", countries, "country")
+    check("companies", "owned_technologies", technologies, "technology")
+    check("plants", "company_id", companies, "company")
+    check("plants", "technology", technologies, "technology")
+    check("memberships", "initiative_id", initiatives, "initiative")
+    check("memberships", "member_id", countries | companies, "country or company")
+    check("partnerships", "party_a", agents, "agent")
+    check("partnerships", "party_b", agents, "agent")
+    check("partnerships", "technology", technologies, "technology")
+    for i, row in tables["partnerships"].iterrows():
+        if row["party_a"] == row["party_b"]:
+            raise ScenarioError(
+                f"{path}: table 'partnerships' row {int(i) + 2}: an agent cannot partner itself"
+            )
+    sector_of = dict(zip(tables["technologies"]["technology"], tables["technologies"]["sector"],
+                         strict=True))
+    company_sector = dict(zip(tables["companies"]["company_id"], tables["companies"]["sector"],
+                              strict=True))
+    for i, row in tables["plants"].iterrows():
+        if sector_of[row["technology"]] != company_sector[row["company_id"]]:
+            raise ScenarioError(
+                f"{path}: table 'plants' row {int(i) + 2}: technology '{row['technology']}' is "
+                f"{sector_of[row['technology']]} but company '{row['company_id']}' makes "
+                f"{company_sector[row['company_id']]}"
+            )

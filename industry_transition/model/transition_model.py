@@ -1,0 +1,568 @@
+"""TransitionModel: wires the world, the agents and the seven yearly phases of DESIGN.md."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import mesa
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from industry_transition.agents import Company, Country, Initiative
+from industry_transition.model import demand as demand_phase
+from industry_transition.model import metrics
+from industry_transition.model.deals import Deal
+from industry_transition.model.delivery import FinanceBook, deliver
+from industry_transition.model.events import EventLog
+from industry_transition.model.fleet import PlantFleet
+from industry_transition.model.investment import invest
+from industry_transition.model.ledger import Ledger
+from industry_transition.model.negotiation import negotiate
+from industry_transition.model.policy import update_costs, update_policy
+from industry_transition.model.registry import Partnership, PartnershipRegistry, TrustBook
+from industry_transition.model.scenario import Scenario, load_scenario
+from industry_transition.model.technology import SECTOR_INDEX, Technologies
+from industry_transition.model.world import CompanyArrays, CountryArrays
+
+STREAMS = ("network", "endowments", "negotiation", "shocks", "investment")
+KIND_DURATION = {
+    "government": "government_partnership_duration_years",
+    "technology": "licence_duration_years",
+    "codevelopment": "licence_duration_years",
+}
+
+
+@dataclass(frozen=True)
+class Streams:
+    """Independent random streams per subsystem, spawned once from ``model.rng``.
+
+    A policy variant and its baseline with the same seed draw the same endowments, shocks and
+    investment windows (common random numbers).
+    """
+
+    network: np.random.Generator
+    endowments: np.random.Generator
+    negotiation: np.random.Generator
+    shocks: np.random.Generator
+    investment: np.random.Generator
+
+
+class TransitionModel(mesa.Model):
+    """Countries and companies negotiate partnerships, invest and emit, one step per year.
+
+    Args:
+        scenario: a shipped scenario name (``teaching``) or a path to a scenario TOML file.
+        seed: the one seed that determines the run. ``None`` draws one and records it.
+        rng: accepted for ``mesa.batch_run`` compatibility; an integer used as the seed.
+        **overrides: parameter values (see ``industry-transition params``).
+    """
+
+    def __init__(
+        self,
+        scenario: str | Path | Scenario = "teaching",
+        *,
+        seed: int | None = None,
+        rng: int | None = None,
+        **overrides: Any,
+    ) -> None:
+        if seed is None:
+            seed = rng if rng is not None else int(np.random.SeedSequence().entropy % 2**63)
+        super().__init__(rng=int(seed))
+        self.seed = int(seed)
+        self.spec = scenario if isinstance(scenario, Scenario) else load_scenario(
+            scenario, overrides
+        )
+        if isinstance(scenario, Scenario) and overrides:
+            self.spec = load_scenario(scenario.path, overrides)
+        self.params = self.spec.parameters
+        p = self.params
+        self.year = p.start_year
+        self.streams = Streams(*self.rng.spawn(len(STREAMS)))
+        tables = self.spec.tables
+
+        self.technologies = Technologies(tables["technologies"], learning=p.learning)
+        self.countries = CountryArrays.from_table(
+            tables["countries"], carbon_price_scale=p.carbon_price_scale,
+            donor_finance_scale=p.donor_finance_scale,
+        )
+        country_index = {c: i for i, c in enumerate(self.countries.ids)}
+        self.companies = CompanyArrays.from_table(tables["companies"], country_index,
+                                                  self.technologies)
+        self.cycle_years = np.array(
+            [p.steel_investment_cycle_years, p.cement_investment_cycle_years], dtype=float
+        )
+        self.fleet = self._build_fleet(tables["plants"])
+        self._create_agents(tables)
+        self.network = nx.Graph()
+        for agent_id, agent in self.agent_by_id.items():
+            self.network.add_node(agent_id, kind=type(agent).__name__.lower())
+        self.trust = TrustBook(p.initial_trust)
+        self.registry = PartnershipRegistry(self.network, self.trust)
+        self.ledger = Ledger()
+        self.events = EventLog()
+        self.finance = FinanceBook(
+            self.countries.donor_budget_musd.copy(), p.end_year - p.start_year + 1,
+            p.finance_disbursement_years,
+        )
+        self.finance.need_musd = self.countries.finance_need_musd.copy()
+        self.finance_committed_musd = 0.0
+        self.finance_delivered_musd = np.zeros(len(self.countries.ids))
+        self.plant_emissions_mt = np.zeros(len(self.fleet))
+        self.emissions_by_country_sector_mt = np.zeros((len(self.countries.ids), 2))
+        self.countries.demand_mt = demand_phase.capacity_by_country_sector(self) * 0.0
+        np.add.at(self.countries.demand_mt, (self.fleet.country, self.fleet.sector),
+                  self.fleet.production_mt)
+        if p.negotiation:
+            self._initial_ties(tables)
+        self.refresh_derived()
+        self.datacollector = mesa.DataCollector(model_reporters=metrics.SERIES_REPORTERS)
+        self._snapshots: list[pd.DataFrame] = []
+        self.running = True
+
+    # --- construction -------------------------------------------------------------------------
+    def _build_fleet(self, plants: pd.DataFrame) -> PlantFleet:
+        tech, companies = self.technologies, self.companies
+        company_index = {c: i for i, c in enumerate(companies.ids)}
+        owner = np.array([company_index[c] for c in plants["company_id"]], dtype=np.int64)
+        technology = np.array([tech.index[t] for t in plants["technology"]], dtype=np.int64)
+        sector = tech.sector[technology].astype(np.int8)
+        cycle = self.cycle_years[sector].astype(np.int64)
+        # Plants without a stated window get one uniformly within their first cycle (the
+        # fleet's age structure is not in the data; this spreads reinvestment evenly).
+        drawn = self.year + (self.streams.endowments.random(len(plants)) * cycle).astype(np.int64)
+        stated = plants["next_investment_year"]
+        window = np.array([drawn[i] if v is None or pd.isna(v) else int(v)
+                           for i, v in enumerate(stated)], dtype=np.int64)
+        return PlantFleet(
+            ids=list(plants["plant_id"]),
+            owner=owner,
+            country=companies.country[owner].copy(),
+            sector=sector,
+            technology=technology,
+            capacity_mt=plants["capacity_mt"].to_numpy(dtype=float).copy(),
+            utilisation=plants["utilisation"].to_numpy(dtype=float).copy(),
+            next_investment_year=window,
+            capex_paid_usd_per_tpa=tech.capex_initial[technology].copy(),
+            grant_musd=np.zeros(len(plants)),
+            financed=np.zeros(len(plants), dtype=bool),
+        )
+
+    def _create_agents(self, tables: dict[str, pd.DataFrame]) -> None:
+        self.country_agents: dict[str, Country] = {
+            cid: Country(self, cid, i) for i, cid in enumerate(self.countries.ids)
+        }
+        self.company_agents: dict[str, Company] = {}
+        for i, cid in enumerate(self.companies.ids):
+            home = self.country_agents[self.countries.ids[self.companies.country[i]]]
+            self.company_agents[cid] = Company(self, cid, i, home)
+            home.companies.append(cid)
+        self.initiatives: dict[str, Initiative] = {
+            row.initiative_id: Initiative(self, row.initiative_id, row.name, bool(row.broker))
+            for row in tables["initiatives"].itertuples()
+        }
+        self.agent_by_id: dict[str, Country | Company | Initiative] = {
+            **self.country_agents, **self.company_agents, **self.initiatives
+        }
+        self.proposers: list[str] = list(self.country_agents) + list(self.company_agents)
+        self.proposer_ids: set[str] = set(self.proposers)
+        self.refresh_plant_index()
+
+    def _initial_ties(self, tables: dict[str, pd.DataFrame]) -> None:
+        for row in tables["memberships"].itertuples():
+            self.join_initiative(self.initiatives[row.initiative_id], row.member_id,
+                                 start_year=int(row.joined_year), announce=False)
+        for row in tables["partnerships"].itertuples():
+            start = int(row.start_year)
+            partnership = Partnership(
+                partnership_id=row.partnership_id, kind=row.kind, party_a=row.party_a,
+                party_b=row.party_b, start_year=start, end_year=start + int(row.duration_years),
+                amount_musd=float(row.amount_musd), technology=row.technology,
+            )
+            if partnership.end_year <= self.year:
+                continue
+            self.registry.add(partnership)
+            if row.kind == "technology" and row.technology:
+                k = self.technologies.index[row.technology]
+                for party in (row.party_a, row.party_b):
+                    licensee = self.company_agents.get(party)
+                    if licensee is not None and not self.companies.owns[licensee.index, k]:
+                        self.companies.access[licensee.index, k] = True
+                partnership.deliveries = 1
+
+    # --- lookups used by phases and agents ----------------------------------------------------
+    def refresh_plant_index(self) -> None:
+        """Rebuild the company -> active plants index after the fleet changes."""
+        fleet = self.fleet
+        active = np.flatnonzero(fleet.active())
+        order = np.argsort(fleet.owner[active], kind="stable")
+        sorted_plants = active[order]
+        bounds = np.searchsorted(fleet.owner[sorted_plants], np.arange(len(self.companies.ids) + 1))
+        self._plants_by_company = [
+            sorted_plants[bounds[i]:bounds[i + 1]] for i in range(len(self.companies.ids))
+        ]
+
+    def plants_of(self, company: int) -> np.ndarray:
+        """Active plant indices of a company."""
+        return self._plants_by_company[company]
+
+    def refresh_derived(self) -> None:
+        """Recompute the intensity matrix and companies' decision carbon prices."""
+        from industry_transition.model.costs import decision_carbon_price, intensity_matrix
+
+        self.intensity = intensity_matrix(self)
+        self.decision_price = decision_carbon_price(self)
+
+    def technology_share_by_country(self) -> np.ndarray:
+        """Share of each country's sector capacity held by each technology, (country, tech)."""
+        fleet, tech = self.fleet, self.technologies
+        by_tech = np.zeros((len(self.countries.ids), len(tech)))
+        np.add.at(by_tech, (fleet.country, fleet.technology), fleet.capacity_mt)
+        by_sector = demand_phase.capacity_by_country_sector(self)[:, tech.sector]
+        return np.divide(by_tech, by_sector, out=np.zeros_like(by_tech), where=by_sector > 0)
+
+    def display_name(self, agent_id: str) -> str:
+        """Human-readable name of an agent."""
+        agent = self.agent_by_id.get(agent_id)
+        return agent.name if agent is not None else agent_id
+
+    def home_country(self, agent_id: str) -> str | None:
+        """The country id of a country or company."""
+        agent = self.agent_by_id[agent_id]
+        if isinstance(agent, Country):
+            return agent.agent_id
+        if isinstance(agent, Company):
+            return agent.country.agent_id
+        return None
+
+    def share_initiative(self, a: str, b: str) -> bool:
+        """Whether two agents are members of a common initiative."""
+        first = getattr(self.agent_by_id[a], "initiatives", set())
+        second = getattr(self.agent_by_id[b], "initiatives", set())
+        return bool(first & second)
+
+    def home_countries_allied(self, a: str, b: str) -> bool:
+        """Whether the home countries of two agents have a government partnership."""
+        ca, cb = self.home_country(a), self.home_country(b)
+        if ca is None or cb is None or ca == cb:
+            return False
+        return self.registry.has_active(ca, cb, "government")
+
+    def country_emissions_mt(self, country: int) -> float:
+        """Last recorded yearly emissions of a country, MtCO2."""
+        return float(self.emissions_by_country_sector_mt[country].sum())
+
+    def initiative_member_countries(self) -> np.ndarray:
+        """Indices of countries that belong to at least one initiative."""
+        members = {m for i in self.initiatives.values() for m in i.members}
+        return np.array(
+            sorted(c.index for cid, c in self.country_agents.items() if cid in members),
+            dtype=np.int64,
+        )
+
+    def complementarity(self, a: str, b: str) -> float:
+        """How much two agents could trade (the broker's ranking; 0 means nothing to trade).
+
+        Finance and licences score by the production they could convert (Mt), government ties
+        and co-development by a unit score: a heuristic for ranking, not a valuation.
+        """
+        x, y = self.agent_by_id[a], self.agent_by_id[b]
+        if isinstance(x, Company) and isinstance(y, Country):
+            x, y = y, x
+        if isinstance(x, Country) and isinstance(y, Company):
+            if x.is_donor and y.finance_eligible:
+                return float(self.fleet.production_mt[y.active_plants()].sum())
+            return 0.0
+        if isinstance(x, Country) and isinstance(y, Country):
+            if self.registry.has_active(a, b, "government") or not (x.is_donor or y.is_donor):
+                return 0.0
+            return 1.0 if (x.finance_eligible or y.finance_eligible) else 0.0
+        if isinstance(x, Company) and isinstance(y, Company) and x.sector == y.sector:
+            for owner, other in ((x, y), (y, x)):
+                if owner.licensable_technologies(other) and other.is_producer:
+                    return float(self.fleet.production_mt[other.active_plants()].sum())
+            return 0.1 if x.is_producer and y.is_producer else 0.0
+        return 0.0
+
+    def complementary_pairs(self, a: Country, b: Country) -> int:
+        """Number of agent pairs across two countries with something to trade."""
+        agents_a = [a.agent_id, *a.companies]
+        agents_b = [b.agent_id, *b.companies]
+        return sum(
+            1 for x in agents_a for y in agents_b
+            if (x, y) != (a.agent_id, b.agent_id) and self.complementarity(x, y) > 0
+        )
+
+    # --- the year -----------------------------------------------------------------------------
+    def step(self) -> None:
+        """One year: the seven phases of DESIGN.md."""
+        self.update_policy()
+        self.update_costs()
+        self.negotiate()
+        self.deliver()
+        self.invest()
+        self.produce_and_emit()
+        self.account()
+        self.year += 1
+        self.finance.next_year()
+        if self.year > self.params.end_year:
+            self.running = False
+
+    def update_policy(self) -> None:
+        """Phase 1: carbon prices move (trend, convergence, ratchets)."""
+        update_policy(self)
+
+    def update_costs(self) -> None:
+        """Phase 2: learning, grids and power prices."""
+        update_costs(self)
+
+    def negotiate(self) -> None:
+        """Phase 3: search, proposal, bargaining, agreement."""
+        negotiate(self)
+
+    def deliver(self) -> None:
+        """Phase 4: disbursement, technology transfer, defaults, trust."""
+        deliver(self)
+
+    def invest(self) -> None:
+        """Phase 5: demand, new build and retirement, technology choice."""
+        if self.year > self.params.start_year:
+            demand_phase.update_demand(self)
+        new_plants = demand_phase.build_and_retire(self)
+        self.refresh_derived()
+        invest(self, new_plants)
+        self.refresh_plant_index()
+
+    def produce_and_emit(self) -> None:
+        """Phase 6: production follows demand; emissions = production x intensity."""
+        demand_phase.produce_and_emit(self)
+
+    def account(self) -> None:
+        """Phase 7: invariant checks and data collection."""
+        self.check_invariants()
+        self.datacollector.collect(self)
+        self._snapshots.append(metrics.agent_snapshot(self))
+
+    # --- effects of agreements, used by negotiation and delivery ------------------------------
+    def sign(self, deal: Deal, *, round_number: int, brokered: bool) -> Partnership:
+        """Turn a bargained deal into a partnership and apply what happens at signing."""
+        p = self.params
+        kind = deal.kind
+        duration = (p.finance_disbursement_years if kind == "finance"
+                    else getattr(p, KIND_DURATION[kind]))
+        partnership = Partnership(
+            partnership_id=self.registry.new_id(kind, self.year), kind=kind,
+            party_a=deal.party_a, party_b=deal.party_b, start_year=self.year,
+            end_year=self.year + duration, technology=deal.technology, plant=deal.plant,
+            transfer_musd=deal.transfer_musd, surplus_musd=deal.surplus, brokered=brokered,
+        )
+        a, b = self.display_name(deal.party_a), self.display_name(deal.party_b)
+        tech_name = (self.technologies.names[self.technologies.index[deal.technology]]
+                     if deal.technology else "")
+        if kind == "finance":
+            donor = self.country_agents[deal.party_a]
+            company = self.company_agents[deal.party_b]
+            partnership.amount_musd = deal.transfer_musd
+            partnership.tranches_due = self.finance.commit(donor.index, company.country_index,
+                                                          deal.transfer_musd)
+            partnership.plant = deal.plant = self.split_plant(deal.plant,
+                                                              p.finance_project_max_mt)
+            self.fleet.financed[deal.plant] = True
+            self.finance_committed_musd += deal.transfer_musd
+            text = (f"{self.year}: {a} commits USD {deal.transfer_musd:,.0f}m to {b} to switch "
+                    f"{self.fleet.ids[deal.plant]} to {tech_name}")
+        elif kind == "technology":
+            self.ledger.transfer(self.year, "musd", f"company:{deal.party_a}",
+                                 f"company:{deal.party_b}", deal.transfer_musd, "licence fee")
+            text = (f"{self.year}: {b} licenses {tech_name} to {a} for USD "
+                    f"{deal.transfer_musd:,.1f}m")
+        elif kind == "codevelopment":
+            half = p.codevelopment_cost_musd / 2
+            for party in (deal.party_a, deal.party_b):
+                self.ledger.transfer(self.year, "musd", f"company:{party}", "external:research",
+                                     half, "co-development")
+                company = self.company_agents[party]
+                k = self.technologies.index[deal.technology]
+                current = self.companies.available_year[company.index, k]
+                self.companies.available_year[company.index, k] = max(
+                    self.year + 1, current - p.codevelopment_years_forward)
+            source, sink = ((deal.party_a, deal.party_b) if deal.transfer_musd >= 0
+                            else (deal.party_b, deal.party_a))
+            self.ledger.transfer(self.year, "musd", f"company:{source}", f"company:{sink}",
+                                 abs(deal.transfer_musd), "cost share")
+            text = f"{self.year}: {a} and {b} start co-developing {tech_name}"
+        else:
+            text = f"{self.year}: {a} and {b} sign a government partnership"
+        self.registry.add(partnership)
+        self.trust.set(deal.party_a, deal.party_b, self.trust.get(deal.party_a, deal.party_b),
+                       self.year)
+        if brokered:
+            self._credit_broker(deal)
+        self.events.record(self.year, "agreement", text, kind=kind, party_a=deal.party_a,
+                           party_b=deal.party_b, partnership_id=partnership.partnership_id,
+                           technology=deal.technology, amount_musd=deal.transfer_musd,
+                           round_number=round_number)
+        return partnership
+
+    def split_plant(self, plant: int, capacity_mt: float) -> int:
+        """Split a line of ``capacity_mt`` off a larger plant; return the line's index."""
+        fleet = self.fleet
+        if fleet.capacity_mt[plant] <= capacity_mt + 1e-12:
+            return plant
+        fleet.capacity_mt[plant] -= capacity_mt
+        count = sum(1 for i in fleet.ids if i.startswith(f"{fleet.ids[plant]}_line"))
+        line = fleet.append(
+            f"{fleet.ids[plant]}_line{count + 1}",
+            owner=int(fleet.owner[plant]), country=int(fleet.country[plant]),
+            sector=int(fleet.sector[plant]), technology=int(fleet.technology[plant]),
+            capacity_mt=capacity_mt, utilisation=float(fleet.utilisation[plant]),
+            next_investment_year=int(fleet.next_investment_year[plant]),
+            capex_paid_usd_per_tpa=float(fleet.capex_paid_usd_per_tpa[plant]),
+        )
+        self.plant_emissions_mt = np.append(self.plant_emissions_mt, 0.0)
+        self.refresh_plant_index()
+        return line
+
+    def _credit_broker(self, deal: Deal) -> None:
+        """Record the surplus a brokered deal brought each party's home country."""
+        gains = {deal.party_a: deal.value_a - deal.transfer_musd,
+                 deal.party_b: deal.value_b + deal.transfer_musd}
+        for party, gain in gains.items():
+            country = self.home_country(party)
+            for initiative in self.initiatives.values():
+                if party in initiative.members and country is not None:
+                    book = initiative.brokered_value_musd
+                    book[country] = book.get(country, 0.0) + gain
+
+    def end_partnership(self, partnership: Partnership, status: str) -> None:
+        """End a partnership and log it."""
+        self.registry.end(partnership, status, self.year)
+        self.events.record(
+            self.year, "ending",
+            f"{self.year}: the {partnership.kind} partnership of "
+            f"{self.display_name(partnership.party_a)} and "
+            f"{self.display_name(partnership.party_b)} ends ({status})",
+            kind=partnership.kind, party_a=partnership.party_a, party_b=partnership.party_b,
+            partnership_id=partnership.partnership_id,
+        )
+
+    def reward_delivery(self, partnership: Partnership, amount_musd: float) -> None:
+        """Trust rises on delivery."""
+        a, b = partnership.party_a, partnership.party_b
+        trust = self.trust.get(a, b)
+        self.trust.set(a, b, trust + self.params.trust_gain * (1.0 - trust), self.year)
+        partnership.deliveries += 1
+        what = (f"USD {amount_musd:,.0f}m from {self.display_name(a)} reaches "
+                f"{self.display_name(b)}" if partnership.kind == "finance" else
+                f"{self.display_name(partnership.party_b)} hands over "
+                f"{partnership.technology} to {self.display_name(a)}")
+        self.events.record(self.year, "delivery", f"{self.year}: {what}", kind=partnership.kind,
+                           party_a=a, party_b=b, partnership_id=partnership.partnership_id,
+                           technology=partnership.technology, amount_musd=amount_musd)
+
+    def default_partnership(self, partnership: Partnership, reason: str) -> None:
+        """A commitment is not delivered: trust falls, the partnership ends as defaulted."""
+        a, b = partnership.party_a, partnership.party_b
+        self.trust.set(a, b, self.trust.get(a, b) * (1.0 - self.params.trust_loss), self.year)
+        if partnership.kind == "finance":
+            donor = self.country_agents[a]
+            self.finance.release(donor.index, partnership.tranches_due)
+            partnership.tranches_due = []
+            self.fleet.financed[partnership.plant] = False
+        self.events.record(
+            self.year, "default",
+            f"{self.year}: {self.display_name(a)} defaults on its {partnership.kind} commitment "
+            f"to {self.display_name(b)} ({reason})",
+            kind=partnership.kind, party_a=a, party_b=b,
+            partnership_id=partnership.partnership_id,
+        )
+        self.end_partnership(partnership, "defaulted")
+
+    def raise_capability(self, country: int) -> None:
+        """Technology transfer or domestic adoption closes part of the capability gap."""
+        multiplier = self.countries.capability_multiplier
+        multiplier[country] = 1.0 + (multiplier[country] - 1.0) * (
+            1.0 - self.params.capability_gain_per_transfer
+        )
+
+    def join_initiative(self, initiative: Initiative, member_id: str, *,
+                        start_year: int | None = None, announce: bool = True) -> None:
+        """Add a member to an initiative (a membership partnership to the initiative agent)."""
+        start = self.year if start_year is None else start_year
+        initiative.members[member_id] = None
+        member = self.agent_by_id[member_id]
+        member.initiatives.add(initiative.agent_id)  # type: ignore[union-attr]
+        self.registry.add(Partnership(
+            partnership_id=self.registry.new_id("membership", start), kind="membership",
+            party_a=member_id, party_b=initiative.agent_id, start_year=start,
+            end_year=self.params.end_year + 1,
+        ))
+        if announce:
+            self.events.record(self.year, "join",
+                               f"{self.year}: {self.display_name(member_id)} joins "
+                               f"{initiative.name}", kind="membership", party_a=member_id,
+                               party_b=initiative.agent_id)
+
+    def leave_initiative(self, initiative: Initiative, member_id: str) -> None:
+        """Remove a member from an initiative."""
+        initiative.members.pop(member_id, None)
+        self.agent_by_id[member_id].initiatives.discard(initiative.agent_id)  # type: ignore[union-attr]
+        for partnership in self.registry.between(member_id, initiative.agent_id):
+            if partnership.kind == "membership":
+                self.registry.end(partnership, "left", self.year)
+        self.events.record(self.year, "leave",
+                           f"{self.year}: {self.display_name(member_id)} leaves {initiative.name}",
+                           kind="membership", party_a=member_id, party_b=initiative.agent_id)
+
+    # --- invariants ---------------------------------------------------------------------------
+    def check_invariants(self) -> None:
+        """Raise AssertionError when an accounting or consistency invariant breaks."""
+        self.ledger.check()
+        self.registry.check()
+        year_co2 = sum(e[4] for e in self._ledger_entries_this_year("mtco2"))
+        if not np.isclose(year_co2, self.plant_emissions_mt.sum(), rtol=1e-9, atol=1e-9):
+            raise AssertionError(f"ledger CO2 {year_co2} != plant emissions "
+                                 f"{self.plant_emissions_mt.sum()}")
+        for country_id in self.countries.ids:
+            if abs(self.ledger.balance("musd", f"treasury:{country_id}")) > 1e-6:
+                raise AssertionError(f"treasury of {country_id} not closed at year end")
+        grants = self.ledger.total("musd", "grant:")
+        if not np.isclose(grants, self.fleet.grant_musd.sum(), atol=1e-6):
+            raise AssertionError(f"ledger grants {grants} != plant grants "
+                                 f"{self.fleet.grant_musd.sum()}")
+        if (self.fleet.grant_musd < -1e-9).any() or (self.fleet.capacity_mt < 0).any():
+            raise AssertionError("negative plant stock")
+        for partnership in self.registry.records.values():
+            if partnership.delivered_musd > partnership.amount_musd + 1e-6 and (
+                partnership.kind == "finance"
+            ):
+                raise AssertionError(f"{partnership.partnership_id} delivered more than committed")
+
+    def _ledger_entries_this_year(self, unit: str) -> list[tuple[Any, ...]]:
+        entries = self.ledger.entries
+        out = []
+        for entry in reversed(entries):
+            if entry[0] != self.year:
+                break
+            if entry[1] == unit:
+                out.append(entry)
+        return out
+
+    # --- results ------------------------------------------------------------------------------
+    def series(self) -> pd.DataFrame:
+        """The yearly series collected so far, one row per simulated year."""
+        frame = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+        return frame
+
+    def agent_snapshots(self) -> pd.DataFrame:
+        """Agent-level yearly snapshots."""
+        if not self._snapshots:
+            return pd.DataFrame()
+        return pd.concat(self._snapshots, ignore_index=True)
+
+    @property
+    def sector_index(self) -> dict[str, int]:
+        """Sector name to index."""
+        return SECTOR_INDEX

@@ -1,0 +1,121 @@
+"""Country and company state as arrays, built from a scenario's tables.
+
+Agents (``agents/``) hold an index into these arrays; vectorised phases read them directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from industry_transition.model.economics import FloatArray
+from industry_transition.model.technology import SECTOR_INDEX, Technologies
+
+INCOME_CODE = {"high": 0, "upper_middle": 1, "lower_middle": 2, "low": 3}
+LOWER_INCOME_CODES = (2, 3)  # low and lower-middle income: the equity metric's "lower-income"
+
+
+@dataclass
+class CountryArrays:
+    """Per-country state. Carbon prices are already multiplied by ``carbon_price_scale``."""
+
+    ids: list[str]
+    names: list[str]
+    income: np.ndarray
+    carbon_price_usd_per_t: FloatArray
+    carbon_price_growth_usd_per_t: FloatArray
+    ambition_usd_per_t: FloatArray
+    donor_budget_musd: FloatArray
+    finance_need_musd: FloatArray
+    grid_tco2_per_mwh: FloatArray
+    grid_decline_per_year: FloatArray
+    electricity_usd_per_mwh: FloatArray
+    cost_of_capital: FloatArray
+    capability_multiplier: FloatArray
+    demand_growth: FloatArray  # (country, sector)
+    demand_mt: FloatArray  # (country, sector), set from the initial fleet
+
+    @classmethod
+    def from_table(
+        cls, table: pd.DataFrame, *, carbon_price_scale: float, donor_finance_scale: float
+    ) -> CountryArrays:
+        """Build from the ``countries`` table, applying the two scale levers."""
+        def col(name: str) -> FloatArray:
+            return table[name].to_numpy(dtype=float).copy()
+
+        return cls(
+            ids=list(table["country_id"]),
+            names=list(table["name"]),
+            income=np.array([INCOME_CODE[g] for g in table["income_group"]], dtype=np.int8),
+            carbon_price_usd_per_t=col("carbon_price_usd_per_t") * carbon_price_scale,
+            carbon_price_growth_usd_per_t=col("carbon_price_growth_usd_per_t_per_year")
+            * carbon_price_scale,
+            ambition_usd_per_t=col("ambition_usd_per_t"),
+            donor_budget_musd=col("donor_budget_musd_per_year") * donor_finance_scale,
+            finance_need_musd=col("finance_need_musd_per_year"),
+            grid_tco2_per_mwh=col("grid_tco2_per_mwh"),
+            grid_decline_per_year=col("grid_decline_per_year"),
+            electricity_usd_per_mwh=col("electricity_usd_per_mwh"),
+            cost_of_capital=col("cost_of_capital"),
+            capability_multiplier=col("capability_multiplier"),
+            demand_growth=np.column_stack(
+                [col("steel_demand_growth_per_year"), col("cement_demand_growth_per_year")]
+            ),
+            demand_mt=np.zeros((len(table), 2)),
+        )
+
+    @property
+    def is_donor(self) -> np.ndarray:
+        """Countries with a finance budget."""
+        return self.donor_budget_musd > 0
+
+    @property
+    def lower_income(self) -> np.ndarray:
+        """Low and lower-middle income countries."""
+        return np.isin(self.income, LOWER_INCOME_CODES)
+
+
+@dataclass
+class CompanyArrays:
+    """Per-company state, including technology access (company x technology)."""
+
+    ids: list[str]
+    names: list[str]
+    country: np.ndarray
+    sector: np.ndarray
+    is_producer: np.ndarray
+    cost_of_capital_premium: FloatArray
+    internal_carbon_price_usd_per_t: FloatArray
+    target_year: np.ndarray  # 0 where none
+    owns: np.ndarray  # (company, technology) bool
+    access: np.ndarray  # (company, technology) bool: open, owned or licensed
+    available_year: np.ndarray  # (company, technology) int: maturity, earlier with co-development
+
+    @classmethod
+    def from_table(
+        cls, table: pd.DataFrame, country_index: dict[str, int], technologies: Technologies
+    ) -> CompanyArrays:
+        """Build from the ``companies`` table."""
+        n, k = len(table), len(technologies)
+        owns = np.zeros((n, k), dtype=bool)
+        for i, owned in enumerate(table["owned_technologies"]):
+            for tech in owned:
+                owns[i, technologies.index[tech]] = True
+        access = owns | ~technologies.proprietary[None, :]
+        return cls(
+            ids=list(table["company_id"]),
+            names=list(table["name"]),
+            country=np.array([country_index[c] for c in table["country_id"]], dtype=np.int64),
+            sector=np.array([SECTOR_INDEX[s] for s in table["sector"]], dtype=np.int8),
+            is_producer=(table["role"] == "producer").to_numpy(),
+            cost_of_capital_premium=table["cost_of_capital_premium"].to_numpy(dtype=float),
+            internal_carbon_price_usd_per_t=table["internal_carbon_price_usd_per_t"].to_numpy(
+                dtype=float
+            ),
+            target_year=np.array([0 if pd.isna(t) else int(t) for t in table["target_year"]], dtype=np.int64),
+            owns=owns,
+            access=access,
+            available_year=np.repeat(technologies.year_available[None, :], n, axis=0).copy(),
+        )

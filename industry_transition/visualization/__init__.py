@@ -1,0 +1,1 @@
+"""The Solara app (issue 5). Nothing in model/ or experiments/ imports this package."""
