@@ -26,16 +26,18 @@ def test_model_and_agents_do_not_import_outer_layers():
     for layer in ("model", "agents"):
         for path in (PACKAGE / layer).rglob("*.py"):
             for module in imported_modules(path):
-                if module.startswith(("industry_transition.experiments",
-                                      "industry_transition.visualization")):
+                if module.startswith(
+                    ("industry_transition.experiments", "industry_transition.visualization")
+                ):
                     offenders.append(f"{path.name}: {module}")
     assert offenders == []
 
 
 def test_experiments_do_not_import_visualization():
     for path in (PACKAGE / "experiments").rglob("*.py"):
-        assert not any(m.startswith("industry_transition.visualization")
-                       for m in imported_modules(path)), path
+        assert not any(
+            m.startswith("industry_transition.visualization") for m in imported_modules(path)
+        ), path
 
 
 def test_fresh_interpreter_running_a_model_loads_no_app_code():

@@ -17,8 +17,22 @@ runner = CliRunner()
 
 def test_run_writes_tables_and_prints_summary(tmp_path):
     out = tmp_path / "r"
-    result = runner.invoke(app, ["run", "--scenario", "teaching", "--seed", "3", "--steps", "6",
-                                 "--set", "carbon_price_scale=1.5", "--out", str(out)])
+    result = runner.invoke(
+        app,
+        [
+            "run",
+            "--scenario",
+            "teaching",
+            "--seed",
+            "3",
+            "--steps",
+            "6",
+            "--set",
+            "carbon_price_scale=1.5",
+            "--out",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     for name in ("series", "events", "partnerships", "agents"):
         frame = pd.read_parquet(out / f"{name}.parquet")
@@ -29,7 +43,8 @@ def test_run_writes_tables_and_prints_summary(tmp_path):
     assert meta["seed"] == 3
     assert meta["parameters"]["carbon_price_scale"] == 1.5
     assert len(meta["config_hash"]) == 64
-    assert "emissions:" in result.output and "partnerships formed" in result.output
+    assert "emissions:" in result.output
+    assert "partnerships formed" in result.output
 
 
 @pytest.mark.parametrize(
@@ -47,7 +62,8 @@ def test_run_writes_tables_and_prints_summary(tmp_path):
 def test_bad_input_exits_nonzero_with_one_clear_message(args, needle, tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "industry_transition", "run", *args, "--out", str(tmp_path)],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 2
     assert needle in result.stderr

@@ -38,8 +38,9 @@ def test_same_seed_in_a_subprocess_with_another_hash_seed(tmp_path):
     )
     for hash_seed in ("0", "12345"):
         env = {**os.environ, "PYTHONHASHSEED": hash_seed}
-        subprocess.run([sys.executable, "-c", script, str(tmp_path / hash_seed)], check=True,
-                       env=env)
+        subprocess.run(
+            [sys.executable, "-c", script, str(tmp_path / hash_seed)], check=True, env=env
+        )
     here = run("teaching", seed=5)
     for name in TABLES:
         for hash_seed in ("0", "12345"):
@@ -53,8 +54,9 @@ def test_counterfactual_starts_from_the_same_world():
     alone = TransitionModel("teaching", seed=4, negotiation=False)
     for name in ("owner", "country", "technology", "capacity_mt", "next_investment_year"):
         np.testing.assert_array_equal(getattr(coop.fleet, name), getattr(alone.fleet, name))
-    np.testing.assert_array_equal(coop.countries.carbon_price_usd_per_t,
-                                  alone.countries.carbon_price_usd_per_t)
+    np.testing.assert_array_equal(
+        coop.countries.carbon_price_usd_per_t, alone.countries.carbon_price_usd_per_t
+    )
     np.testing.assert_array_equal(coop.countries.demand_mt, alone.countries.demand_mt)
     # and the same random streams: the shock stream's next draws agree
     assert coop.streams.shocks.random() == alone.streams.shocks.random()

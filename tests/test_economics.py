@@ -60,9 +60,7 @@ def test_crf_is_vectorised() -> None:
     np.testing.assert_allclose(capital_recovery_factor(rates, years), expected, rtol=1e-12)
 
 
-@pytest.mark.parametrize(
-    ("rate", "years"), [(0.0, 10), (0.03, 15), (0.08, 25), (0.12, 40)]
-)
+@pytest.mark.parametrize(("rate", "years"), [(0.0, 10), (0.03, 15), (0.08, 25), (0.12, 40)])
 def test_crf_payments_discount_back_to_exactly_one(rate: float, years: int) -> None:
     crf = float(capital_recovery_factor(rate, years))
     t = np.arange(1, years + 1)
@@ -133,9 +131,7 @@ def test_levelised_cost_formula() -> None:
 
 def test_levelised_cost_zero_rate() -> None:
     # capital charge at r = 0 is capex / life per tonne of capacity: 500/25/0.8 = 25
-    assert float(levelised_cost(500.0, 1.0, 0.0, 25, 0.8, 100.0)) == pytest.approx(
-        125.0, rel=1e-12
-    )
+    assert float(levelised_cost(500.0, 1.0, 0.0, 25, 0.8, 100.0)) == pytest.approx(125.0, rel=1e-12)
 
 
 # --- Nash bargaining ------------------------------------------------------------------------
@@ -198,7 +194,8 @@ def test_adoption_year_is_where_lcop_comparison_changes_sign() -> None:
 
     delta_cost = cost_without_carbon(low_carbon) - cost_without_carbon(incumbent)
     delta_intensity = intensity(incumbent) - intensity(low_carbon)
-    assert delta_cost > 0 and delta_intensity > 0  # a genuine crossing exists
+    assert delta_cost > 0  # a genuine crossing exists
+    assert delta_intensity > 0
     ratio = delta_cost / delta_intensity / 10.0
     assert abs(ratio - round(ratio)) > 1e-6  # crossing not exactly on a whole year
     t_star = math.ceil(ratio)

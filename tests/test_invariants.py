@@ -25,11 +25,13 @@ def test_invariants_hold_after_every_step(overrides):
         plant_total = model.fleet.emissions_mt(model.intensity).sum()
         # emissions: total = sum of sectors = sum of plants
         assert series["emissions_mt"] == pytest.approx(
-            series["emissions_steel_mt"] + series["emissions_cement_mt"], rel=1e-12)
+            series["emissions_steel_mt"] + series["emissions_cement_mt"], rel=1e-12
+        )
         assert series["emissions_mt"] == pytest.approx(plant_total, rel=1e-12)
         # CO2 in the ledger: everything emitted so far sits in the atmosphere account
         assert model.ledger.balance("mtco2", "atmosphere") == pytest.approx(
-            model.series()["emissions_mt"].sum(), rel=1e-9)
+            model.series()["emissions_mt"].sum(), rel=1e-9
+        )
         # money balances sum to zero in every unit
         for unit in ("musd", "mtco2"):
             assert sum(model.ledger.balances[unit].values()) == pytest.approx(0.0, abs=1e-6)
@@ -39,8 +41,11 @@ def test_invariants_hold_after_every_step(overrides):
                 assert p.delivered_musd <= p.amount_musd + 1e-9
         assert series["finance_delivered_musd"] <= series["finance_committed_musd"] + 1e-9
         # graph and registry agree, rebuilt here from the records alone
-        live = {pair_key(p.party_a, p.party_b)
-                for p in model.registry.records.values() if p.status == "active"}
+        live = {
+            pair_key(p.party_a, p.party_b)
+            for p in model.registry.records.values()
+            if p.status == "active"
+        }
         edges = {pair_key(a, b) for a, b in model.network.edges()}
         assert live == edges
         assert all(p.party_a != p.party_b for p in model.registry.records.values())

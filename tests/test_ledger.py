@@ -48,8 +48,9 @@ def test_flows_filter_by_prefix_and_memo() -> None:
     ledger = make_ledger()
     assert ledger.flows("musd", source_prefix="treasury:") == pytest.approx(150.0)
     assert ledger.flows("musd", destination_prefix="grant:") == pytest.approx(150.0)
-    assert ledger.flows("musd", source_prefix="treasury:", destination_prefix="grant:indsteel_2") \
-        == pytest.approx(30.0)
+    assert ledger.flows(
+        "musd", source_prefix="treasury:", destination_prefix="grant:indsteel_2"
+    ) == pytest.approx(30.0)
     assert ledger.flows("musd", memo="tranche") == pytest.approx(40.0)
     assert ledger.flows("musd", memo="no-such-memo") == 0.0
     assert ledger.flows("mtco2") == pytest.approx(19.5)
@@ -121,7 +122,10 @@ def test_to_frame_columns_and_rows() -> None:
     assert len(frame) == len(ledger.entries) == 6
     first = frame.iloc[1]
     assert (first["year"], first["unit"], first["source"], first["destination"]) == (
-        2024, "musd", "treasury:nordland", "grant:indsteel_1",
+        2024,
+        "musd",
+        "treasury:nordland",
+        "grant:indsteel_1",
     )
     assert first["amount"] == pytest.approx(120.0)
     assert first["memo"] == "finance"

@@ -22,8 +22,9 @@ def make_registry(initial_trust: float = 0.3) -> PartnershipRegistry:
 
 
 def partnership(pid: str, kind: str, a: str, b: str) -> Partnership:
-    return Partnership(partnership_id=pid, kind=kind, party_a=a, party_b=b,
-                       start_year=2024, end_year=2034)
+    return Partnership(
+        partnership_id=pid, kind=kind, party_a=a, party_b=b, start_year=2024, end_year=2034
+    )
 
 
 def test_pair_key_is_order_free() -> None:
@@ -73,7 +74,8 @@ def test_ending_one_keeps_edge_and_ending_both_removes_it() -> None:
     registry.add(fin)
 
     registry.end(fin, "completed", 2027)
-    assert fin.status == "completed" and fin.ended_year == 2027
+    assert fin.status == "completed"
+    assert fin.ended_year == 2027
     assert registry.network.has_edge("nordland", "indara")
     data = registry.network.edges["nordland", "indara"]
     assert data["partnerships"] == ["gov-1"]

@@ -63,8 +63,13 @@ class Company(mesa.Agent):
         return plants[~fleet.financed[plants] & ~tech.low_carbon[fleet.technology[plants]]]
 
     def licensable_technologies(self, licensee: Company) -> list[int]:
-        """Technologies this company owns, that the licensee lacks and has no pending licence for."""
+        """Owned technologies the licensee lacks and has no pending licence for."""
         companies = self.model.companies
         owned = np.flatnonzero(companies.owns[self.index] & ~companies.access[licensee.index])
-        return [int(k) for k in owned if not self.model.registry.has_active(
-            self.agent_id, licensee.agent_id, "technology", self.model.technologies.ids[k])]
+        return [
+            int(k)
+            for k in owned
+            if not self.model.registry.has_active(
+                self.agent_id, licensee.agent_id, "technology", self.model.technologies.ids[k]
+            )
+        ]

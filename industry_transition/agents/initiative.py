@@ -54,8 +54,11 @@ class Initiative(mesa.Agent):
         if country.agent_id in self.members:
             brokered = self.brokered_value_musd.get(country.agent_id, 0.0)
         else:
-            values = [self.brokered_value_musd.get(m, 0.0) for m in self.members
-                      if m in self.model.country_agents]
+            values = [
+                self.brokered_value_musd.get(m, 0.0)
+                for m in self.members
+                if m in self.model.country_agents
+            ]
             brokered = sum(values) / len(values) if values else 0.0
         price = max(country.carbon_price_usd_per_t, p.ratchet_floor_usd_per_t)
         emissions = self.model.country_emissions_mt(country.index)

@@ -26,7 +26,9 @@ def parse_settings(settings: list[str]) -> dict[str, str]:
     for item in settings:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise ParameterError(f"--set '{item}': expected key=value, e.g. --set carbon_price_scale=2")
+            raise ParameterError(
+                f"--set '{item}': expected key=value, e.g. --set carbon_price_scale=2"
+            )
         overrides[key.strip()] = value.strip()
     return overrides
 
@@ -37,13 +39,18 @@ def fail(message: str) -> None:
     raise typer.Exit(code=2)
 
 
+SCENARIO_HELP = "Shipped scenario name or path to a .toml file."
+SET_HELP = "Parameter override key=value (repeatable); see `industry-transition params`."
+OUT_HELP = "Output folder (default results/<scenario>-seed<seed>)."
+
+
 @app.command("run")
 def run_command(
-    scenario: Annotated[str, typer.Option(help="Shipped scenario name or path to a .toml file.")] = "teaching",
+    scenario: Annotated[str, typer.Option(help=SCENARIO_HELP)] = "teaching",
     seed: Annotated[int, typer.Option(help="Seed that determines the run exactly.")] = 1,
     steps: Annotated[int | None, typer.Option(help="Years to simulate (default: all).")] = None,
-    set_: Annotated[list[str] | None, typer.Option("--set", help="Parameter override key=value; repeatable.")] = None,
-    out: Annotated[Path | None, typer.Option(help="Output folder (default results/<scenario>-seed<seed>).")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help=SET_HELP)] = None,
+    out: Annotated[Path | None, typer.Option(help=OUT_HELP)] = None,
 ) -> None:
     """Run one simulation, write Parquet tables and run.json, print a summary."""
     try:
@@ -67,15 +74,18 @@ def summary(result: RunResult) -> str:
     p = result.partnerships
     formed = p[p["kind"] != "membership"]
     lines = [
-        f"scenario {meta['scenario']}, seed {meta['seed']}, {int(first['year'])}-{int(last['year'])}"
-        f" ({meta['runtime_seconds']:.2f} s)",
+        f"scenario {meta['scenario']}, seed {meta['seed']}, "
+        f"{int(first['year'])}-{int(last['year'])} ({meta['runtime_seconds']:.2f} s)",
         f"emissions: {first['emissions_mt']:,.1f} -> {last['emissions_mt']:,.1f} MtCO2/yr "
         f"({change:+.0%}); cumulative {s['emissions_mt'].sum():,.0f} MtCO2",
         f"  steel {last['emissions_steel_mt']:,.1f}, cement {last['emissions_cement_mt']:,.1f} "
         f"MtCO2 in {int(last['year'])}",
         f"partnerships formed: {len(formed)} "
-        + ("(" + ", ".join(f"{k} {n}" for k, n in formed["kind"].value_counts().items()) + ")"
-           if len(formed) else ""),
+        + (
+            "(" + ", ".join(f"{k} {n}" for k, n in formed["kind"].value_counts().items()) + ")"
+            if len(formed)
+            else ""
+        ),
         f"finance: USD {last['finance_committed_musd']:,.0f}m committed, "
         f"{last['finance_delivered_musd']:,.0f}m delivered, "
         f"{last['finance_to_lower_income_share']:.0%} of it to lower-income countries",
@@ -90,10 +100,12 @@ def summary(result: RunResult) -> str:
 def params_command() -> None:
     """List every parameter with default, unit, bounds and source."""
     frame = pd.DataFrame(Parameters.describe())
-    with pd.option_context("display.max_rows", None, "display.width", 200,
-                           "display.max_colwidth", 60):
-        typer.echo(frame[["name", "default", "unit", "min", "max", "description"]].to_string(
-            index=False))
+    with pd.option_context(
+        "display.max_rows", None, "display.width", 200, "display.max_colwidth", 60
+    ):
+        typer.echo(
+            frame[["name", "default", "unit", "min", "max", "description"]].to_string(index=False)
+        )
 
 
 @app.command("scenarios")

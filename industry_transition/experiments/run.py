@@ -59,8 +59,9 @@ def config_hash(scenario: Scenario, seed: int) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def run(scenario: str | Path = "teaching", *, seed: int, steps: int | None = None,
-        **overrides: Any) -> RunResult:
+def run(
+    scenario: str | Path = "teaching", *, seed: int, steps: int | None = None, **overrides: Any
+) -> RunResult:
     """Run one simulation and return its tables.
 
     Args:

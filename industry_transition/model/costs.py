@@ -41,7 +41,10 @@ def decision_carbon_price(model: TransitionModel) -> FloatArray:
 
 
 def plant_costs(
-    model: TransitionModel, plants: np.ndarray, *, grant_musd: FloatArray | None = None,
+    model: TransitionModel,
+    plants: np.ndarray,
+    *,
+    grant_musd: FloatArray | None = None,
     concessional: np.ndarray | None = None,
 ) -> tuple[FloatArray, FloatArray]:
     """LCOP and variable cost (USD/t) of every technology for each plant in ``plants``.
@@ -54,7 +57,12 @@ def plant_costs(
         (lcop, variable), both shaped (len(plants), number of technologies).
     """
     p = model.params
-    fleet, tech, countries, companies = model.fleet, model.technologies, model.countries, model.companies
+    fleet, tech, countries, companies = (
+        model.fleet,
+        model.technologies,
+        model.countries,
+        model.companies,
+    )
     owner = fleet.owner[plants]
     country = fleet.country[plants]
     low = tech.low_carbon[None, :]
@@ -106,7 +114,10 @@ def availability(model: TransitionModel, plants: np.ndarray) -> np.ndarray:
 
 
 def switch_threshold(
-    model: TransitionModel, plants: np.ndarray, lcop: FloatArray, variable: FloatArray,
+    model: TransitionModel,
+    plants: np.ndarray,
+    lcop: FloatArray,
+    variable: FloatArray,
     available: np.ndarray,
 ) -> FloatArray:
     """The cost (USD/t) a new technology must beat for each plant to switch to it.

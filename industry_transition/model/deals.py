@@ -92,12 +92,14 @@ def finance_deal(model: TransitionModel, donor: Country, company: Company) -> De
     no_grant = np.zeros(plants.size)
     lcop, variable = plant_costs(model, plants, grant_musd=no_grant, concessional=concessional)
     available = availability(model, plants)
-    lcop_plain, variable_plain = plant_costs(model, plants, grant_musd=no_grant,
-                                             concessional=~concessional)
+    lcop_plain, variable_plain = plant_costs(
+        model, plants, grant_musd=no_grant, concessional=~concessional
+    )
     threshold = switch_threshold(model, plants, lcop_plain, variable_plain, available)
     rate = model.countries.cost_of_capital[company.country_index]
-    crf = capital_recovery_factor(max(rate - p.concessional_rate_reduction, 0.0),
-                                  p.plant_life_years)
+    crf = capital_recovery_factor(
+        max(rate - p.concessional_rate_reduction, 0.0), p.plant_life_years
+    )
     capacity = np.minimum(fleet.capacity_mt[plants], p.finance_project_max_mt)[:, None]
     gap = np.maximum(lcop - threshold[:, None] + SWITCH_MARGIN_USD_PER_T, 0.0)
     need = gap * p.target_utilisation / crf * capacity  # USD/tpa x Mt = USD million
@@ -105,8 +107,10 @@ def finance_deal(model: TransitionModel, donor: Country, company: Company) -> De
     intensity = model.intensity[company.country_index]
     current = fleet.technology[plants]
     production = capacity * fleet.utilisation[plants][:, None]
-    abatement = (intensity[current][:, None] - intensity[None, :]) * production * (
-        p.valuation_horizon_years
+    abatement = (
+        (intensity[current][:, None] - intensity[None, :])
+        * production
+        * (p.valuation_horizon_years)
     )  # Mt CO2
     value = abatement * donor.ambition_usd_per_t  # Mt x USD/t = USD million
     ok = available & tech.low_carbon[None, :] & (abatement > 0) & (need > 0) & (need <= capex_cap)
@@ -145,12 +149,21 @@ def licence_value(model: TransitionModel, company: Company, technology: int) -> 
     saving = np.maximum(threshold - lcop[:, technology], 0.0)  # USD/t
     rate = model.countries.cost_of_capital[company.country_index]
     years_to_use = np.maximum(
-        np.maximum(fleet.next_investment_year[plants], companies.available_year[
-            company.index, technology]) - model.year, 0
+        np.maximum(
+            fleet.next_investment_year[plants], companies.available_year[company.index, technology]
+        )
+        - model.year,
+        0,
     )
     # A plant that saves money with the technology may switch before its window.
-    years_to_use = np.where(saving > 0, np.minimum(years_to_use, np.maximum(
-        companies.available_year[company.index, technology] - model.year, 0)), years_to_use)
+    years_to_use = np.where(
+        saving > 0,
+        np.minimum(
+            years_to_use,
+            np.maximum(companies.available_year[company.index, technology] - model.year, 0),
+        ),
+        years_to_use,
+    )
     discount = (1.0 + rate) ** (-years_to_use.astype(float))
     annuity = annuity_factor(rate, p.valuation_horizon_years)
     return float(np.sum(saving * fleet.production_mt[plants] * annuity * discount))

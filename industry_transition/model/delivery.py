@@ -32,7 +32,7 @@ class FinanceBook:
     def fits(self, donor: int, amount: float) -> bool:
         """Whether equal tranches of ``amount`` fit the donor's planned budgets from now on."""
         tranche = amount / self.horizon
-        window = self.scheduled[donor, self.year_index:self.year_index + self.horizon]
+        window = self.scheduled[donor, self.year_index : self.year_index + self.horizon]
         return bool(np.all(window + tranche <= self.planned_musd[donor] + 1e-9))
 
     def absorbs(self, recipient: int, amount: float) -> bool:
@@ -42,7 +42,7 @@ class FinanceBook:
     def commit(self, donor: int, recipient: int, amount: float) -> list[float]:
         """Schedule a commitment; return its tranches."""
         tranche = amount / self.horizon
-        self.scheduled[donor, self.year_index:self.year_index + self.horizon] += tranche
+        self.scheduled[donor, self.year_index : self.year_index + self.horizon] += tranche
         self.received_this_year[recipient] += amount
         return [tranche] * self.horizon
 
@@ -65,22 +65,31 @@ def deliver(model: TransitionModel) -> None:
     countries = model.countries
     for c, country_id in enumerate(countries.ids):
         budget = countries.donor_budget_musd[c] * shocks["budget"][c]
-        model.ledger.transfer(year, "musd", "external:appropriation", f"treasury:{country_id}",
-                              budget, "budget")
+        model.ledger.transfer(
+            year, "musd", "external:appropriation", f"treasury:{country_id}", budget, "budget"
+        )
     for partnership in model.registry.active():
         if partnership.kind == "finance" and partnership.tranches_due:
             deliver_tranche(model, partnership, shocks)
         elif partnership.kind == "technology" and partnership.deliveries == 0:
             transfer_technology(model, partnership)
     for partnership in model.registry.active():
-        if partnership.kind == "finance" and not partnership.tranches_due:
-            model.end_partnership(partnership, "completed")
-        elif partnership.kind != "membership" and partnership.end_year <= year:
+        if partnership.kind == "finance":
+            done = not partnership.tranches_due
+        else:
+            done = partnership.kind != "membership" and partnership.end_year <= year
+        if done:
             model.end_partnership(partnership, "completed")
     for country_id in countries.ids:
         left = model.ledger.balance("musd", f"treasury:{country_id}")
-        model.ledger.transfer(year, "musd", f"treasury:{country_id}", "external:appropriation",
-                              max(left, 0.0), "lapsed")
+        model.ledger.transfer(
+            year,
+            "musd",
+            f"treasury:{country_id}",
+            "external:appropriation",
+            max(left, 0.0),
+            "lapsed",
+        )
     model.trust.decay(p.trust_decay_per_year, year)
     model.registry.refresh_trust()
 
@@ -104,8 +113,9 @@ def draw_shocks(model: TransitionModel) -> dict[str, np.ndarray]:
     return {"budget": budget, "turnover": turnover, "renege": renege}
 
 
-def deliver_tranche(model: TransitionModel, partnership: Partnership,
-                    shocks: dict[str, np.ndarray]) -> None:
+def deliver_tranche(
+    model: TransitionModel, partnership: Partnership, shocks: dict[str, np.ndarray]
+) -> None:
     """Pay the next tranche of a finance commitment, or default on it."""
     donor = model.country_agents[partnership.party_a]
     due = partnership.tranches_due[0]
@@ -122,8 +132,9 @@ def deliver_tranche(model: TransitionModel, partnership: Partnership,
         return
     partnership.tranches_due.pop(0)
     plant = partnership.plant
-    model.ledger.transfer(model.year, "musd", treasury, f"grant:{model.fleet.ids[plant]}", due,
-                          "finance")
+    model.ledger.transfer(
+        model.year, "musd", treasury, f"grant:{model.fleet.ids[plant]}", due, "finance"
+    )
     model.fleet.grant_musd[plant] += due
     partnership.delivered_musd += due
     model.finance_delivered_musd[model.companies.country[model.fleet.owner[plant]]] += due

@@ -1,5 +1,7 @@
-"""Demand, capacity and production: exogenous demand paths drive utilisation, new build and
-retirement (the MPP steel model's rule: build above ~0.95 utilisation, close below ~0.6).
+"""Demand, capacity and production.
+
+Exogenous demand paths drive utilisation, new build and retirement (the MPP steel model's rule:
+build above ~0.95 utilisation, close below ~0.6).
 """
 
 from __future__ import annotations
@@ -29,8 +31,9 @@ def update_demand(model: TransitionModel) -> None:
 
 
 def build_and_retire(model: TransitionModel) -> np.ndarray:
-    """Add capacity where utilisation would exceed the build threshold; retire where it falls
-    below the retire threshold (highest running cost first). Returns indices of new plants.
+    """Build where utilisation exceeds the build threshold, retire where it falls below.
+
+    Retirement closes the highest running cost first. Returns the indices of new plants.
     """
     p = model.params
     demand = model.countries.demand_mt
@@ -53,7 +56,9 @@ def build(model: TransitionModel, country: int, sector: int, capacity_mt: float)
     fleet = model.fleet
     mask = (fleet.country == country) & (fleet.sector == sector)
     owners = fleet.owner[mask]
-    by_owner = np.bincount(owners, weights=fleet.capacity_mt[mask], minlength=len(model.companies.ids))
+    by_owner = np.bincount(
+        owners, weights=fleet.capacity_mt[mask], minlength=len(model.companies.ids)
+    )
     owner = int(np.argmax(by_owner))
     count = int(np.sum(fleet.owner == owner))
     plant_id = f"{model.companies.ids[owner]}_new{model.year}_{count + 1}"
@@ -84,9 +89,12 @@ def retire(model: TransitionModel, country: int, sector: int, excess_mt: float) 
         if fleet.capacity_mt[plant] <= 1e-12:
             fleet.capacity_mt[plant] = 0.0
             company = model.companies.ids[fleet.owner[plant]]
-            model.events.record(model.year, "retirement",
-                                f"{model.year}: {model.display_name(company)} closes "
-                                f"{fleet.ids[plant]}", party_a=company)
+            model.events.record(
+                model.year,
+                "retirement",
+                f"{model.year}: {model.display_name(company)} closes {fleet.ids[plant]}",
+                party_a=company,
+            )
 
 
 def produce_and_emit(model: TransitionModel) -> None:
@@ -94,8 +102,9 @@ def produce_and_emit(model: TransitionModel) -> None:
     fleet = model.fleet
     capacity = capacity_by_country_sector(model)
     with np.errstate(divide="ignore", invalid="ignore"):
-        utilisation = np.where(capacity > 0, np.minimum(model.countries.demand_mt / capacity, 1.0),
-                               0.0)
+        utilisation = np.where(
+            capacity > 0, np.minimum(model.countries.demand_mt / capacity, 1.0), 0.0
+        )
     fleet.utilisation = utilisation[fleet.country, fleet.sector]
     model.plant_emissions_mt = fleet.emissions_mt(model.intensity)
     by_group = np.zeros((len(model.countries.ids), 2))
@@ -104,5 +113,11 @@ def produce_and_emit(model: TransitionModel) -> None:
     sectors = ("steel", "cement")
     for c, country_id in enumerate(model.countries.ids):
         for s, sector in enumerate(sectors):
-            model.ledger.transfer(model.year, "mtco2", f"source:{country_id}:{sector}",
-                                  "atmosphere", float(by_group[c, s]), "emissions")
+            model.ledger.transfer(
+                model.year,
+                "mtco2",
+                f"source:{country_id}:{sector}",
+                "atmosphere",
+                float(by_group[c, s]),
+                "emissions",
+            )

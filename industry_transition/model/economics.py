@@ -36,12 +36,16 @@ def learning_exponent(learning_rate: ArrayLike) -> FloatArray:
 
 
 def wright_capex(
-    capex_initial: ArrayLike, cumulative_initial: ArrayLike, cumulative: ArrayLike,
+    capex_initial: ArrayLike,
+    cumulative_initial: ArrayLike,
+    cumulative: ArrayLike,
     learning_rate: ArrayLike,
 ) -> FloatArray:
     """``capex(t) = capex(0) * (X(t)/X(0)) ** (-b)``: each doubling of X cuts cost by the rate."""
     ratio = np.asarray(cumulative, dtype=float) / np.asarray(cumulative_initial, dtype=float)
-    return np.asarray(capex_initial, dtype=float) * np.power(ratio, -learning_exponent(learning_rate))
+    return np.asarray(capex_initial, dtype=float) * np.power(
+        ratio, -learning_exponent(learning_rate)
+    )
 
 
 def emission_intensity(

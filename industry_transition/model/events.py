@@ -8,8 +8,16 @@ from typing import Any
 import pandas as pd
 
 EVENT_COLUMNS = [
-    "year", "round", "event", "kind", "party_a", "party_b", "partnership_id", "technology",
-    "amount_musd", "text",
+    "year",
+    "round",
+    "event",
+    "kind",
+    "party_a",
+    "party_b",
+    "partnership_id",
+    "technology",
+    "amount_musd",
+    "text",
 ]
 
 
@@ -35,8 +43,18 @@ class EventLog:
     ) -> None:
         """Add one event."""
         self.rows.append(
-            (year, round_number, event, kind, party_a, party_b, partnership_id, technology,
-             float(amount_musd), text)
+            (
+                year,
+                round_number,
+                event,
+                kind,
+                party_a,
+                party_b,
+                partnership_id,
+                technology,
+                float(amount_musd),
+                text,
+            )
         )
 
     def to_frame(self) -> pd.DataFrame:

@@ -9,8 +9,16 @@ import numpy as np
 from industry_transition.model.economics import FloatArray
 
 _ARRAY_FIELDS = (
-    "owner", "country", "sector", "technology", "capacity_mt", "utilisation",
-    "next_investment_year", "capex_paid_usd_per_tpa", "grant_musd", "financed",
+    "owner",
+    "country",
+    "sector",
+    "technology",
+    "capacity_mt",
+    "utilisation",
+    "next_investment_year",
+    "capex_paid_usd_per_tpa",
+    "grant_musd",
+    "financed",
 )
 
 

@@ -1,5 +1,7 @@
-"""Phase 5, investment: plants at their window pick the cheapest available route by LCOP;
-between windows a plant switches only when the saving pays back the stranded capital.
+"""Phase 5, investment: plants choose their technology.
+
+At its investment window a plant picks the cheapest available route by LCOP; between windows it
+switches only when the saving pays back the stranded capital.
 """
 
 from __future__ import annotations
@@ -47,8 +49,14 @@ def invest(model: TransitionModel, new_plants: np.ndarray | None = None) -> np.n
         plant = int(plants[row])
         technology = int(choice[row])
         changed = technology != fleet.technology[plant] or new[plant]
-        rebuild(model, plant, technology, int(jitter[plant]), changed=changed,
-                new_plant=bool(new[plant]))
+        rebuild(
+            model,
+            plant,
+            technology,
+            int(jitter[plant]),
+            changed=changed,
+            new_plant=bool(new[plant]),
+        )
         if changed:
             switched.append(plant)
     return np.array(switched, dtype=np.int64)
@@ -60,13 +68,22 @@ def draw_jitter(model: TransitionModel) -> np.ndarray:
     return model.streams.investment.integers(-spread, spread + 1, size=len(model.fleet))
 
 
-def rebuild(model: TransitionModel, plant: int, technology: int, jitter: int, *,
-            changed: bool, new_plant: bool = False) -> None:
+def rebuild(
+    model: TransitionModel,
+    plant: int,
+    technology: int,
+    jitter: int,
+    *,
+    changed: bool,
+    new_plant: bool = False,
+) -> None:
     """Invest in ``plant`` with ``technology``: capex, learning, grant use, next window."""
     fleet, tech, companies = model.fleet, model.technologies, model.companies
     country = int(fleet.country[plant])
     old = int(fleet.technology[plant])
-    multiplier = model.countries.capability_multiplier[country] if tech.low_carbon[technology] else 1.0
+    multiplier = (
+        model.countries.capability_multiplier[country] if tech.low_carbon[technology] else 1.0
+    )
     fleet.technology[plant] = technology
     fleet.capex_paid_usd_per_tpa[plant] = tech.capex_usd_per_tpa[technology] * multiplier
     cycle = model.cycle_years[fleet.sector[plant]]
@@ -78,8 +95,14 @@ def rebuild(model: TransitionModel, plant: int, technology: int, jitter: int, *,
     if tech.low_carbon[technology]:
         grant = float(fleet.grant_musd[plant])
         if grant > 0:
-            model.ledger.transfer(model.year, "musd", f"grant:{fleet.ids[plant]}",
-                                  f"capex:{company_id}", grant, "grant spent")
+            model.ledger.transfer(
+                model.year,
+                "musd",
+                f"grant:{fleet.ids[plant]}",
+                f"capex:{company_id}",
+                grant,
+                "grant spent",
+            )
             fleet.grant_musd[plant] = 0.0
         fleet.financed[plant] = False
         model.raise_capability(country)
@@ -87,8 +110,11 @@ def rebuild(model: TransitionModel, plant: int, technology: int, jitter: int, *,
         model.year,
         "adoption",
         f"{model.year}: {model.display_name(company_id)} "
-        + (f"builds {fleet.ids[plant]} with {tech.names[technology]}" if new_plant else
-           f"switches {fleet.ids[plant]} from {tech.names[old]} to {tech.names[technology]}"),
+        + (
+            f"builds {fleet.ids[plant]} with {tech.names[technology]}"
+            if new_plant
+            else f"switches {fleet.ids[plant]} from {tech.names[old]} to {tech.names[technology]}"
+        ),
         party_a=company_id,
         technology=tech.ids[technology],
         amount_musd=float(fleet.capex_paid_usd_per_tpa[plant] * fleet.capacity_mt[plant]),

@@ -50,13 +50,21 @@ class Ledger:
         """Sum of the balances of all accounts starting with ``prefix``."""
         return sum(v for k, v in self.balances[unit].items() if k.startswith(prefix))
 
-    def flows(self, unit: str, *, source_prefix: str = "", destination_prefix: str = "",
-              memo: str | None = None) -> float:
+    def flows(
+        self,
+        unit: str,
+        *,
+        source_prefix: str = "",
+        destination_prefix: str = "",
+        memo: str | None = None,
+    ) -> float:
         """Sum of transfers matching source/destination prefixes (and memo, if given)."""
         return sum(
             amount
             for _, u, src, dst, amount, m in self.entries
-            if u == unit and src.startswith(source_prefix) and dst.startswith(destination_prefix)
+            if u == unit
+            and src.startswith(source_prefix)
+            and dst.startswith(destination_prefix)
             and (memo is None or m == memo)
         )
 

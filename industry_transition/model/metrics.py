@@ -7,6 +7,7 @@ that reached low and lower-middle income countries (0 before any delivery).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -126,8 +127,10 @@ SERIES_REPORTERS: dict[str, Callable[[Any], Any]] = {
     "production_steel_mt": lambda m: sector_production(m, 0),
     "production_cement_mt": lambda m: sector_production(m, 1),
     "partnerships_active": partnerships_active,
-    **{f"partnerships_{kind}": (lambda m, k=kind: partnerships_active(m, k))
-       for kind in PARTNERSHIP_KINDS},
+    **{
+        f"partnerships_{kind}": functools.partial(partnerships_active, kind=kind)
+        for kind in PARTNERSHIP_KINDS
+    },
     "finance_committed_musd": finance_committed,
     "finance_delivered_musd": finance_delivered,
     "finance_to_lower_income_share": finance_to_lower_income_share,
@@ -150,34 +153,40 @@ def agent_snapshot(model: TransitionModel) -> pd.DataFrame:
     low_capacity = np.bincount(fleet.owner, weights=fleet.capacity_mt * low, minlength=n_companies)
     country_capacity = capacity_by_country_sector(model).sum(axis=1)
     degree = dict(model.network.degree())
-    company_rows = pd.DataFrame({
-        "year": model.year,
-        "agent_id": companies.ids,
-        "agent_type": "company",
-        "country_id": [countries.ids[c] for c in companies.country],
-        "emissions_mt": emissions,
-        "production_mt": production,
-        "capacity_mt": capacity,
-        "low_carbon_share": np.divide(low_capacity, capacity, out=np.zeros(n_companies),
-                                      where=capacity > 0),
-        "carbon_price_usd_per_t": countries.carbon_price_usd_per_t[companies.country],
-        "finance_received_musd": np.nan,
-        "capability_multiplier": countries.capability_multiplier[companies.country],
-        "partners": [degree.get(i, 0) for i in companies.ids],
-    })
-    country_rows = pd.DataFrame({
-        "year": model.year,
-        "agent_id": countries.ids,
-        "agent_type": "country",
-        "country_id": countries.ids,
-        "emissions_mt": model.emissions_by_country_sector_mt.sum(axis=1),
-        "production_mt": np.bincount(fleet.country, weights=fleet.production_mt,
-                                     minlength=len(countries.ids)),
-        "capacity_mt": country_capacity,
-        "low_carbon_share": np.nan,
-        "carbon_price_usd_per_t": countries.carbon_price_usd_per_t,
-        "finance_received_musd": model.finance_delivered_musd,
-        "capability_multiplier": countries.capability_multiplier,
-        "partners": [degree.get(i, 0) for i in countries.ids],
-    })
+    company_rows = pd.DataFrame(
+        {
+            "year": model.year,
+            "agent_id": companies.ids,
+            "agent_type": "company",
+            "country_id": [countries.ids[c] for c in companies.country],
+            "emissions_mt": emissions,
+            "production_mt": production,
+            "capacity_mt": capacity,
+            "low_carbon_share": np.divide(
+                low_capacity, capacity, out=np.zeros(n_companies), where=capacity > 0
+            ),
+            "carbon_price_usd_per_t": countries.carbon_price_usd_per_t[companies.country],
+            "finance_received_musd": np.nan,
+            "capability_multiplier": countries.capability_multiplier[companies.country],
+            "partners": [degree.get(i, 0) for i in companies.ids],
+        }
+    )
+    country_rows = pd.DataFrame(
+        {
+            "year": model.year,
+            "agent_id": countries.ids,
+            "agent_type": "country",
+            "country_id": countries.ids,
+            "emissions_mt": model.emissions_by_country_sector_mt.sum(axis=1),
+            "production_mt": np.bincount(
+                fleet.country, weights=fleet.production_mt, minlength=len(countries.ids)
+            ),
+            "capacity_mt": country_capacity,
+            "low_carbon_share": np.nan,
+            "carbon_price_usd_per_t": countries.carbon_price_usd_per_t,
+            "finance_received_musd": model.finance_delivered_musd,
+            "capability_multiplier": countries.capability_multiplier,
+            "partners": [degree.get(i, 0) for i in countries.ids],
+        }
+    )
     return pd.concat([country_rows, company_rows], ignore_index=True)

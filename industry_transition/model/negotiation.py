@@ -68,9 +68,7 @@ def candidates(model: TransitionModel, agent_id: str) -> list[tuple[str, bool]]:
         key=lambda n: (-model.trust.get(agent_id, n), n),
     )
     take(neighbours)
-    co_members = sorted(
-        {m for i in memberships for m in model.initiatives[i].members} - {agent_id}
-    )
+    co_members = sorted({m for i in memberships for m in model.initiatives[i].members} - {agent_id})
     take([co_members[int(j)] for j in rng.permutation(len(co_members))])
     two_hop = sorted(
         {m for n in neighbours for m in network.neighbors(n)} - {agent_id} - set(neighbours)
@@ -144,5 +142,11 @@ def feasibility(model: TransitionModel, deal: Deal, *, after_bargain: bool = Fal
     return None
 
 
-__all__ = ["candidates", "decide_memberships", "negotiate", "possible_deals", "propose",
-           "Initiative"]
+__all__ = [
+    "candidates",
+    "decide_memberships",
+    "negotiate",
+    "possible_deals",
+    "propose",
+    "Initiative",
+]

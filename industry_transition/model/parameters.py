@@ -42,109 +42,169 @@ class Parameters(BaseModel):
 
     # --- time -------------------------------------------------------------------------------
     start_year: int = _param(
-        2024, unit="year", ge=2000, le=2100, description="First simulated year.",
+        2024,
+        unit="year",
+        ge=2000,
+        le=2100,
+        description="First simulated year.",
         source="DESIGN.md: default 2024 to 2050",
     )
     end_year: int = _param(
-        2050, unit="year", ge=2000, le=2150, description="Last simulated year (inclusive).",
+        2050,
+        unit="year",
+        ge=2000,
+        le=2150,
+        description="Last simulated year (inclusive).",
         source="DESIGN.md: default 2024 to 2050",
     )
 
     # --- levers -----------------------------------------------------------------------------
     negotiation: bool = _param(
-        True, unit="switch",
+        True,
+        unit="switch",
         description="False gives the no-cooperation counterfactual: no partnerships, no "
         "initiative membership, the same world and random streams.",
         source="DESIGN.md: any scenario can be run with negotiation switched off",
     )
     broker: bool = _param(
-        True, unit="switch",
+        True,
+        unit="switch",
         description="Initiatives suggest complementary matches to their members.",
         source="DESIGN.md negotiation protocol, step 2",
     )
     enforcement: Literal["binding", "reputational", "none"] = _param(
-        "reputational", unit="choice",
+        "reputational",
+        unit="choice",
         description="binding: commitments always delivered; reputational: budget shocks and "
         "political turnover cause defaults that cut trust; none: also opportunistic reneging.",
         source="DESIGN.md negotiation protocol",
     )
     donor_finance_scale: float = _param(
-        1.0, unit="multiplier", ge=0.0, le=10.0,
+        1.0,
+        unit="multiplier",
+        ge=0.0,
+        le=10.0,
         description="Multiplies every donor country's annual finance budget (0: no finance).",
         source="lever",
     )
     carbon_price_scale: float = _param(
-        1.0, unit="multiplier", ge=0.0, le=10.0,
+        1.0,
+        unit="multiplier",
+        ge=0.0,
+        le=10.0,
         description="Multiplies every country's carbon price path.",
         source="lever",
     )
     rounds_per_year: int = _param(
-        3, unit="rounds/year", ge=1, le=20,
+        3,
+        unit="rounds/year",
+        ge=1,
+        le=20,
         description="Negotiation rounds inside one simulated year.",
         source=PLACEHOLDER,
     )
     candidates_per_agent: int = _param(
-        6, unit="agents", ge=1, le=50,
+        6,
+        unit="agents",
+        ge=1,
+        le=50,
         description="At most this many candidate partners evaluated per agent per round.",
         source="DESIGN.md negotiation protocol, step 2 (K)",
     )
     random_candidates: int = _param(
-        1, unit="agents", ge=0, le=10,
+        1,
+        unit="agents",
+        ge=0,
+        le=10,
         description="Of the candidates, how many are drawn at random from all agents.",
         source="DESIGN.md: 'a few random others'",
     )
 
     # --- economics --------------------------------------------------------------------------
     plant_life_years: int = _param(
-        25, unit="years", ge=5, le=60,
+        25,
+        unit="years",
+        ge=5,
+        le=60,
         description="Economic life used in the capital recovery factor of LCOP.",
         source="MPP steel model uses a 20-yr investment cycle and 40-yr plant life "
         "(calibration.md 2(d)); 25 is a placeholder between them",
     )
     steel_investment_cycle_years: int = _param(
-        20, unit="years", ge=5, le=50, description="Years between steel plant reinvestments.",
+        20,
+        unit="years",
+        ge=5,
+        le=50,
+        description="Years between steel plant reinvestments.",
         source="MPP steel model 20-yr cycle (calibration.md 2(d)); DESIGN.md 20 +- 3",
     )
     cement_investment_cycle_years: int = _param(
-        25, unit="years", ge=5, le=50, description="Years between cement kiln reinvestments.",
+        25,
+        unit="years",
+        ge=5,
+        le=50,
+        description="Years between cement kiln reinvestments.",
         source="DESIGN.md 25 +- 3 (placeholder, verify)",
     )
     investment_cycle_jitter_years: int = _param(
-        3, unit="years", ge=0, le=10,
+        3,
+        unit="years",
+        ge=0,
+        le=10,
         description="Investment windows are drawn uniformly within +- this many years.",
         source="DESIGN.md: 20 +- 3 and 25 +- 3",
     )
     build_utilisation_threshold: float = _param(
-        0.95, unit="share", ge=0.5, le=1.0,
+        0.95,
+        unit="share",
+        ge=0.5,
+        le=1.0,
         description="New capacity is built when a country-sector's utilisation exceeds this.",
         source="MPP steel model opens plants above about 0.95 utilisation (DESIGN.md)",
     )
     retire_utilisation_threshold: float = _param(
-        0.6, unit="share", ge=0.0, le=0.95,
+        0.6,
+        unit="share",
+        ge=0.0,
+        le=0.95,
         description="Capacity retires when a country-sector's utilisation falls below this.",
         source="MPP steel model closes plants below about 0.6 utilisation (DESIGN.md)",
     )
     target_utilisation: float = _param(
-        0.85, unit="share", ge=0.5, le=1.0,
+        0.85,
+        unit="share",
+        ge=0.5,
+        le=1.0,
         description="Utilisation that building and retiring aim for.",
         source=PLACEHOLDER,
     )
     electricity_price_change_per_year: float = _param(
-        -0.005, unit="1/year", ge=-0.1, le=0.1,
+        -0.005,
+        unit="1/year",
+        ge=-0.1,
+        le=0.1,
         description="Relative yearly change of every country's industrial electricity price.",
         source=PLACEHOLDER,
     )
     grid_decarbonisation_scale: float = _param(
-        1.0, unit="multiplier", ge=0.0, le=5.0,
+        1.0,
+        unit="multiplier",
+        ge=0.0,
+        le=5.0,
         description="Multiplies each country's yearly grid-intensity decline.",
         source="lever",
     )
     learning: bool = _param(
-        True, unit="switch", description="Wright's-law learning on global cumulative capacity.",
+        True,
+        unit="switch",
+        description="Wright's-law learning on global cumulative capacity.",
         source="Wright 1936; DESIGN.md economics",
     )
     green_premium_share: float = _param(
-        0.0, unit="share of LCOP", ge=0.0, le=0.5,
+        0.0,
+        unit="share of LCOP",
+        ge=0.0,
+        le=0.5,
         description="Green public procurement: premium paid for low-carbon product, as a share "
         "of the incumbent route's cost (0: off).",
         source="Stegra offtakes at ~20-30% premiums; RMI ~15% (calibration.md 2(d))",
@@ -152,124 +212,201 @@ class Parameters(BaseModel):
 
     # --- negotiation and valuation ----------------------------------------------------------
     valuation_horizon_years: int = _param(
-        10, unit="years", ge=1, le=40,
+        10,
+        unit="years",
+        ge=1,
+        le=40,
         description="Years of savings or abatement an agent counts when valuing a deal.",
         source=PLACEHOLDER,
     )
     transaction_cost_musd: float = _param(
-        2.0, unit="USD million per deal", ge=0.0, le=100.0,
+        2.0,
+        unit="USD million per deal",
+        ge=0.0,
+        le=100.0,
         description="Transaction cost of a deal between strangers, split between the parties.",
         source=PLACEHOLDER,
     )
     trust_discount: float = _param(
-        0.6, unit="share", ge=0.0, le=1.0,
+        0.6,
+        unit="share",
+        ge=0.0,
+        le=1.0,
         description="Share of the transaction cost removed at full trust.",
         source=PLACEHOLDER,
     )
     membership_discount: float = _param(
-        0.3, unit="share", ge=0.0, le=1.0,
+        0.3,
+        unit="share",
+        ge=0.0,
+        le=1.0,
         description="Share of the transaction cost removed when the parties share an initiative.",
         source=PLACEHOLDER,
     )
     government_tie_discount: float = _param(
-        0.3, unit="share", ge=0.0, le=1.0,
+        0.3,
+        unit="share",
+        ge=0.0,
+        le=1.0,
         description="Share of the transaction cost removed when the parties' home countries "
         "have a government partnership.",
         source=PLACEHOLDER,
     )
     bargaining_power_donor: float = _param(
-        0.5, unit="weight", ge=0.0, le=1.0,
+        0.5,
+        unit="weight",
+        ge=0.0,
+        le=1.0,
         description="Nash bargaining weight of the party that pays (donor, licensee pays the "
         "licensor's weight is 1 minus this for technology deals).",
         source="symmetric Nash bargaining by default (placeholder)",
     )
     finance_disbursement_years: int = _param(
-        3, unit="years", ge=1, le=10, description="Finance commitments are paid in equal tranches.",
+        3,
+        unit="years",
+        ge=1,
+        le=10,
+        description="Finance commitments are paid in equal tranches.",
         source=PLACEHOLDER,
     )
     finance_project_max_mt: float = _param(
-        1.0, unit="Mt/yr", ge=0.01, le=100.0,
+        1.0,
+        unit="Mt/yr",
+        ge=0.01,
+        le=100.0,
         description="Largest capacity one finance deal converts; a larger plant is split and "
         "one line of this size is financed.",
         source="Baowu's 1 Mt/yr H2-DRI-EAF line (2025); LEILAC's next module is 20% of a "
         "plant's throughput (calibration.md 2(d)); placeholder",
     )
     concessional_rate_reduction: float = _param(
-        0.03, unit="1/year", ge=0.0, le=0.2,
+        0.03,
+        unit="1/year",
+        ge=0.0,
+        le=0.2,
         description="Cost-of-capital reduction on a project co-financed by a donor.",
         source=PLACEHOLDER + "; 70% of public climate finance is loans (OECD 2024)",
     )
     licence_duration_years: int = _param(
-        10, unit="years", ge=1, le=30, description="Duration of technology licences.",
+        10,
+        unit="years",
+        ge=1,
+        le=30,
+        description="Duration of technology licences.",
         source=PLACEHOLDER,
     )
     licence_cost_musd: float = _param(
-        1.0, unit="USD million", ge=0.0, le=100.0,
+        1.0,
+        unit="USD million",
+        ge=0.0,
+        le=100.0,
         description="Licensor's cost of transferring know-how (engineering support).",
         source=PLACEHOLDER,
     )
     codevelopment_years_forward: int = _param(
-        3, unit="years", ge=0, le=15,
+        3,
+        unit="years",
+        ge=0,
+        le=15,
         description="Years by which a co-development consortium brings a technology forward for "
         "its members.",
         source=PLACEHOLDER,
     )
     codevelopment_cost_musd: float = _param(
-        20.0, unit="USD million", ge=0.0, le=1000.0,
+        20.0,
+        unit="USD million",
+        ge=0.0,
+        le=1000.0,
         description="Total R&D cost of a co-development consortium.",
         source="LEILAC-1: EUR 12m EU H2020 + EUR 9m consortium (calibration.md 2(d))",
     )
     government_partnership_duration_years: int = _param(
-        10, unit="years", ge=1, le=50, description="Duration of government partnerships.",
+        10,
+        unit="years",
+        ge=1,
+        le=50,
+        description="Duration of government partnerships.",
         source=PLACEHOLDER,
     )
     government_partnership_cost_musd: float = _param(
-        0.5, unit="USD million/year", ge=0.0, le=100.0,
+        0.5,
+        unit="USD million/year",
+        ge=0.0,
+        le=100.0,
         description="Yearly diplomatic and secretariat cost of a government partnership.",
         source=PLACEHOLDER + "; UK committed GBP 1m to the UK-Brazil hub (calibration.md 2(a))",
     )
     expected_deals_per_partnership: float = _param(
-        3.0, unit="deals/year", ge=0.0, le=50.0,
+        3.0,
+        unit="deals/year",
+        ge=0.0,
+        le=50.0,
         description="Deals per year a government expects its partnership to ease (valuation).",
         source=PLACEHOLDER,
     )
 
     # --- delivery and trust -----------------------------------------------------------------
     initial_trust: float = _param(
-        0.3, unit="0-1", ge=0.0, le=1.0, description="Trust between agents with no history.",
+        0.3,
+        unit="0-1",
+        ge=0.0,
+        le=1.0,
+        description="Trust between agents with no history.",
         source=PLACEHOLDER,
     )
     trust_gain: float = _param(
-        0.15, unit="share of gap to 1", ge=0.0, le=1.0,
+        0.15,
+        unit="share of gap to 1",
+        ge=0.0,
+        le=1.0,
         description="On delivery trust rises by this share of its distance to 1.",
         source=PLACEHOLDER,
     )
     trust_loss: float = _param(
-        0.5, unit="share", ge=0.0, le=1.0, description="On default trust falls by this share.",
+        0.5,
+        unit="share",
+        ge=0.0,
+        le=1.0,
+        description="On default trust falls by this share.",
         source=PLACEHOLDER,
     )
     trust_decay_per_year: float = _param(
-        0.05, unit="1/year", ge=0.0, le=1.0,
+        0.05,
+        unit="1/year",
+        ge=0.0,
+        le=1.0,
         description="Without contact trust relaxes toward initial_trust at this rate.",
         source=PLACEHOLDER,
     )
     budget_shock_sd: float = _param(
-        0.2, unit="log-sd", ge=0.0, le=2.0,
+        0.2,
+        unit="log-sd",
+        ge=0.0,
+        le=2.0,
         description="Yearly lognormal shock to donor budgets (reputational and none).",
         source=PLACEHOLDER + "; OECD: USD 89.6bn in 2021 vs 115.9bn in 2022",
     )
     political_turnover_probability: float = _param(
-        0.05, unit="1/year", ge=0.0, le=1.0,
+        0.05,
+        unit="1/year",
+        ge=0.0,
+        le=1.0,
         description="Chance per year that a new government cancels a donor's open commitments.",
         source=PLACEHOLDER,
     )
     renege_probability: float = _param(
-        0.1, unit="per tranche", ge=0.0, le=1.0,
+        0.1,
+        unit="per tranche",
+        ge=0.0,
+        le=1.0,
         description="With enforcement 'none', chance that a due tranche is withheld anyway.",
         source=PLACEHOLDER,
     )
     capability_gain_per_transfer: float = _param(
-        0.1, unit="share", ge=0.0, le=1.0,
+        0.1,
+        unit="share",
+        ge=0.0,
+        le=1.0,
         description="A delivered technology transfer or adoption closes this share of the gap "
         "between a country's capability multiplier and 1.",
         source=PLACEHOLDER,
@@ -277,44 +414,69 @@ class Parameters(BaseModel):
 
     # --- policy -----------------------------------------------------------------------------
     carbon_price_convergence: float = _param(
-        0.05, unit="1/year", ge=0.0, le=1.0,
+        0.05,
+        unit="1/year",
+        ge=0.0,
+        le=1.0,
         description="Share of the gap to government partners' higher carbon price closed per year.",
         source=PLACEHOLDER,
     )
     ratchet_first_year: int = _param(
-        2028, unit="year", ge=2000, le=2100,
+        2028,
+        unit="year",
+        ge=2000,
+        le=2100,
         description="First ratchet (global stocktake) year.",
         source="Paris Agreement global stocktakes every five years: 2023, 2028, ...",
     )
     ratchet_interval_years: int = _param(
-        5, unit="years", ge=1, le=20, description="Years between ratchet events.",
+        5,
+        unit="years",
+        ge=1,
+        le=20,
+        description="Years between ratchet events.",
         source="Paris Agreement Art. 14: five-yearly global stocktake",
     )
     ratchet_increase: float = _param(
-        0.15, unit="share", ge=0.0, le=2.0,
+        0.15,
+        unit="share",
+        ge=0.0,
+        le=2.0,
         description="At a ratchet, initiative members raise their carbon price by this share.",
         source=PLACEHOLDER,
     )
     ratchet_floor_usd_per_t: float = _param(
-        5.0, unit="USD/tCO2", ge=0.0, le=200.0,
+        5.0,
+        unit="USD/tCO2",
+        ge=0.0,
+        le=200.0,
         description="At a ratchet, a member with a lower price moves up to at least this floor.",
         source=PLACEHOLDER,
     )
 
     # --- initiative membership --------------------------------------------------------------
     membership_fee_musd: float = _param(
-        0.5, unit="USD million/year", ge=0.0, le=100.0,
+        0.5,
+        unit="USD million/year",
+        ge=0.0,
+        le=100.0,
         description="Yearly cost of initiative membership (secretariat, reporting).",
         source=PLACEHOLDER,
     )
     membership_reputation_musd: float = _param(
-        1.0, unit="USD million/year", ge=0.0, le=100.0,
+        1.0,
+        unit="USD million/year",
+        ge=0.0,
+        le=100.0,
         description="Yearly reputational value of membership to a country.",
         source=PLACEHOLDER,
     )
 
     ratchet_cost_share: float = _param(
-        0.1, unit="share", ge=0.0, le=1.0,
+        0.1,
+        unit="share",
+        ge=0.0,
+        le=1.0,
         description="Share of the extra carbon cost from a ratchet that a government counts as "
         "a real cost of membership (the rest is a transfer within the country).",
         source=PLACEHOLDER,

@@ -36,7 +36,8 @@ def update_policy(model: TransitionModel) -> None:
             floor = p.ratchet_floor_usd_per_t * p.carbon_price_scale
             price[members] = np.maximum(price[members] * (1.0 + p.ratchet_increase), floor)
             model.events.record(
-                model.year, "ratchet",
+                model.year,
+                "ratchet",
                 f"{model.year}: stocktake - {members.size} initiative member countries raise "
                 f"their carbon prices by {p.ratchet_increase:.0%}",
             )

@@ -194,9 +194,20 @@ class PartnershipRegistry:
                 }
             )
         columns = [
-            "partnership_id", "kind", "party_a", "party_b", "start_year", "end_year",
-            "ended_year", "status", "technology", "amount_musd", "delivered_musd",
-            "transfer_musd", "surplus_musd", "brokered",
+            "partnership_id",
+            "kind",
+            "party_a",
+            "party_b",
+            "start_year",
+            "end_year",
+            "ended_year",
+            "status",
+            "technology",
+            "amount_musd",
+            "delivered_musd",
+            "transfer_musd",
+            "surplus_musd",
+            "brokered",
         ]
         frame = pd.DataFrame(rows, columns=columns)
         return frame.astype({"ended_year": "Int64"})

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import math
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -128,6 +129,8 @@ ID_COLUMNS = {
     "initiatives": "initiative_id",
     "partnerships": "partnership_id",
 }
+# Text columns that may be left empty (a partnership need not name a technology).
+OPTIONAL_TEXT = {"partnerships": ("technology",)}
 SCENARIO_KEYS = {"name", "description", "tables", "parameters"}
 
 
@@ -187,8 +190,7 @@ def load_scenario(name_or_path: str | Path, overrides: Mapping[str, Any] | None 
     for key in table_paths:
         if key not in TABLE_SCHEMAS:
             raise ScenarioError(
-                f"{path}: unknown table '{key}' in [tables] "
-                f"(allowed: {', '.join(TABLE_SCHEMAS)})"
+                f"{path}: unknown table '{key}' in [tables] (allowed: {', '.join(TABLE_SCHEMAS)})"
             )
     missing = [t for t in TABLE_SCHEMAS if t not in table_paths]
     if missing:
@@ -240,7 +242,7 @@ def read_table(csv_path: Path, table: str) -> pd.DataFrame:
     out: dict[str, list[Any]] = {}
     for column, spec in schema.items():
         out[column] = [
-            _parse_cell(value, spec, csv_path, row_number=i + 2, column=column)
+            _parse_cell(value, spec, csv_path, row_number=i + 2, column=column, table=table)
             for i, value in enumerate(frame[column])
         ]
     parsed = pd.DataFrame(out, columns=list(schema))
@@ -255,16 +257,18 @@ def read_table(csv_path: Path, table: str) -> pd.DataFrame:
     return parsed
 
 
-def _parse_cell(value: str, spec: Column, csv_path: Path, row_number: int, column: str) -> Any:
+def _parse_cell(
+    value: str, spec: Column, csv_path: Path, row_number: int, column: str, table: str
+) -> Any:
     where = f"{csv_path}: row {row_number}, column '{column}'"
     text = value.strip()
     if spec.kind == "list":
         return tuple(item.strip() for item in text.split(";") if item.strip())
     if spec.kind == "str":
-        if column != "technology" and not text and column != "source":
-            raise ScenarioError(f"{where}: empty value")
         if column == "source" and not text:
             raise ScenarioError(f"{where}: every row needs a source")
+        if not text and column not in OPTIONAL_TEXT.get(table, ()):
+            raise ScenarioError(f"{where}: empty value")
         if spec.choices and text not in spec.choices:
             raise ScenarioError(f"{where}: '{text}' is not one of {', '.join(spec.choices)}")
         return text
@@ -280,8 +284,12 @@ def _parse_cell(value: str, spec: Column, csv_path: Path, row_number: int, colum
     except ValueError:
         kind = "an integer" if spec.kind in ("int", "optional_int") else "a number"
         raise ScenarioError(f"{where}: '{text}' is not {kind}") from None
+    if not math.isfinite(number):
+        raise ScenarioError(f"{where}: '{text}' is not a finite number")
     if (spec.ge is not None and number < spec.ge) or (spec.le is not None and number > spec.le):
-        raise ScenarioError(f"{where}: {number} is outside the allowed range {spec.ge} to {spec.le}")
+        raise ScenarioError(
+            f"{where}: {number} is outside the allowed range {spec.ge} to {spec.le}"
+        )
     return number
 
 
@@ -293,8 +301,10 @@ def _check_references(tables: dict[str, pd.DataFrame], path: Path) -> None:
     initiatives = set(tables["initiatives"]["initiative_id"])
     clash = countries & companies | (countries | companies) & initiatives
     if clash:
-        raise ScenarioError(f"{path}: ids used twice across countries/companies/initiatives: "
-                            f"{', '.join(sorted(clash))}")
+        raise ScenarioError(
+            f"{path}: ids used twice across countries/companies/initiatives: "
+            f"{', '.join(sorted(clash))}"
+        )
     agents = countries | companies | initiatives
 
     def check(table: str, column: str, allowed: set[str], what: str) -> None:
@@ -323,10 +333,12 @@ def _check_references(tables: dict[str, pd.DataFrame], path: Path) -> None:
             raise ScenarioError(
                 f"{path}: table 'partnerships' row {int(i) + 2}: an agent cannot partner itself"
             )
-    sector_of = dict(zip(tables["technologies"]["technology"], tables["technologies"]["sector"],
-                         strict=True))
-    company_sector = dict(zip(tables["companies"]["company_id"], tables["companies"]["sector"],
-                              strict=True))
+    sector_of = dict(
+        zip(tables["technologies"]["technology"], tables["technologies"]["sector"], strict=True)
+    )
+    company_sector = dict(
+        zip(tables["companies"]["company_id"], tables["companies"]["sector"], strict=True)
+    )
     for i, row in tables["plants"].iterrows():
         if sector_of[row["technology"]] != company_sector[row["company_id"]]:
             raise ScenarioError(

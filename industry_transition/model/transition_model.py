@@ -69,11 +69,12 @@ class TransitionModel(mesa.Model):
         **overrides: Any,
     ) -> None:
         if seed is None:
-            seed = rng if rng is not None else int(np.random.SeedSequence().entropy % 2**63)
+            entropy = np.random.SeedSequence().entropy
+            seed = rng if rng is not None else int(entropy) % 2**63  # type: ignore[arg-type]
         super().__init__(rng=int(seed))
         self.seed = int(seed)
-        self.spec = scenario if isinstance(scenario, Scenario) else load_scenario(
-            scenario, overrides
+        self.spec = (
+            scenario if isinstance(scenario, Scenario) else load_scenario(scenario, overrides)
         )
         if isinstance(scenario, Scenario) and overrides:
             self.spec = load_scenario(scenario.path, overrides)
@@ -85,12 +86,14 @@ class TransitionModel(mesa.Model):
 
         self.technologies = Technologies(tables["technologies"], learning=p.learning)
         self.countries = CountryArrays.from_table(
-            tables["countries"], carbon_price_scale=p.carbon_price_scale,
+            tables["countries"],
+            carbon_price_scale=p.carbon_price_scale,
             donor_finance_scale=p.donor_finance_scale,
         )
         country_index = {c: i for i, c in enumerate(self.countries.ids)}
-        self.companies = CompanyArrays.from_table(tables["companies"], country_index,
-                                                  self.technologies)
+        self.companies = CompanyArrays.from_table(
+            tables["companies"], country_index, self.technologies
+        )
         self.cycle_years = np.array(
             [p.steel_investment_cycle_years, p.cement_investment_cycle_years], dtype=float
         )
@@ -104,7 +107,8 @@ class TransitionModel(mesa.Model):
         self.ledger = Ledger()
         self.events = EventLog()
         self.finance = FinanceBook(
-            self.countries.donor_budget_musd.copy(), p.end_year - p.start_year + 1,
+            self.countries.donor_budget_musd.copy(),
+            p.end_year - p.start_year + 1,
             p.finance_disbursement_years,
         )
         self.finance.need_musd = self.countries.finance_need_musd.copy()
@@ -113,8 +117,11 @@ class TransitionModel(mesa.Model):
         self.plant_emissions_mt = np.zeros(len(self.fleet))
         self.emissions_by_country_sector_mt = np.zeros((len(self.countries.ids), 2))
         self.countries.demand_mt = demand_phase.capacity_by_country_sector(self) * 0.0
-        np.add.at(self.countries.demand_mt, (self.fleet.country, self.fleet.sector),
-                  self.fleet.production_mt)
+        np.add.at(
+            self.countries.demand_mt,
+            (self.fleet.country, self.fleet.sector),
+            self.fleet.production_mt,
+        )
         if p.negotiation:
             self._initial_ties(tables)
         self.refresh_derived()
@@ -134,8 +141,10 @@ class TransitionModel(mesa.Model):
         # fleet's age structure is not in the data; this spreads reinvestment evenly).
         drawn = self.year + (self.streams.endowments.random(len(plants)) * cycle).astype(np.int64)
         stated = plants["next_investment_year"]
-        window = np.array([drawn[i] if v is None or pd.isna(v) else int(v)
-                           for i, v in enumerate(stated)], dtype=np.int64)
+        window = np.array(
+            [drawn[i] if v is None or pd.isna(v) else int(v) for i, v in enumerate(stated)],
+            dtype=np.int64,
+        )
         return PlantFleet(
             ids=list(plants["plant_id"]),
             owner=owner,
@@ -164,7 +173,9 @@ class TransitionModel(mesa.Model):
             for row in tables["initiatives"].itertuples()
         }
         self.agent_by_id: dict[str, Country | Company | Initiative] = {
-            **self.country_agents, **self.company_agents, **self.initiatives
+            **self.country_agents,
+            **self.company_agents,
+            **self.initiatives,
         }
         self.proposers: list[str] = list(self.country_agents) + list(self.company_agents)
         self.proposer_ids: set[str] = set(self.proposers)
@@ -172,14 +183,23 @@ class TransitionModel(mesa.Model):
 
     def _initial_ties(self, tables: dict[str, pd.DataFrame]) -> None:
         for row in tables["memberships"].itertuples():
-            self.join_initiative(self.initiatives[row.initiative_id], row.member_id,
-                                 start_year=int(row.joined_year), announce=False)
+            self.join_initiative(
+                self.initiatives[row.initiative_id],
+                row.member_id,
+                start_year=int(row.joined_year),
+                announce=False,
+            )
         for row in tables["partnerships"].itertuples():
             start = int(row.start_year)
             partnership = Partnership(
-                partnership_id=row.partnership_id, kind=row.kind, party_a=row.party_a,
-                party_b=row.party_b, start_year=start, end_year=start + int(row.duration_years),
-                amount_musd=float(row.amount_musd), technology=row.technology,
+                partnership_id=row.partnership_id,
+                kind=row.kind,
+                party_a=row.party_a,
+                party_b=row.party_b,
+                start_year=start,
+                end_year=start + int(row.duration_years),
+                amount_musd=float(row.amount_musd),
+                technology=row.technology,
             )
             if partnership.end_year <= self.year:
                 continue
@@ -201,7 +221,7 @@ class TransitionModel(mesa.Model):
         sorted_plants = active[order]
         bounds = np.searchsorted(fleet.owner[sorted_plants], np.arange(len(self.companies.ids) + 1))
         self._plants_by_company = [
-            sorted_plants[bounds[i]:bounds[i + 1]] for i in range(len(self.companies.ids))
+            sorted_plants[bounds[i] : bounds[i + 1]] for i in range(len(self.companies.ids))
         ]
 
     def plants_of(self, company: int) -> np.ndarray:
@@ -239,8 +259,8 @@ class TransitionModel(mesa.Model):
 
     def share_initiative(self, a: str, b: str) -> bool:
         """Whether two agents are members of a common initiative."""
-        first = getattr(self.agent_by_id[a], "initiatives", set())
-        second = getattr(self.agent_by_id[b], "initiatives", set())
+        first: set[str] = getattr(self.agent_by_id[a], "initiatives", set())
+        second: set[str] = getattr(self.agent_by_id[b], "initiatives", set())
         return bool(first & second)
 
     def home_countries_allied(self, a: str, b: str) -> bool:
@@ -291,7 +311,9 @@ class TransitionModel(mesa.Model):
         agents_a = [a.agent_id, *a.companies]
         agents_b = [b.agent_id, *b.companies]
         return sum(
-            1 for x in agents_a for y in agents_b
+            1
+            for x in agents_a
+            for y in agents_b
             if (x, y) != (a.agent_id, b.agent_id) and self.complementarity(x, y) > 0
         )
 
@@ -350,60 +372,105 @@ class TransitionModel(mesa.Model):
         """Turn a bargained deal into a partnership and apply what happens at signing."""
         p = self.params
         kind = deal.kind
-        duration = (p.finance_disbursement_years if kind == "finance"
-                    else getattr(p, KIND_DURATION[kind]))
+        duration = (
+            p.finance_disbursement_years if kind == "finance" else getattr(p, KIND_DURATION[kind])
+        )
         partnership = Partnership(
-            partnership_id=self.registry.new_id(kind, self.year), kind=kind,
-            party_a=deal.party_a, party_b=deal.party_b, start_year=self.year,
-            end_year=self.year + duration, technology=deal.technology, plant=deal.plant,
-            transfer_musd=deal.transfer_musd, surplus_musd=deal.surplus, brokered=brokered,
+            partnership_id=self.registry.new_id(kind, self.year),
+            kind=kind,
+            party_a=deal.party_a,
+            party_b=deal.party_b,
+            start_year=self.year,
+            end_year=self.year + duration,
+            technology=deal.technology,
+            plant=deal.plant,
+            transfer_musd=deal.transfer_musd,
+            surplus_musd=deal.surplus,
+            brokered=brokered,
         )
         a, b = self.display_name(deal.party_a), self.display_name(deal.party_b)
-        tech_name = (self.technologies.names[self.technologies.index[deal.technology]]
-                     if deal.technology else "")
+        tech_name = (
+            self.technologies.names[self.technologies.index[deal.technology]]
+            if deal.technology
+            else ""
+        )
         if kind == "finance":
             donor = self.country_agents[deal.party_a]
             company = self.company_agents[deal.party_b]
             partnership.amount_musd = deal.transfer_musd
-            partnership.tranches_due = self.finance.commit(donor.index, company.country_index,
-                                                          deal.transfer_musd)
-            partnership.plant = deal.plant = self.split_plant(deal.plant,
-                                                              p.finance_project_max_mt)
+            partnership.tranches_due = self.finance.commit(
+                donor.index, company.country_index, deal.transfer_musd
+            )
+            partnership.plant = deal.plant = self.split_plant(deal.plant, p.finance_project_max_mt)
             self.fleet.financed[deal.plant] = True
             self.finance_committed_musd += deal.transfer_musd
-            text = (f"{self.year}: {a} commits USD {deal.transfer_musd:,.0f}m to {b} to switch "
-                    f"{self.fleet.ids[deal.plant]} to {tech_name}")
+            text = (
+                f"{self.year}: {a} commits USD {deal.transfer_musd:,.0f}m to {b} to switch "
+                f"{self.fleet.ids[deal.plant]} to {tech_name}"
+            )
         elif kind == "technology":
-            self.ledger.transfer(self.year, "musd", f"company:{deal.party_a}",
-                                 f"company:{deal.party_b}", deal.transfer_musd, "licence fee")
-            text = (f"{self.year}: {b} licenses {tech_name} to {a} for USD "
-                    f"{deal.transfer_musd:,.1f}m")
+            self.ledger.transfer(
+                self.year,
+                "musd",
+                f"company:{deal.party_a}",
+                f"company:{deal.party_b}",
+                deal.transfer_musd,
+                "licence fee",
+            )
+            text = (
+                f"{self.year}: {b} licenses {tech_name} to {a} for USD {deal.transfer_musd:,.1f}m"
+            )
         elif kind == "codevelopment":
             half = p.codevelopment_cost_musd / 2
             for party in (deal.party_a, deal.party_b):
-                self.ledger.transfer(self.year, "musd", f"company:{party}", "external:research",
-                                     half, "co-development")
+                self.ledger.transfer(
+                    self.year,
+                    "musd",
+                    f"company:{party}",
+                    "external:research",
+                    half,
+                    "co-development",
+                )
                 company = self.company_agents[party]
                 k = self.technologies.index[deal.technology]
                 current = self.companies.available_year[company.index, k]
                 self.companies.available_year[company.index, k] = max(
-                    self.year + 1, current - p.codevelopment_years_forward)
-            source, sink = ((deal.party_a, deal.party_b) if deal.transfer_musd >= 0
-                            else (deal.party_b, deal.party_a))
-            self.ledger.transfer(self.year, "musd", f"company:{source}", f"company:{sink}",
-                                 abs(deal.transfer_musd), "cost share")
+                    self.year + 1, current - p.codevelopment_years_forward
+                )
+            source, sink = (
+                (deal.party_a, deal.party_b)
+                if deal.transfer_musd >= 0
+                else (deal.party_b, deal.party_a)
+            )
+            self.ledger.transfer(
+                self.year,
+                "musd",
+                f"company:{source}",
+                f"company:{sink}",
+                abs(deal.transfer_musd),
+                "cost share",
+            )
             text = f"{self.year}: {a} and {b} start co-developing {tech_name}"
         else:
             text = f"{self.year}: {a} and {b} sign a government partnership"
         self.registry.add(partnership)
-        self.trust.set(deal.party_a, deal.party_b, self.trust.get(deal.party_a, deal.party_b),
-                       self.year)
+        self.trust.set(
+            deal.party_a, deal.party_b, self.trust.get(deal.party_a, deal.party_b), self.year
+        )
         if brokered:
             self._credit_broker(deal)
-        self.events.record(self.year, "agreement", text, kind=kind, party_a=deal.party_a,
-                           party_b=deal.party_b, partnership_id=partnership.partnership_id,
-                           technology=deal.technology, amount_musd=deal.transfer_musd,
-                           round_number=round_number)
+        self.events.record(
+            self.year,
+            "agreement",
+            text,
+            kind=kind,
+            party_a=deal.party_a,
+            party_b=deal.party_b,
+            partnership_id=partnership.partnership_id,
+            technology=deal.technology,
+            amount_musd=deal.transfer_musd,
+            round_number=round_number,
+        )
         return partnership
 
     def split_plant(self, plant: int, capacity_mt: float) -> int:
@@ -415,9 +482,12 @@ class TransitionModel(mesa.Model):
         count = sum(1 for i in fleet.ids if i.startswith(f"{fleet.ids[plant]}_line"))
         line = fleet.append(
             f"{fleet.ids[plant]}_line{count + 1}",
-            owner=int(fleet.owner[plant]), country=int(fleet.country[plant]),
-            sector=int(fleet.sector[plant]), technology=int(fleet.technology[plant]),
-            capacity_mt=capacity_mt, utilisation=float(fleet.utilisation[plant]),
+            owner=int(fleet.owner[plant]),
+            country=int(fleet.country[plant]),
+            sector=int(fleet.sector[plant]),
+            technology=int(fleet.technology[plant]),
+            capacity_mt=capacity_mt,
+            utilisation=float(fleet.utilisation[plant]),
             next_investment_year=int(fleet.next_investment_year[plant]),
             capex_paid_usd_per_tpa=float(fleet.capex_paid_usd_per_tpa[plant]),
         )
@@ -427,8 +497,10 @@ class TransitionModel(mesa.Model):
 
     def _credit_broker(self, deal: Deal) -> None:
         """Record the surplus a brokered deal brought each party's home country."""
-        gains = {deal.party_a: deal.value_a - deal.transfer_musd,
-                 deal.party_b: deal.value_b + deal.transfer_musd}
+        gains = {
+            deal.party_a: deal.value_a - deal.transfer_musd,
+            deal.party_b: deal.value_b + deal.transfer_musd,
+        }
         for party, gain in gains.items():
             country = self.home_country(party)
             for initiative in self.initiatives.values():
@@ -440,11 +512,14 @@ class TransitionModel(mesa.Model):
         """End a partnership and log it."""
         self.registry.end(partnership, status, self.year)
         self.events.record(
-            self.year, "ending",
+            self.year,
+            "ending",
             f"{self.year}: the {partnership.kind} partnership of "
             f"{self.display_name(partnership.party_a)} and "
             f"{self.display_name(partnership.party_b)} ends ({status})",
-            kind=partnership.kind, party_a=partnership.party_a, party_b=partnership.party_b,
+            kind=partnership.kind,
+            party_a=partnership.party_a,
+            party_b=partnership.party_b,
             partnership_id=partnership.partnership_id,
         )
 
@@ -454,13 +529,23 @@ class TransitionModel(mesa.Model):
         trust = self.trust.get(a, b)
         self.trust.set(a, b, trust + self.params.trust_gain * (1.0 - trust), self.year)
         partnership.deliveries += 1
-        what = (f"USD {amount_musd:,.0f}m from {self.display_name(a)} reaches "
-                f"{self.display_name(b)}" if partnership.kind == "finance" else
-                f"{self.display_name(partnership.party_b)} hands over "
-                f"{partnership.technology} to {self.display_name(a)}")
-        self.events.record(self.year, "delivery", f"{self.year}: {what}", kind=partnership.kind,
-                           party_a=a, party_b=b, partnership_id=partnership.partnership_id,
-                           technology=partnership.technology, amount_musd=amount_musd)
+        what = (
+            f"USD {amount_musd:,.0f}m from {self.display_name(a)} reaches {self.display_name(b)}"
+            if partnership.kind == "finance"
+            else f"{self.display_name(partnership.party_b)} hands over "
+            f"{partnership.technology} to {self.display_name(a)}"
+        )
+        self.events.record(
+            self.year,
+            "delivery",
+            f"{self.year}: {what}",
+            kind=partnership.kind,
+            party_a=a,
+            party_b=b,
+            partnership_id=partnership.partnership_id,
+            technology=partnership.technology,
+            amount_musd=amount_musd,
+        )
 
     def default_partnership(self, partnership: Partnership, reason: str) -> None:
         """A commitment is not delivered: trust falls, the partnership ends as defaulted."""
@@ -472,10 +557,13 @@ class TransitionModel(mesa.Model):
             partnership.tranches_due = []
             self.fleet.financed[partnership.plant] = False
         self.events.record(
-            self.year, "default",
+            self.year,
+            "default",
             f"{self.year}: {self.display_name(a)} defaults on its {partnership.kind} commitment "
             f"to {self.display_name(b)} ({reason})",
-            kind=partnership.kind, party_a=a, party_b=b,
+            kind=partnership.kind,
+            party_a=a,
+            party_b=b,
             partnership_id=partnership.partnership_id,
         )
         self.end_partnership(partnership, "defaulted")
@@ -487,34 +575,54 @@ class TransitionModel(mesa.Model):
             1.0 - self.params.capability_gain_per_transfer
         )
 
-    def join_initiative(self, initiative: Initiative, member_id: str, *,
-                        start_year: int | None = None, announce: bool = True) -> None:
+    def join_initiative(
+        self,
+        initiative: Initiative,
+        member_id: str,
+        *,
+        start_year: int | None = None,
+        announce: bool = True,
+    ) -> None:
         """Add a member to an initiative (a membership partnership to the initiative agent)."""
         start = self.year if start_year is None else start_year
         initiative.members[member_id] = None
         member = self.agent_by_id[member_id]
-        member.initiatives.add(initiative.agent_id)  # type: ignore[union-attr]
-        self.registry.add(Partnership(
-            partnership_id=self.registry.new_id("membership", start), kind="membership",
-            party_a=member_id, party_b=initiative.agent_id, start_year=start,
-            end_year=self.params.end_year + 1,
-        ))
+        member.initiatives.add(initiative.agent_id)
+        self.registry.add(
+            Partnership(
+                partnership_id=self.registry.new_id("membership", start),
+                kind="membership",
+                party_a=member_id,
+                party_b=initiative.agent_id,
+                start_year=start,
+                end_year=self.params.end_year + 1,
+            )
+        )
         if announce:
-            self.events.record(self.year, "join",
-                               f"{self.year}: {self.display_name(member_id)} joins "
-                               f"{initiative.name}", kind="membership", party_a=member_id,
-                               party_b=initiative.agent_id)
+            self.events.record(
+                self.year,
+                "join",
+                f"{self.year}: {self.display_name(member_id)} joins {initiative.name}",
+                kind="membership",
+                party_a=member_id,
+                party_b=initiative.agent_id,
+            )
 
     def leave_initiative(self, initiative: Initiative, member_id: str) -> None:
         """Remove a member from an initiative."""
         initiative.members.pop(member_id, None)
-        self.agent_by_id[member_id].initiatives.discard(initiative.agent_id)  # type: ignore[union-attr]
+        self.agent_by_id[member_id].initiatives.discard(initiative.agent_id)
         for partnership in self.registry.between(member_id, initiative.agent_id):
             if partnership.kind == "membership":
                 self.registry.end(partnership, "left", self.year)
-        self.events.record(self.year, "leave",
-                           f"{self.year}: {self.display_name(member_id)} leaves {initiative.name}",
-                           kind="membership", party_a=member_id, party_b=initiative.agent_id)
+        self.events.record(
+            self.year,
+            "leave",
+            f"{self.year}: {self.display_name(member_id)} leaves {initiative.name}",
+            kind="membership",
+            party_a=member_id,
+            party_b=initiative.agent_id,
+        )
 
     # --- invariants ---------------------------------------------------------------------------
     def check_invariants(self) -> None:
@@ -523,15 +631,17 @@ class TransitionModel(mesa.Model):
         self.registry.check()
         year_co2 = sum(e[4] for e in self._ledger_entries_this_year("mtco2"))
         if not np.isclose(year_co2, self.plant_emissions_mt.sum(), rtol=1e-9, atol=1e-9):
-            raise AssertionError(f"ledger CO2 {year_co2} != plant emissions "
-                                 f"{self.plant_emissions_mt.sum()}")
+            raise AssertionError(
+                f"ledger CO2 {year_co2} != plant emissions {self.plant_emissions_mt.sum()}"
+            )
         for country_id in self.countries.ids:
             if abs(self.ledger.balance("musd", f"treasury:{country_id}")) > 1e-6:
                 raise AssertionError(f"treasury of {country_id} not closed at year end")
         grants = self.ledger.total("musd", "grant:")
         if not np.isclose(grants, self.fleet.grant_musd.sum(), atol=1e-6):
-            raise AssertionError(f"ledger grants {grants} != plant grants "
-                                 f"{self.fleet.grant_musd.sum()}")
+            raise AssertionError(
+                f"ledger grants {grants} != plant grants {self.fleet.grant_musd.sum()}"
+            )
         if (self.fleet.grant_musd < -1e-9).any() or (self.fleet.capacity_mt < 0).any():
             raise AssertionError("negative plant stock")
         for partnership in self.registry.records.values():

@@ -42,6 +42,7 @@ class CountryArrays:
         cls, table: pd.DataFrame, *, carbon_price_scale: float, donor_finance_scale: float
     ) -> CountryArrays:
         """Build from the ``countries`` table, applying the two scale levers."""
+
         def col(name: str) -> FloatArray:
             return table[name].to_numpy(dtype=float).copy()
 
@@ -114,7 +115,9 @@ class CompanyArrays:
             internal_carbon_price_usd_per_t=table["internal_carbon_price_usd_per_t"].to_numpy(
                 dtype=float
             ),
-            target_year=np.array([0 if pd.isna(t) else int(t) for t in table["target_year"]], dtype=np.int64),
+            target_year=np.array(
+                [0 if pd.isna(t) else int(t) for t in table["target_year"]], dtype=np.int64
+            ),
             owns=owns,
             access=access,
             available_year=np.repeat(technologies.year_available[None, :], n, axis=0).copy(),

@@ -1,0 +1,382 @@
+"""Tests for scenario loading (scenario.py) and the parameter schema (parameters.py)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from industry_transition.model.parameters import ParameterError, Parameters, build_parameters
+from industry_transition.model.scenario import (
+    DATA_DIR,
+    TABLE_SCHEMAS,
+    Scenario,
+    ScenarioError,
+    load_scenario,
+)
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def scenario_copy(tmp_path: Path) -> Path:
+    """A copy of the teaching scenario (TOML and its tables) in ``tmp_path``; returns the TOML."""
+    shutil.copy(DATA_DIR / "teaching.toml", tmp_path / "teaching.toml")
+    shutil.copy(DATA_DIR / "technologies.csv", tmp_path / "technologies.csv")
+    shutil.copytree(DATA_DIR / "teaching", tmp_path / "teaching")
+    return tmp_path / "teaching.toml"
+
+
+def replace_in(path: Path, old: str, new: str) -> None:
+    """Replace exactly one occurrence of ``old`` in a file."""
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"{old!r} must occur once in {path}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def line_number_of(path: Path, prefix: str) -> int:
+    """1-based line number (header is line 1) of the only line starting with ``prefix``."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    matches = [i + 1 for i, line in enumerate(lines) if line.startswith(prefix)]
+    assert len(matches) == 1
+    return matches[0]
+
+
+def set_parameter(toml: Path, line: str) -> None:
+    """Append one line to the [parameters] table (the last table of the teaching TOML)."""
+    text = toml.read_text(encoding="utf-8")
+    assert text.rstrip().splitlines()[-1].startswith("end_year")  # [parameters] comes last
+    toml.write_text(text.rstrip() + "\n" + line + "\n", encoding="utf-8")
+
+
+def load_error(path: Path) -> str:
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    return str(info.value)
+
+
+# --- the shipped scenario -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def teaching() -> Scenario:
+    return load_scenario("teaching")
+
+
+def test_teaching_scenario_loads(teaching: Scenario) -> None:
+    assert teaching.name == "teaching"
+    assert set(teaching.tables) == set(TABLE_SCHEMAS)
+    assert len(teaching.tables["countries"]) == 6
+    assert len(teaching.tables["companies"]) >= 12
+    assert isinstance(teaching.parameters, Parameters)
+    assert teaching.parameters.start_year == 2024
+    assert teaching.parameters.end_year == 2050
+    assert len(teaching.data_hash) == 64
+
+
+def test_teaching_tables_have_schema_columns(teaching: Scenario) -> None:
+    for table, frame in teaching.tables.items():
+        assert list(frame.columns) == list(TABLE_SCHEMAS[table]), table
+
+
+def test_every_data_row_has_a_source(teaching: Scenario) -> None:
+    for table, frame in teaching.tables.items():
+        assert len(frame) > 0, table
+        empty = [i for i, s in enumerate(frame["source"]) if not str(s).strip()]
+        assert empty == [], f"{table}: rows without a source {empty}"
+
+
+def test_load_by_path_equals_load_by_name(teaching: Scenario, scenario_copy: Path) -> None:
+    copy = load_scenario(scenario_copy)
+    assert copy.data_hash == teaching.data_hash
+    assert copy.parameters == teaching.parameters
+
+
+def test_overrides_are_applied(scenario_copy: Path) -> None:
+    scenario = load_scenario(scenario_copy, overrides={"carbon_price_scale": 2.5})
+    assert scenario.parameters.carbon_price_scale == pytest.approx(2.5)
+
+
+def test_data_hash_changes_with_the_data(teaching: Scenario, scenario_copy: Path) -> None:
+    replace_in(
+        scenario_copy.parent / "teaching" / "plants.csv",
+        "westeel_2,westeel,bf_bof,5.0,",
+        "westeel_2,westeel,bf_bof,5.5,",
+    )
+    assert load_scenario(scenario_copy).data_hash != teaching.data_hash
+
+
+# --- user errors ----------------------------------------------------------------------------
+
+
+def test_unknown_scenario_name_suggests_close_match() -> None:
+    with pytest.raises(ScenarioError) as info:
+        load_scenario("teachin")
+    message = str(info.value)
+    assert "'teachin'" in message
+    assert "did you mean 'teaching'" in message
+
+
+def test_missing_toml_file_is_named(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere.toml"
+    message = load_error(missing)
+    assert str(missing) in message
+    assert "not found" in message
+
+
+def test_invalid_toml_names_file(scenario_copy: Path) -> None:
+    scenario_copy.write_text("name = \n", encoding="utf-8")
+    message = load_error(scenario_copy)
+    assert str(scenario_copy) in message
+    assert "TOML" in message
+
+
+def test_unknown_top_level_key(scenario_copy: Path) -> None:
+    replace_in(scenario_copy, "[parameters]", "[parameter]")
+    message = load_error(scenario_copy)
+    assert str(scenario_copy) in message
+    assert "unknown key 'parameter'" in message
+    assert "did you mean 'parameters'" in message
+
+
+def test_unknown_table_name(scenario_copy: Path) -> None:
+    replace_in(scenario_copy, "plants = ", "plantz = ")
+    message = load_error(scenario_copy)
+    assert str(scenario_copy) in message
+    assert "'plantz'" in message
+
+
+def test_unknown_parameter_suggests_close_match(scenario_copy: Path) -> None:
+    set_parameter(scenario_copy, "carbon_price_scal = 2.0")
+    message = load_error(scenario_copy)
+    assert str(scenario_copy) in message
+    assert "'carbon_price_scal'" in message
+    assert "did you mean 'carbon_price_scale'" in message
+
+
+def test_out_of_range_parameter_names_allowed_range(scenario_copy: Path) -> None:
+    set_parameter(scenario_copy, "carbon_price_scale = 20.0")
+    message = load_error(scenario_copy)
+    assert str(scenario_copy) in message
+    assert "'carbon_price_scale'" in message
+    assert "allowed: 0.0 to 10.0" in message
+
+
+def test_parameter_of_wrong_type(scenario_copy: Path) -> None:
+    set_parameter(scenario_copy, 'rounds_per_year = "three"')
+    message = load_error(scenario_copy)
+    assert str(scenario_copy) in message
+    assert "'rounds_per_year'" in message
+    assert "'three'" in message
+
+
+def test_bad_override_is_a_scenario_error(scenario_copy: Path) -> None:
+    with pytest.raises(ScenarioError, match="did you mean 'carbon_price_scale'"):
+        load_scenario(scenario_copy, overrides={"carbon_price_scal": 1.0})
+
+
+def test_missing_data_file(scenario_copy: Path) -> None:
+    (scenario_copy.parent / "teaching" / "memberships.csv").unlink()
+    message = load_error(scenario_copy)
+    assert str(scenario_copy) in message
+    assert "'memberships'" in message
+    assert "memberships.csv" in message
+    assert "not found" in message
+
+
+def test_bad_number_cell_names_row_and_column(scenario_copy: Path) -> None:
+    csv = scenario_copy.parent / "teaching" / "plants.csv"
+    replace_in(csv, "westeel_2,westeel,bf_bof,5.0,", "westeel_2,westeel,bf_bof,lots,")
+    row = line_number_of(csv, "westeel_2,")
+    message = load_error(scenario_copy)
+    assert str(csv.resolve()) in message
+    assert f"row {row}," in message
+    assert "column 'capacity_mt'" in message
+    assert "'lots' is not a number" in message
+
+
+def test_out_of_range_cell_names_allowed_range(scenario_copy: Path) -> None:
+    csv = scenario_copy.parent / "teaching" / "plants.csv"
+    replace_in(csv, "indcem_2,indcem,opc_kiln,4.0,0.85,", "indcem_2,indcem,opc_kiln,4.0,1.5,")
+    row = line_number_of(csv, "indcem_2,")
+    message = load_error(scenario_copy)
+    assert str(csv.resolve()) in message
+    assert f"row {row}, column 'utilisation'" in message
+    assert "allowed range 0 to 1" in message
+
+
+def test_bad_bool_cell(scenario_copy: Path) -> None:
+    csv = scenario_copy.parent / "teaching" / "initiatives.csv"
+    replace_in(csv, "club,Industry Transition Club,true,", "club,Industry Transition Club,yes,")
+    message = load_error(scenario_copy)
+    assert str(csv.resolve()) in message
+    assert "row 2, column 'broker'" in message
+    assert "'yes' is not true or false" in message
+
+
+def test_bad_choice_cell(scenario_copy: Path) -> None:
+    csv = scenario_copy.parent / "teaching" / "countries.csv"
+    replace_in(csv, "westmark,Westmark,high,", "westmark,Westmark,rich,")
+    row = line_number_of(csv, "westmark,")
+    message = load_error(scenario_copy)
+    assert f"row {row}, column 'income_group'" in message
+    assert "'rich' is not one of" in message
+
+
+def test_missing_source_cell(scenario_copy: Path) -> None:
+    csv = scenario_copy.parent / "teaching" / "plants.csv"
+    replace_in(
+        csv,
+        'tamcem_1,tamcem,opc_kiln,1.2,0.85,,"fictional; placeholder"',
+        "tamcem_1,tamcem,opc_kiln,1.2,0.85,,",
+    )
+    row = line_number_of(csv, "tamcem_1,")
+    message = load_error(scenario_copy)
+    assert f"row {row}, column 'source'" in message
+    assert "needs a source" in message
+
+
+def test_unknown_column(scenario_copy: Path) -> None:
+    csv = scenario_copy.parent / "teaching" / "initiatives.csv"
+    replace_in(csv, "initiative_id,name,broker,", "initiative_id,title,broker,")
+    message = load_error(scenario_copy)
+    assert str(csv.resolve()) in message
+    assert "unknown column 'title'" in message
+
+
+def test_nan_cell_is_refused(scenario_copy: Path) -> None:
+    csv = scenario_copy.parent / "teaching" / "plants.csv"
+    replace_in(csv, "westeel_2,westeel,bf_bof,5.0,", "westeel_2,westeel,bf_bof,nan,")
+    row = line_number_of(csv, "westeel_2,")
+    message = load_error(scenario_copy)
+    assert f"row {row}, column 'capacity_mt'" in message
+
+
+def test_duplicate_id(scenario_copy: Path) -> None:
+    csv = scenario_copy.parent / "teaching" / "companies.csv"
+    replace_in(csv, "westcem,Westcem,", "nordcem,Westcem,")
+    row = line_number_of(csv, "nordcem,Westcem,")
+    message = load_error(scenario_copy)
+    assert str(csv.resolve()) in message
+    assert f"row {row}" in message
+    assert "duplicate company_id 'nordcem'" in message
+
+
+def test_partnership_with_unknown_agent(scenario_copy: Path) -> None:
+    csv = scenario_copy.parent / "teaching" / "partnerships.csv"
+    replace_in(csv, "government,westmark,solano,", "government,westmark,atlantis,")
+    row = line_number_of(csv, "gov_westmark_solano,")
+    message = load_error(scenario_copy)
+    assert str(scenario_copy) in message
+    assert f"table 'partnerships' row {row}, column 'party_b'" in message
+    assert "no agent 'atlantis'" in message
+
+
+def test_misspelt_reference_suggests_close_match(scenario_copy: Path) -> None:
+    csv = scenario_copy.parent / "teaching" / "companies.csv"
+    replace_in(csv, "solsteel,Solsteel,solano,", "solsteel,Solsteel,solanoo,")
+    row = line_number_of(csv, "solsteel,")
+    message = load_error(scenario_copy)
+    assert f"table 'companies' row {row}, column 'country_id'" in message
+    assert "did you mean 'solano'" in message
+
+
+def test_self_partnership_in_data(scenario_copy: Path) -> None:
+    csv = scenario_copy.parent / "teaching" / "partnerships.csv"
+    replace_in(csv, "government,westmark,solano,", "government,westmark,westmark,")
+    row = line_number_of(csv, "gov_westmark_solano,")
+    message = load_error(scenario_copy)
+    assert f"table 'partnerships' row {row}" in message
+    assert "cannot partner itself" in message
+
+
+def test_plant_technology_from_other_sector(scenario_copy: Path) -> None:
+    csv = scenario_copy.parent / "teaching" / "plants.csv"
+    replace_in(csv, "westeel_2,westeel,bf_bof,", "westeel_2,westeel,opc_kiln,")
+    row = line_number_of(csv, "westeel_2,")
+    message = load_error(scenario_copy)
+    assert str(scenario_copy) in message
+    assert f"table 'plants' row {row}" in message
+    assert "'opc_kiln' is cement" in message
+    assert "'westeel' makes steel" in message
+
+
+def test_plant_with_empty_technology(scenario_copy: Path) -> None:
+    csv = scenario_copy.parent / "teaching" / "plants.csv"
+    replace_in(csv, "westeel_2,westeel,bf_bof,", "westeel_2,westeel,,")
+    row = line_number_of(csv, "westeel_2,")
+    message = load_error(scenario_copy)
+    assert f"row {row}" in message
+    assert "technology" in message
+
+
+# --- parameters -----------------------------------------------------------------------------
+
+
+def test_build_parameters_unknown_key() -> None:
+    with pytest.raises(ParameterError) as info:
+        build_parameters({"carbon_price_scal": 1.0}, origin="my.toml")
+    message = str(info.value)
+    assert message.startswith("my.toml:")
+    assert "did you mean 'carbon_price_scale'" in message
+
+
+def test_build_parameters_out_of_range_names_bounds() -> None:
+    with pytest.raises(ParameterError, match=r"allowed: 1 to 20 rounds/year"):
+        build_parameters({"rounds_per_year": 0})
+
+
+def test_build_parameters_end_before_start() -> None:
+    with pytest.raises(ParameterError, match="before start_year"):
+        build_parameters({"start_year": 2030, "end_year": 2029})
+
+
+def test_build_parameters_defaults_and_values() -> None:
+    assert build_parameters({}) == Parameters()
+    params = build_parameters({"enforcement": "binding", "initial_trust": 0.5})
+    assert params.enforcement == "binding"
+    assert params.initial_trust == pytest.approx(0.5)
+
+
+def test_describe_gives_every_field_a_unit_and_source() -> None:
+    rows = Parameters.describe()
+    assert [r["name"] for r in rows] == Parameters.field_names()
+    for row in rows:
+        assert row["unit"].strip(), row["name"]
+        assert row["source"].strip(), row["name"]
+        assert row["description"].strip(), row["name"]
+
+
+def test_defaults_respect_bounds() -> None:
+    defaults = Parameters()
+    bounded = 0
+    for row in Parameters.describe():
+        assert getattr(defaults, row["name"]) == row["default"]
+        if row["min"] is not None:
+            assert row["default"] >= row["min"], row["name"]
+            bounded += 1
+        if row["max"] is not None:
+            assert row["default"] <= row["max"], row["name"]
+        if row["min"] is not None and row["max"] is not None:
+            assert row["min"] <= row["max"], row["name"]
+    assert bounded > 0
+
+
+def test_described_bounds_are_enforced() -> None:
+    """Just outside each stated bound is refused, and the bound itself is accepted."""
+    for row in Parameters.describe():
+        name, default = row["name"], row["default"]
+        if isinstance(default, bool) or not isinstance(default, int | float):
+            continue
+        step = 1 if isinstance(default, int) else 1e-9 * max(1.0, abs(default))
+        for bound, outside in ((row["min"], -step), (row["max"], step)):
+            if bound is None:
+                continue
+            value = type(default)(bound)
+            # keep the other end of the time span wide so end_year >= start_year holds
+            span = {"start_year": {"end_year": 2150}, "end_year": {"start_year": 2000}}
+            others = span.get(name, {})
+            assert getattr(build_parameters({name: value, **others}), name) == value
+            with pytest.raises(ParameterError, match=name):
+                build_parameters({name: value + outside, **others})
