@@ -22,7 +22,10 @@ class Initiative(mesa.Agent):
         self.name = name
         self.has_broker = broker
         self.members: dict[str, None] = {}  # insertion-ordered set of agent ids
+        # Surplus (USD million, present value) that brokered deals brought each member country
+        # since the last membership review, and the number of years that covers.
         self.brokered_value_musd: dict[str, float] = {}
+        self.years_since_review = 0
 
     def __repr__(self) -> str:
         return f"Initiative({self.agent_id})"
@@ -66,6 +69,11 @@ class Initiative(mesa.Agent):
             p.ratchet_increase * price * emissions * p.ratchet_cost_share / p.ratchet_interval_years
         )
         return p.membership_reputation_musd + brokered - p.membership_fee_musd - ratchet_cost
+
+    def close_review(self) -> None:
+        """Start a new review period after members have decided."""
+        self.brokered_value_musd = {}
+        self.years_since_review = 0
 
     def decide_membership(self, country: Country) -> None:
         """Join when membership does not lose (indifference joins), leave when it loses."""

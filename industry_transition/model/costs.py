@@ -97,17 +97,24 @@ def plant_costs(
 def availability(model: TransitionModel, plants: np.ndarray) -> np.ndarray:
     """Which technologies each plant's owner may build this year (sector, access, maturity, cap).
 
-    A technology with ``max_share < 1`` (scrap EAF: scrap supply; LC3: clay) is closed to a
-    plant once its share of the country's sector capacity reaches the cap, unless the plant
-    already uses it.
+    A technology with ``max_share < 1`` (scrap EAF: scrap supply; LC3: clay) is open to a plant
+    only if the plant switching to it keeps the route's share of the country's sector capacity
+    within the cap (a plant already on the route keeps it).
     """
     fleet, tech, companies = model.fleet, model.technologies, model.companies
     owner = fleet.owner[plants]
     sector_ok = tech.sector[None, :] == fleet.sector[plants][:, None]
     mature = companies.available_year[owner] <= model.year
     allowed = sector_ok & companies.access[owner] & mature
+    # A capped route stays open only if this plant switching to it keeps the country's share
+    # of that route within the cap.
     share = model.technology_share_by_country()  # (country, tech)
-    under_cap = share[fleet.country[plants]] < tech.max_share[None, :]
+    sector_capacity = model.sector_capacity_by_country()[
+        fleet.country[plants], fleet.sector[plants]
+    ]
+    added = fleet.capacity_mt[plants] / np.maximum(sector_capacity, 1e-12)
+    projected = share[fleet.country[plants]] + added[:, None]
+    under_cap = projected <= tech.max_share[None, :] + 1e-9
     current = np.zeros_like(allowed)
     current[np.arange(len(plants)), fleet.technology[plants]] = True
     return allowed & (under_cap | current)

@@ -140,7 +140,7 @@ def licence_value(model: TransitionModel, company: Company, technology: int) -> 
     """
     p = model.params
     plants = company.active_plants()
-    if plants.size == 0:
+    if plants.size == 0 or model.technologies.sector[technology] != company.sector:
         return 0.0
     fleet, companies = model.fleet, model.companies
     lcop, variable = plant_costs(model, plants)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from industry_transition.agents import Company, Country, Initiative
+from industry_transition.agents import Company, Country
 from industry_transition.model.deals import (
     Deal,
     bargain,
@@ -37,10 +37,19 @@ def negotiate(model: TransitionModel) -> None:
 
 
 def decide_memberships(model: TransitionModel) -> None:
-    """Countries, in random order, join or leave initiatives when it pays."""
+    """At each review (stocktake) year, countries in random order join or leave initiatives.
+
+    Between reviews membership is a commitment; the brokered surplus accumulates as evidence.
+    """
+    for initiative in model.initiatives.values():
+        initiative.years_since_review += 1
+    if not model.is_review_year():
+        return
     countries = list(model.country_agents.values())
     for i in model.streams.negotiation.permutation(len(countries)):
         countries[int(i)].step_membership()
+    for initiative in model.initiatives.values():
+        initiative.close_review()
 
 
 def candidates(model: TransitionModel, agent_id: str) -> list[tuple[str, bool]]:
@@ -148,5 +157,4 @@ __all__ = [
     "negotiate",
     "possible_deals",
     "propose",
-    "Initiative",
 ]

@@ -30,7 +30,7 @@ def update_policy(model: TransitionModel) -> None:
         partner_price[a] = max(partner_price[a], price[b])
         partner_price[b] = max(partner_price[b], price[a])
     price += p.carbon_price_convergence * np.maximum(partner_price - price, 0.0)
-    if is_ratchet_year(model.year, p.ratchet_first_year, p.ratchet_interval_years):
+    if model.is_review_year():
         members = model.initiative_member_countries()
         if members.size:
             floor = p.ratchet_floor_usd_per_t * p.carbon_price_scale

@@ -21,7 +21,7 @@ from industry_transition.model.fleet import PlantFleet
 from industry_transition.model.investment import invest
 from industry_transition.model.ledger import Ledger
 from industry_transition.model.negotiation import negotiate
-from industry_transition.model.policy import update_costs, update_policy
+from industry_transition.model.policy import is_ratchet_year, update_costs, update_policy
 from industry_transition.model.registry import Partnership, PartnershipRegistry, TrustBook
 from industry_transition.model.scenario import Scenario, load_scenario
 from industry_transition.model.technology import SECTOR_INDEX, Technologies
@@ -240,8 +240,12 @@ class TransitionModel(mesa.Model):
         fleet, tech = self.fleet, self.technologies
         by_tech = np.zeros((len(self.countries.ids), len(tech)))
         np.add.at(by_tech, (fleet.country, fleet.technology), fleet.capacity_mt)
-        by_sector = demand_phase.capacity_by_country_sector(self)[:, tech.sector]
+        by_sector = self.sector_capacity_by_country()[:, tech.sector]
         return np.divide(by_tech, by_sector, out=np.zeros_like(by_tech), where=by_sector > 0)
+
+    def sector_capacity_by_country(self) -> np.ndarray:
+        """Installed capacity (Mt/yr) by country and sector."""
+        return demand_phase.capacity_by_country_sector(self)
 
     def display_name(self, agent_id: str) -> str:
         """Human-readable name of an agent."""
@@ -281,6 +285,11 @@ class TransitionModel(mesa.Model):
             sorted(c.index for cid, c in self.country_agents.items() if cid in members),
             dtype=np.int64,
         )
+
+    def is_review_year(self) -> bool:
+        """Whether this year is a stocktake: carbon-price ratchet and membership review."""
+        p = self.params
+        return is_ratchet_year(self.year, p.ratchet_first_year, p.ratchet_interval_years)
 
     def complementarity(self, a: str, b: str) -> float:
         """How much two agents could trade (the broker's ranking; 0 means nothing to trade).
