@@ -63,7 +63,9 @@ class Initiative(mesa.Agent):
                 if m in self.model.country_agents
             ]
             brokered = sum(values) / len(values) if values else 0.0
-        price = max(country.carbon_price_usd_per_t, p.ratchet_floor_usd_per_t)
+        price = max(
+            country.carbon_price_usd_per_t, p.ratchet_floor_usd_per_t * p.carbon_price_scale
+        )
         emissions = self.model.country_emissions_mt(country.index)
         ratchet_cost = (
             p.ratchet_increase * price * emissions * p.ratchet_cost_share / p.ratchet_interval_years

@@ -134,12 +134,20 @@ def switch_threshold(
     route must save at least the straight-line depreciation of the remaining capital per year
     (DESIGN.md: switch only when the saving pays back the stranded capital).
     """
-    fleet = model.fleet
-    rows = np.arange(len(plants))
-    at_window = fleet.next_investment_year[plants] <= model.year
+    at_window = model.fleet.next_investment_year[plants] <= model.year
     best = np.where(available, lcop, np.inf).min(axis=1)
+    running = running_cost(model, plants, variable)
+    return np.where(at_window, best, np.minimum(running, best))
+
+
+def running_cost(model: TransitionModel, plants: np.ndarray, variable: FloatArray) -> FloatArray:
+    """Cost (USD/t) of keeping each plant's current route until its window.
+
+    Its variable cost less the straight-line depreciation of the capital still to recover: a
+    new route must beat this to be worth switching to before the window.
+    """
+    fleet = model.fleet
     cycle = model.cycle_years[fleet.sector[plants]]
     utilisation = np.maximum(fleet.utilisation[plants], 1e-9)
     depreciation = fleet.capex_paid_usd_per_tpa[plants] / cycle / utilisation
-    running = variable[rows, fleet.technology[plants]] - depreciation
-    return np.where(at_window, best, np.minimum(running, best))
+    return variable[np.arange(len(plants)), fleet.technology[plants]] - depreciation

@@ -89,14 +89,18 @@ def finance_deal(model: TransitionModel, donor: Country, company: Company) -> De
         return None
     fleet, tech = model.fleet, model.technologies
     concessional = np.ones(plants.size, dtype=bool)
-    no_grant = np.zeros(plants.size)
-    lcop, variable = plant_costs(model, plants, grant_musd=no_grant, concessional=concessional)
+    # A grant already on the plant (from a commitment that later defaulted) counts.
+    held = fleet.grant_musd[plants]
+    lcop, variable = plant_costs(model, plants, grant_musd=held, concessional=concessional)
     available = availability(model, plants)
     lcop_plain, variable_plain = plant_costs(
-        model, plants, grant_musd=no_grant, concessional=~concessional
+        model, plants, grant_musd=held, concessional=~concessional
     )
     threshold = switch_threshold(model, plants, lcop_plain, variable_plain, available)
-    rate = model.countries.cost_of_capital[company.country_index]
+    rate = (
+        model.countries.cost_of_capital[company.country_index]
+        + (model.companies.cost_of_capital_premium[company.index])
+    )
     crf = capital_recovery_factor(
         max(rate - p.concessional_rate_reduction, 0.0), p.plant_life_years
     )
@@ -128,7 +132,7 @@ def finance_deal(model: TransitionModel, donor: Country, company: Company) -> De
         value_b=-float(need[row, col]) - cost / 2,
         technology=tech.ids[col],
         plant=int(plants[row]),
-        weight_a=p.bargaining_power_donor,
+        weight_a=p.bargaining_power_provider,
     )
 
 
@@ -189,7 +193,7 @@ def technology_deal(model: TransitionModel, owner: Company, licensee: Company) -
         value_a=value - cost / 2,
         value_b=-p.licence_cost_musd - cost / 2,
         technology=model.technologies.ids[technology],
-        weight_a=1.0 - p.bargaining_power_donor,
+        weight_a=1.0 - p.bargaining_power_provider,
     )
 
 

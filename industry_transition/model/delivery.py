@@ -73,6 +73,7 @@ def deliver(model: TransitionModel) -> None:
             deliver_tranche(model, partnership, shocks)
         elif partnership.kind == "technology" and partnership.deliveries == 0:
             transfer_technology(model, partnership)
+    book_commitment_costs(model)
     for partnership in model.registry.active():
         if partnership.kind == "finance":
             done = not partnership.tranches_due
@@ -94,6 +95,31 @@ def deliver(model: TransitionModel) -> None:
     model.registry.refresh_trust()
 
 
+def book_commitment_costs(model: TransitionModel) -> None:
+    """Yearly costs of ties: initiative fees of member countries, government-tie costs."""
+    p = model.params
+    for partnership in model.registry.active():
+        if partnership.kind == "membership" and partnership.party_a in model.country_agents:
+            model.ledger.transfer(
+                model.year,
+                "musd",
+                f"government:{partnership.party_a}",
+                f"initiative:{partnership.party_b}",
+                p.membership_fee_musd,
+                "membership fee",
+            )
+        elif partnership.kind == "government":
+            for party in (partnership.party_a, partnership.party_b):
+                model.ledger.transfer(
+                    model.year,
+                    "musd",
+                    f"government:{party}",
+                    "external:diplomacy",
+                    p.government_partnership_cost_musd,
+                    "government tie",
+                )
+
+
 def draw_shocks(model: TransitionModel) -> dict[str, np.ndarray]:
     """Budget shocks, political turnover and reneging draws for every country, every year.
 
@@ -105,7 +131,7 @@ def draw_shocks(model: TransitionModel) -> dict[str, np.ndarray]:
     sd = p.budget_shock_sd
     budget = np.exp(rng.normal(-0.5 * sd * sd, sd, size=n))
     turnover = rng.random(n) < p.political_turnover_probability
-    renege = rng.random(n) < p.renege_probability
+    renege = rng.random(n) < p.renege_probability  # per donor and year
     if p.enforcement == "binding":
         return {"budget": np.ones(n), "turnover": np.zeros(n, bool), "renege": np.zeros(n, bool)}
     if p.enforcement == "reputational":
@@ -120,6 +146,14 @@ def deliver_tranche(
     donor = model.country_agents[partnership.party_a]
     due = partnership.tranches_due[0]
     treasury = f"treasury:{donor.agent_id}"
+    fleet = model.fleet
+    plant = partnership.plant
+    if fleet.capacity_mt[plant] <= 0:
+        # The plant closed: the project is void, not defaulted (no trust penalty).
+        model.finance.release(donor.index, partnership.tranches_due)
+        partnership.tranches_due = []
+        model.end_partnership(partnership, "cancelled")
+        return
     reason = None
     if shocks["turnover"][donor.index]:
         reason = "a new government cancelled open commitments"
@@ -131,11 +165,21 @@ def deliver_tranche(
         model.default_partnership(partnership, reason)
         return
     partnership.tranches_due.pop(0)
-    plant = partnership.plant
-    model.ledger.transfer(
-        model.year, "musd", treasury, f"grant:{model.fleet.ids[plant]}", due, "finance"
-    )
-    model.fleet.grant_musd[plant] += due
+    grant_account = f"grant:{fleet.ids[plant]}"
+    model.ledger.transfer(model.year, "musd", treasury, grant_account, due, "finance")
+    fleet.grant_musd[plant] += due
+    if model.technologies.low_carbon[fleet.technology[plant]]:
+        # The line already switched: the tranche reimburses the capex it spent.
+        company = model.companies.ids[fleet.owner[plant]]
+        model.ledger.transfer(
+            model.year,
+            "musd",
+            grant_account,
+            f"capex:{company}",
+            float(fleet.grant_musd[plant]),
+            "grant spent",
+        )
+        fleet.grant_musd[plant] = 0.0
     partnership.delivered_musd += due
     model.finance_delivered_musd[model.companies.country[model.fleet.owner[plant]]] += due
     model.reward_delivery(partnership, due)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from industry_transition.model.costs import availability, plant_costs, switch_threshold
+from industry_transition.model.costs import availability, plant_costs, running_cost
 
 if TYPE_CHECKING:
     from industry_transition.model.transition_model import TransitionModel
@@ -34,21 +34,25 @@ def invest(model: TransitionModel, new_plants: np.ndarray | None = None) -> np.n
         return plants
     lcop, variable = plant_costs(model, plants)
     available = availability(model, plants)
-    threshold = switch_threshold(model, plants, lcop, variable, available)
+    running = running_cost(model, plants, variable)
     masked = np.where(available, lcop, np.inf)
-    choice = np.argmin(masked, axis=1)
     at_window = fleet.next_investment_year[plants] <= model.year
-    current = fleet.technology[plants]
-    early = ~at_window & (masked[np.arange(plants.size), choice] < threshold) & (choice != current)
-    acting = at_window | early
+    # Plants that might act: at their window, or with some route cheaper than running on.
+    considered = np.flatnonzero(at_window | (masked.min(axis=1) < running))
     new = np.zeros(len(fleet), dtype=bool)
     if new_plants is not None:
         new[new_plants] = True
+    caps = CapTracker(model)
     switched = []
-    for row in np.flatnonzero(acting):
+    for row in considered:
         plant = int(plants[row])
-        technology = int(choice[row])
-        changed = technology != fleet.technology[plant] or new[plant]
+        technology = caps.cheapest_within_cap(plant, masked[row])
+        current = int(fleet.technology[plant])
+        early = technology != current and masked[row, technology] < running[row]
+        if not (at_window[row] or early):
+            continue
+        changed = technology != current or new[plant]
+        caps.move(plant, current, technology)
         rebuild(
             model,
             plant,
@@ -60,6 +64,44 @@ def invest(model: TransitionModel, new_plants: np.ndarray | None = None) -> np.n
         if changed:
             switched.append(plant)
     return np.array(switched, dtype=np.int64)
+
+
+class CapTracker:
+    """Capacity by country and route, updated as plants switch within one year's decisions.
+
+    Routes with ``max_share < 1`` (scrap EAF, LC3) stay within their cap even when several
+    plants of a country decide in the same year.
+    """
+
+    def __init__(self, model: TransitionModel) -> None:
+        self.model = model
+        fleet, tech = model.fleet, model.technologies
+        self.by_route = np.zeros((len(model.countries.ids), len(tech)))
+        np.add.at(self.by_route, (fleet.country, fleet.technology), fleet.capacity_mt)
+        self.by_sector = model.sector_capacity_by_country()
+        self.capped = tech.max_share < 1.0
+
+    def cheapest_within_cap(self, plant: int, costs: np.ndarray) -> int:
+        """The cheapest available route (finite cost) whose cap this plant would not break."""
+        fleet, tech = self.model.fleet, self.model.technologies
+        country, sector = int(fleet.country[plant]), int(fleet.sector[plant])
+        current = int(fleet.technology[plant])
+        for route in np.argsort(costs, kind="stable"):
+            if not np.isfinite(costs[route]):
+                break
+            if self.capped[route] and route != current:
+                after = self.by_route[country, route] + fleet.capacity_mt[plant]
+                if after > tech.max_share[route] * self.by_sector[country, sector] + 1e-9:
+                    continue
+            return int(route)
+        return current
+
+    def move(self, plant: int, old: int, new: int) -> None:
+        """Record a plant's capacity moving from one route to another."""
+        fleet = self.model.fleet
+        country = int(fleet.country[plant])
+        self.by_route[country, old] -= fleet.capacity_mt[plant]
+        self.by_route[country, new] += fleet.capacity_mt[plant]
 
 
 def draw_jitter(model: TransitionModel) -> np.ndarray:

@@ -16,11 +16,10 @@ import numpy as np
 import pandas as pd
 
 from industry_transition.model.demand import capacity_by_country_sector
+from industry_transition.model.registry import PARTNERSHIP_KINDS
 
 if TYPE_CHECKING:
     from industry_transition.model.transition_model import TransitionModel
-
-PARTNERSHIP_KINDS = ("finance", "technology", "codevelopment", "government", "membership")
 
 
 def year(model: TransitionModel) -> int:

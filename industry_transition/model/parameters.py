@@ -252,13 +252,13 @@ class Parameters(BaseModel):
         "have a government partnership.",
         source=PLACEHOLDER,
     )
-    bargaining_power_donor: float = _param(
+    bargaining_power_provider: float = _param(
         0.5,
         unit="weight",
         ge=0.0,
         le=1.0,
-        description="Nash bargaining weight of the party that pays (donor, licensee pays the "
-        "licensor's weight is 1 minus this for technology deals).",
+        description="Nash bargaining weight of the side that provides finance (the donor) or "
+        "technology (the licensor); the other side has 1 minus this.",
         source="symmetric Nash bargaining by default (placeholder)",
     )
     finance_disbursement_years: int = _param(

@@ -15,6 +15,8 @@ from typing import Any
 import networkx as nx
 import pandas as pd
 
+PARTNERSHIP_KINDS = ("finance", "technology", "codevelopment", "government", "membership")
+
 
 @dataclass
 class Partnership:

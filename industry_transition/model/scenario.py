@@ -23,7 +23,7 @@ DATA_DIR = Path(__file__).parent / "data"
 
 INCOME_GROUPS = ("high", "upper_middle", "lower_middle", "low")
 SECTORS = ("steel", "cement")
-PARTNERSHIP_KINDS = ("finance", "technology", "codevelopment", "government", "membership")
+INITIAL_PARTNERSHIP_KINDS = ("technology", "government")
 
 
 class ScenarioError(ValueError):
@@ -111,7 +111,8 @@ TABLE_SCHEMAS: dict[str, dict[str, Column]] = {
     },
     "partnerships": {
         "partnership_id": Column("str"),
-        "kind": Column("str", choices=PARTNERSHIP_KINDS),
+        # Finance and co-development start from negotiation; initial ties are these kinds.
+        "kind": Column("str", choices=INITIAL_PARTNERSHIP_KINDS),
         "party_a": Column("str"),
         "party_b": Column("str"),
         "start_year": Column("int", ge=1900, le=2200),
@@ -339,6 +340,16 @@ def _check_references(tables: dict[str, pd.DataFrame], path: Path) -> None:
     company_sector = dict(
         zip(tables["companies"]["company_id"], tables["companies"]["sector"], strict=True)
     )
+    technologies_table = tables["technologies"]
+    for sector in sorted(set(company_sector.values())):
+        conventional = technologies_table[
+            (technologies_table["sector"] == sector) & ~technologies_table["low_carbon"]
+        ]
+        if conventional.empty:
+            raise ScenarioError(
+                f"{path}: table 'technologies' has no conventional (low_carbon = false) route "
+                f"for {sector}, which companies make"
+            )
     for i, row in tables["plants"].iterrows():
         if sector_of[row["technology"]] != company_sector[row["company_id"]]:
             raise ScenarioError(

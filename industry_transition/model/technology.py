@@ -35,10 +35,12 @@ class Technologies:
         self.learning = learning
         self.cumulative_mt = self.cumulative_initial.copy()
         self.capex_usd_per_tpa = self.capex_initial.copy()
-        # The incumbent of each sector (cheapest conventional route is not assumed; the
-        # first non-low-carbon technology listed for a sector is the reference for premiums).
+        # The incumbent of each sector: the first conventional (not low-carbon) route listed.
+        # It is the reference for green premiums and the placeholder route of new plants
+        # until their first investment decision. -1 where a sector has none.
         self.incumbent = np.array(
-            [int(np.flatnonzero((self.sector == s) & ~self.low_carbon)[0]) for s in (0, 1)]
+            [next(iter(np.flatnonzero((self.sector == s) & ~self.low_carbon)), -1) for s in (0, 1)],
+            dtype=np.int64,
         )
 
     def __len__(self) -> int:

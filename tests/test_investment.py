@@ -1,0 +1,130 @@
+"""Investment in a one-plant world: the switch happens exactly when the LCOP comparison flips."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from industry_transition import TransitionModel
+from industry_transition.model.economics import capital_recovery_factor
+
+DATA = Path(__file__).resolve().parents[1] / "industry_transition" / "model" / "data"
+PRICE_START, PRICE_GROWTH, POWER_PRICE, RATE = 20.0, 10.0, 50.0, 0.08
+
+
+def one_plant_world(tmp_path: Path, *, window: int = 2024) -> Path:
+    """One country with a clean grid, one steel company, one blast furnace; two routes."""
+    tech = pd.read_csv(DATA / "technologies.csv")
+    tech = tech[tech["technology"].isin(["bf_bof", "h2_dri_eaf"])]
+    tech.to_csv(tmp_path / "technologies.csv", index=False)
+    (tmp_path / "countries.csv").write_text(
+        "country_id,name,income_group,carbon_price_usd_per_t,"
+        "carbon_price_growth_usd_per_t_per_year,ambition_usd_per_t,donor_budget_musd_per_year,"
+        "finance_need_musd_per_year,grid_tco2_per_mwh,grid_decline_per_year,"
+        "electricity_usd_per_mwh,cost_of_capital,capability_multiplier,"
+        "steel_demand_growth_per_year,cement_demand_growth_per_year,source\n"
+        f"solo,Solo,high,{PRICE_START},{PRICE_GROWTH},0,0,0,0,0,{POWER_PRICE},{RATE},1,0,0,test\n"
+    )
+    (tmp_path / "companies.csv").write_text(
+        "company_id,name,country_id,sector,role,cost_of_capital_premium,"
+        "internal_carbon_price_usd_per_t,owned_technologies,target_year,source\n"
+        "mill,Mill,solo,steel,producer,0,0,,,test\n"
+    )
+    (tmp_path / "plants.csv").write_text(
+        "plant_id,company_id,technology,capacity_mt,utilisation,next_investment_year,source\n"
+        f"mill_1,mill,bf_bof,2.0,0.85,{window},test\n"
+    )
+    (tmp_path / "initiatives.csv").write_text("initiative_id,name,broker,founded_year,source\n")
+    (tmp_path / "memberships.csv").write_text("initiative_id,member_id,joined_year,source\n")
+    (tmp_path / "partnerships.csv").write_text(
+        "partnership_id,kind,party_a,party_b,start_year,duration_years,amount_musd,technology,"
+        "source\n"
+    )
+    scenario = tmp_path / "solo.toml"
+    scenario.write_text(
+        'name = "solo"\n[tables]\n'
+        + "".join(
+            f'{t} = "{t}.csv"\n'
+            for t in (
+                "technologies",
+                "countries",
+                "companies",
+                "plants",
+                "initiatives",
+                "memberships",
+                "partnerships",
+            )
+        )
+        + "[parameters]\nelectricity_price_change_per_year = 0.0\nlearning = false\n"
+        "negotiation = false\n"
+    )
+    return scenario
+
+
+def expected_switch_year(tech: pd.DataFrame, *, life: int, cycle: int, utilisation: float) -> int:
+    """First year the hydrogen route's LCOP beats the furnace's running cost.
+
+    Between windows the furnace's capital is sunk but not recovered: the rule compares the new
+    route's full LCOP with the old route's variable cost minus straight-line depreciation.
+    """
+    bf = tech.set_index("technology").loc["bf_bof"]
+    h2 = tech.set_index("technology").loc["h2_dri_eaf"]
+    crf = float(capital_recovery_factor(RATE, life))
+    # the model sizes capital per tonne at the target utilisation
+    h2_fixed = (
+        crf * h2.capex_usd_per_tpa / utilisation
+        + h2.opex_usd_per_t
+        + (h2.electricity_mwh_per_t * POWER_PRICE)
+    )
+    bf_running = bf.opex_usd_per_t - bf.capex_usd_per_tpa / cycle / utilisation
+    price_needed = (h2_fixed - bf_running) / (bf.direct_tco2_per_t - h2.direct_tco2_per_t)
+    years = math.floor((price_needed - PRICE_START) / PRICE_GROWTH) + 1
+    return 2024 + years
+
+
+def test_plant_switches_in_the_year_the_comparison_changes_sign(tmp_path):
+    model = TransitionModel(one_plant_world(tmp_path), seed=3)
+    p = model.params
+    tech = pd.read_csv(tmp_path / "technologies.csv")
+    expected = expected_switch_year(
+        tech,
+        life=p.plant_life_years,
+        cycle=p.steel_investment_cycle_years,
+        utilisation=p.target_utilisation,
+    )
+    assert 2026 <= expected < 2041  # between maturity and the next window: a real test
+    routes = []
+    while model.running:
+        model.step()
+        routes.append((model.year - 1, model.technologies.ids[model.fleet.technology[0]]))
+    switched = [year for year, route in routes if route == "h2_dri_eaf"]
+    assert switched, routes
+    assert switched[0] == expected
+
+
+def test_without_carbon_price_growth_the_plant_never_switches(tmp_path):
+    scenario = one_plant_world(tmp_path)
+    model = TransitionModel(scenario, seed=3, carbon_price_scale=0.0)
+    while model.running:
+        model.step()
+    assert model.technologies.ids[model.fleet.technology[0]] == "bf_bof"
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_learning_lowers_capex_by_wrights_law_when_a_route_is_built(tmp_path, seed):
+    scenario = one_plant_world(tmp_path)
+    model = TransitionModel(scenario, seed=seed, learning=True)
+    tech = model.technologies
+    k = tech.index["h2_dri_eaf"]
+    while model.running:
+        model.step()
+    built = tech.cumulative_mt[k] - tech.cumulative_initial[k]
+    assert built == pytest.approx(2.0)  # the one plant switched
+    model.update_costs()
+    ratio = tech.cumulative_mt[k] / tech.cumulative_initial[k]
+    expected = tech.capex_initial[k] * ratio ** math.log2(1 - tech.learning_rate[k])
+    assert tech.capex_usd_per_tpa[k] == pytest.approx(expected, rel=1e-12)
+    assert tech.capex_usd_per_tpa[k] < tech.capex_initial[k]
