@@ -85,8 +85,9 @@ def expected_switch_year(tech: pd.DataFrame, *, life: int, cycle: int, utilisati
     return 2024 + years
 
 
-def test_plant_switches_in_the_year_the_comparison_changes_sign(tmp_path):
-    model = TransitionModel(one_plant_world(tmp_path), seed=3)
+@pytest.mark.parametrize("lead", [0, 2])
+def test_plant_switches_in_the_year_the_comparison_changes_sign(tmp_path, lead):
+    model = TransitionModel(one_plant_world(tmp_path), seed=3, switch_lead_time_years=lead)
     p = model.params
     tech = pd.read_csv(tmp_path / "technologies.csv")
     expected = expected_switch_year(
@@ -102,7 +103,12 @@ def test_plant_switches_in_the_year_the_comparison_changes_sign(tmp_path):
         routes.append((model.year - 1, model.technologies.ids[model.fleet.technology[0]]))
     switched = [year for year, route in routes if route == "h2_dri_eaf"]
     assert switched, routes
-    assert switched[0] == expected
+    # decided in the year the comparison flips, operating after the lead time
+    assert switched[0] == expected + lead
+    events = model.events.to_frame()
+    if lead:
+        decided = events[(events["event"] == "investment") & (events["technology"] == "h2_dri_eaf")]
+        assert list(decided["year"]) == [expected]
 
 
 def test_without_carbon_price_growth_the_plant_never_switches(tmp_path):

@@ -57,10 +57,15 @@ class Company(mesa.Agent):
         return self.model.plants_of(self.index)
 
     def plants_open_to_finance(self) -> np.ndarray:
-        """Active plants on a conventional route without a finance deal already."""
+        """Active conventional plants with no finance deal and no conversion under way."""
         plants = self.active_plants()
         fleet, tech = self.model.fleet, self.model.technologies
-        return plants[~fleet.financed[plants] & ~tech.low_carbon[fleet.technology[plants]]]
+        open_to_finance = (
+            ~fleet.financed[plants]
+            & ~tech.low_carbon[fleet.technology[plants]]
+            & (fleet.pending_technology[plants] < 0)
+        )
+        return plants[open_to_finance]
 
     def licensable_technologies(self, licensee: Company) -> list[int]:
         """Owned technologies the licensee lacks and has no pending licence for."""

@@ -19,6 +19,8 @@ _ARRAY_FIELDS = (
     "capex_paid_usd_per_tpa",
     "grant_musd",
     "financed",
+    "pending_technology",
+    "pending_year",
 )
 
 
@@ -40,15 +42,20 @@ class PlantFleet:
     capex_paid_usd_per_tpa: FloatArray = field(default_factory=lambda: np.zeros(0))
     grant_musd: FloatArray = field(default_factory=lambda: np.zeros(0))
     financed: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    # A route switch under construction: the new technology (-1: none) and its first year.
+    pending_technology: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    pending_year: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     def __len__(self) -> int:
         return len(self.ids)
 
     def append(self, plant_id: str, **values: float | int | bool) -> int:
         """Add one plant and return its index (building new capacity is rare: concatenation)."""
+        defaults = {"pending_technology": -1}
         for name in _ARRAY_FIELDS:
             current = getattr(self, name)
-            setattr(self, name, np.append(current, np.asarray(values.get(name, 0), current.dtype)))
+            value = values.get(name, defaults.get(name, 0))
+            setattr(self, name, np.append(current, np.asarray(value, current.dtype)))
         self.ids.append(plant_id)
         return len(self.ids) - 1
 
@@ -56,6 +63,11 @@ class PlantFleet:
     def production_mt(self) -> FloatArray:
         """Production per plant in Mt/yr: capacity times utilisation."""
         return self.capacity_mt * self.utilisation
+
+    def __post_init__(self) -> None:
+        if len(self.pending_technology) != len(self.ids):
+            self.pending_technology = np.full(len(self.ids), -1, dtype=np.int64)
+            self.pending_year = np.zeros(len(self.ids), dtype=np.int64)
 
     def active(self) -> np.ndarray:
         """Mask of plants with capacity."""

@@ -29,7 +29,8 @@ def invest(model: TransitionModel, new_plants: np.ndarray | None = None) -> np.n
     """
     fleet = model.fleet
     jitter = draw_jitter(model)
-    plants = np.flatnonzero(fleet.active())
+    complete_switches(model, jitter)
+    plants = np.flatnonzero(fleet.active() & (fleet.pending_technology < 0))
     if plants.size == 0:
         return plants
     lcop, variable = plant_costs(model, plants)
@@ -43,7 +44,8 @@ def invest(model: TransitionModel, new_plants: np.ndarray | None = None) -> np.n
     if new_plants is not None:
         new[new_plants] = True
     caps = CapTracker(model)
-    switched = []
+    lead = model.params.switch_lead_time_years
+    decided = []
     for row in considered:
         plant = int(plants[row])
         technology = caps.cheapest_within_cap(plant, masked[row])
@@ -51,19 +53,50 @@ def invest(model: TransitionModel, new_plants: np.ndarray | None = None) -> np.n
         early = technology != current and masked[row, technology] < running[row]
         if not (at_window[row] or early):
             continue
-        changed = technology != current or new[plant]
         caps.move(plant, current, technology)
-        rebuild(
-            model,
-            plant,
-            technology,
-            int(jitter[plant]),
-            changed=changed,
-            new_plant=bool(new[plant]),
-        )
-        if changed:
-            switched.append(plant)
-    return np.array(switched, dtype=np.int64)
+        if technology == current and not new[plant]:
+            rebuild(model, plant, technology, int(jitter[plant]), changed=False)
+        elif new[plant] or lead == 0:
+            rebuild(
+                model,
+                plant,
+                technology,
+                int(jitter[plant]),
+                changed=True,
+                new_plant=bool(new[plant]),
+            )
+            decided.append(plant)
+        else:
+            schedule_switch(model, plant, technology, lead)
+            decided.append(plant)
+    return np.array(decided, dtype=np.int64)
+
+
+def schedule_switch(model: TransitionModel, plant: int, technology: int, lead: int) -> None:
+    """Start building a new route for a plant; it operates ``lead`` years later."""
+    fleet, tech = model.fleet, model.technologies
+    fleet.pending_technology[plant] = technology
+    fleet.pending_year[plant] = model.year + lead
+    company_id = model.companies.ids[fleet.owner[plant]]
+    model.events.record(
+        model.year,
+        "investment",
+        f"{model.year}: {model.display_name(company_id)} starts converting {fleet.ids[plant]} "
+        f"to {tech.names[technology]} (operating from {model.year + lead})",
+        party_a=company_id,
+        technology=tech.ids[technology],
+    )
+
+
+def complete_switches(model: TransitionModel, jitter: np.ndarray) -> None:
+    """Switch plants whose conversion is finished this year to their new route."""
+    fleet = model.fleet
+    due = np.flatnonzero((fleet.pending_technology >= 0) & (fleet.pending_year <= model.year))
+    for plant in due:
+        technology = int(fleet.pending_technology[plant])
+        fleet.pending_technology[plant] = -1
+        if fleet.capacity_mt[plant] > 0:
+            rebuild(model, int(plant), technology, int(jitter[plant]), changed=True)
 
 
 class CapTracker:
@@ -77,7 +110,9 @@ class CapTracker:
         self.model = model
         fleet, tech = model.fleet, model.technologies
         self.by_route = np.zeros((len(model.countries.ids), len(tech)))
-        np.add.at(self.by_route, (fleet.country, fleet.technology), fleet.capacity_mt)
+        # Conversions under way count toward the route they are becoming.
+        route = np.where(fleet.pending_technology >= 0, fleet.pending_technology, fleet.technology)
+        np.add.at(self.by_route, (fleet.country, route), fleet.capacity_mt)
         self.by_sector = model.sector_capacity_by_country()
         self.capped = tech.max_share < 1.0
 

@@ -154,6 +154,16 @@ class Parameters(BaseModel):
         description="Investment windows are drawn uniformly within +- this many years.",
         source="DESIGN.md: 20 +- 3 and 25 +- 3",
     )
+    switch_lead_time_years: int = _param(
+        2,
+        unit="years",
+        ge=0,
+        le=10,
+        description="Years between deciding to change a plant's route and the new route "
+        "operating; the old route runs meanwhile (new plants are built without delay).",
+        source="placeholder: H2-DRI and CCS projects take several years from decision to "
+        "operation (thyssenkrupp Duisburg DRI decided 2023, H2 from 2028-29; calibration.md 2(d))",
+    )
     build_utilisation_threshold: float = _param(
         0.95,
         unit="share",

@@ -499,6 +499,8 @@ class TransitionModel(mesa.Model):
             utilisation=float(fleet.utilisation[plant]),
             next_investment_year=int(fleet.next_investment_year[plant]),
             capex_paid_usd_per_tpa=float(fleet.capex_paid_usd_per_tpa[plant]),
+            pending_technology=int(fleet.pending_technology[plant]),
+            pending_year=int(fleet.pending_year[plant]),
         )
         self.plant_emissions_mt = np.append(self.plant_emissions_mt, 0.0)
         self.refresh_plant_index()
