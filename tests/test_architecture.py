@@ -50,3 +50,14 @@ def test_fresh_interpreter_running_a_model_loads_no_app_code():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_mesa_deprecations_are_errors_in_the_tests():
+    """pyproject turns deprecation warnings into errors, so Mesa 4 removals surface now."""
+    import pytest
+
+    from industry_transition import TransitionModel
+
+    model = TransitionModel("teaching", seed=1)
+    with pytest.raises(PendingDeprecationWarning):
+        model.agents[0]  # AgentSet indexing is deprecated in Mesa 3.5

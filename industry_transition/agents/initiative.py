@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 import mesa
 
+from industry_transition.model.coalition import membership_gain
+
 if TYPE_CHECKING:
     from industry_transition.agents.country import Country
     from industry_transition.model.transition_model import TransitionModel
@@ -49,19 +51,25 @@ class Initiative(mesa.Agent):
     def membership_gain_musd(self, country: Country) -> float:
         """Yearly net value of membership to a country (DESIGN.md, initiative membership).
 
-        Reputation plus the deal surplus its agents obtained through the broker (members) or
-        the average members obtained (non-members' expectation), minus the fee and the cost of
-        the ambition ratchet on its industry.
+        With ``membership_payoff = "deals"``: reputation plus the yearly deal surplus its agents
+        obtained through the broker since the last review (members), or that the average member
+        country obtained (non-members' expectation), minus the fee and the yearly cost of the
+        ambition ratchet on its industry. With ``"club_game"``: the textbook coalition payoffs.
         """
         p = self.model.params
+        countries = self.model.country_agents
+        if p.membership_payoff == "club_game":
+            members = sum(1 for m in self.members if m in countries)
+            return membership_gain(
+                members, country.agent_id in self.members, len(countries), p.club_benefit,
+                p.club_cost,
+            )
+        years = max(self.years_since_review, 1)
         if country.agent_id in self.members:
-            brokered = self.brokered_value_musd.get(country.agent_id, 0.0)
+            brokered = self.brokered_value_musd.get(country.agent_id, 0.0) / years
         else:
-            values = [
-                self.brokered_value_musd.get(m, 0.0)
-                for m in self.members
-                if m in self.model.country_agents
-            ]
+            values = [self.brokered_value_musd.get(m, 0.0) / years
+                      for m in self.members if m in countries]
             brokered = sum(values) / len(values) if values else 0.0
         price = max(
             country.carbon_price_usd_per_t, p.ratchet_floor_usd_per_t * p.carbon_price_scale

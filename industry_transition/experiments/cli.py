@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 
 from industry_transition.experiments.run import RunResult, run
@@ -97,15 +96,44 @@ def summary(result: RunResult) -> str:
 
 
 @app.command("params")
-def params_command() -> None:
-    """List every parameter with default, unit, bounds and source."""
-    frame = pd.DataFrame(Parameters.describe())
-    with pd.option_context(
-        "display.max_rows", None, "display.width", 200, "display.max_colwidth", 60
-    ):
-        typer.echo(
-            frame[["name", "default", "unit", "min", "max", "description"]].to_string(index=False)
-        )
+def params_command(
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Print the Markdown table of docs/parameters.md.")
+    ] = False,
+) -> None:
+    """List every parameter with default, unit, bounds, description and source."""
+    if markdown:
+        typer.echo(parameters_markdown(), nl=False)
+        return
+    for row in Parameters.describe():
+        bounds = ""
+        if row["min"] is not None or row["max"] is not None:
+            bounds = f", {row['min']} to {row['max']}"
+        typer.echo(f"{row['name']} = {row['default']!r}  ({row['unit']}{bounds})")
+        typer.echo(f"    {row['description']}")
+        typer.echo(f"    source: {row['source']}")
+
+
+def parameters_markdown() -> str:
+    """docs/parameters.md, generated from the parameter schema."""
+    lines = [
+        "# Parameters",
+        "",
+        "Generated from `industry_transition/model/parameters.py` by "
+        "`uv run industry-transition params --markdown > docs/parameters.md`; a test checks that "
+        "this file matches the schema. Scenario files set these under `[parameters]`; the CLI "
+        "takes `--set name=value`; Python takes keyword arguments.",
+        "",
+        "| name | default | unit | min | max | description | source |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for row in Parameters.describe():
+        cells = [f"`{row['name']}`", f"`{row['default']}`", row["unit"],
+                 "" if row["min"] is None else str(row["min"]),
+                 "" if row["max"] is None else str(row["max"]),
+                 row["description"], row["source"]]
+        lines.append("| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines) + "\n"
 
 
 @app.command("scenarios")

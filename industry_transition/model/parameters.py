@@ -492,6 +492,36 @@ class Parameters(BaseModel):
         source=PLACEHOLDER,
     )
 
+    membership_payoff: Literal["deals", "club_game"] = _param(
+        "deals", unit="choice",
+        description="How countries value initiative membership: 'deals' (brokered surplus, "
+        "reputation, fee, ratchet cost) or 'club_game' (the textbook coalition game: payoff "
+        "club_benefit x total abatement - club_cost/2 x own abatement^2).",
+        source="DESIGN.md initiative membership; Barrett 1994, Carraro & Siniscalco 1993",
+    )
+    club_benefit: float = _param(
+        1.0, unit="payoff per unit of total abatement", ge=0.0, le=1e6,
+        description="club_game: each country's benefit per unit of everyone's abatement (b).",
+        source="textbook symmetric coalition game (Barrett 1994)",
+    )
+    club_cost: float = _param(
+        1.0, unit="payoff per unit abatement squared", ge=1e-9, le=1e6,
+        description="club_game: each country's abatement cost is club_cost/2 x own abatement^2.",
+        source="textbook symmetric coalition game (Barrett 1994)",
+    )
+    club_initial_members: int = _param(
+        0, unit="countries", ge=0, le=100_000,
+        description="club_game: how many countries start as members of the club.",
+        source="experiment design",
+    )
+
+    # --- generated scenarios ----------------------------------------------------------------
+    countries: int | None = _param(
+        None, unit="countries", ge=1, le=100_000,
+        description="Generated scenarios (club-game): number of identical countries.",
+        source="experiment design",
+    )
+
     @classmethod
     def field_names(cls) -> list[str]:
         """All parameter names, in schema order."""

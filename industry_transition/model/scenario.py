@@ -132,7 +132,7 @@ ID_COLUMNS = {
 }
 # Text columns that may be left empty (a partnership need not name a technology).
 OPTIONAL_TEXT = {"partnerships": ("technology",)}
-SCENARIO_KEYS = {"name", "description", "tables", "parameters"}
+SCENARIO_KEYS = {"name", "description", "extends", "generator", "tables", "parameters"}
 
 
 @dataclass
@@ -172,8 +172,77 @@ def resolve_scenario_path(name_or_path: str | Path) -> Path:
 
 
 def load_scenario(name_or_path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
-    """Load, validate and return a scenario with ``overrides`` applied to its parameters."""
+    """Load, validate and return a scenario with ``overrides`` applied to its parameters.
+
+    A scenario may ``extends`` another (a shipped name or a path relative to its own file): it
+    inherits the parent's tables and parameters and overrides what it names.
+    """
     path = resolve_scenario_path(name_or_path)
+    layers = _layers(path, ())
+    table_paths: dict[str, Path] = {}
+    values: dict[str, Any] = {}
+    generator: str | None = None
+    description = ""
+    for layer_path, raw in layers:
+        tables = raw.get("tables", {})
+        if not isinstance(tables, dict):
+            raise ScenarioError(f"{layer_path}: 'tables' must be a table of name = \"file.csv\"")
+        for key, rel in tables.items():
+            if key not in TABLE_SCHEMAS:
+                raise ScenarioError(
+                    f"{layer_path}: unknown table '{key}' in [tables] "
+                    f"(allowed: {', '.join(TABLE_SCHEMAS)})"
+                )
+            table_paths[key] = (layer_path.parent / str(rel)).resolve()
+        layer_values = raw.get("parameters", {})
+        if not isinstance(layer_values, dict):
+            raise ScenarioError(f"{layer_path}: [parameters] must be a table")
+        try:
+            build_parameters(layer_values, origin=f"{layer_path} [parameters]")
+        except ParameterError as err:
+            raise ScenarioError(str(err)) from None
+        values.update(layer_values)
+        generator = raw.get("generator", generator)
+        description = str(raw.get("description", description))
+    try:
+        params = build_parameters({**values, **dict(overrides or {})}, origin="overrides")
+    except ParameterError as err:
+        raise ScenarioError(str(err)) from None
+
+    digest = hashlib.sha256()
+    if generator is not None:
+        from industry_transition.model.synthetic import generate_tables
+
+        tables_out = generate_tables(str(generator), params, origin=path)
+        digest.update(f"generator:{generator}".encode())
+    else:
+        if params.countries is not None:
+            raise ScenarioError(
+                f"{path}: parameter 'countries' only applies to generated scenarios "
+                "(such as club-game)"
+            )
+        missing = [t for t in TABLE_SCHEMAS if t not in table_paths]
+        if missing:
+            raise ScenarioError(f"{path}: [tables] is missing {', '.join(missing)}")
+        tables_out = {}
+        for table, csv_path in table_paths.items():
+            if not csv_path.is_file():
+                raise ScenarioError(f"{path}: table '{table}' file not found: {csv_path}")
+            digest.update(csv_path.read_bytes())
+            tables_out[table] = read_table(csv_path, table)
+        _check_references(tables_out, path)
+    return Scenario(
+        name=str(layers[-1][1].get("name", path.stem)),
+        description=description,
+        path=path,
+        tables=tables_out,
+        parameters=params,
+        data_hash=digest.hexdigest(),
+    )
+
+
+def _layers(path: Path, seen: tuple[Path, ...]) -> list[tuple[Path, dict[str, Any]]]:
+    """The scenario files from the root ancestor down to ``path``, each parsed and key-checked."""
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as err:
@@ -185,44 +254,17 @@ def load_scenario(name_or_path: str | Path, overrides: Mapping[str, Any] | None 
             raise ScenarioError(
                 f"{path}: unknown key '{key}'{hint} (allowed: {', '.join(sorted(SCENARIO_KEYS))})"
             )
-    table_paths = raw.get("tables", {})
-    if not isinstance(table_paths, dict):
-        raise ScenarioError(f"{path}: 'tables' must be a table of name = \"file.csv\"")
-    for key in table_paths:
-        if key not in TABLE_SCHEMAS:
-            raise ScenarioError(
-                f"{path}: unknown table '{key}' in [tables] (allowed: {', '.join(TABLE_SCHEMAS)})"
-            )
-    missing = [t for t in TABLE_SCHEMAS if t not in table_paths]
-    if missing:
-        raise ScenarioError(f"{path}: [tables] is missing {', '.join(missing)}")
-
-    digest = hashlib.sha256()
-    tables: dict[str, pd.DataFrame] = {}
-    for table, rel in table_paths.items():
-        csv_path = (path.parent / rel).resolve()
-        if not csv_path.is_file():
-            raise ScenarioError(f"{path}: table '{table}' file not found: {csv_path}")
-        digest.update(csv_path.read_bytes())
-        tables[table] = read_table(csv_path, table)
-    _check_references(tables, path)
-
-    values = dict(raw.get("parameters", {}))
-    if not isinstance(values, dict):
-        raise ScenarioError(f"{path}: [parameters] must be a table")
-    try:
-        build_parameters(values, origin=f"{path} [parameters]")
-        params = build_parameters({**values, **dict(overrides or {})}, origin="overrides")
-    except ParameterError as err:
-        raise ScenarioError(str(err)) from None
-    return Scenario(
-        name=str(raw.get("name", path.stem)),
-        description=str(raw.get("description", "")),
-        path=path,
-        tables=tables,
-        parameters=params,
-        data_hash=digest.hexdigest(),
-    )
+    parent = raw.get("extends")
+    if parent is None:
+        return [(path, raw)]
+    if not isinstance(parent, str):
+        raise ScenarioError(f"{path}: 'extends' must be a scenario name or a path to a .toml file")
+    relative = path.parent / parent
+    parent_path = relative if relative.is_file() else resolve_scenario_path(parent)
+    parent_path = parent_path.resolve()
+    if parent_path in seen or parent_path == path.resolve():
+        raise ScenarioError(f"{path}: 'extends = \"{parent}\"' makes a cycle")
+    return [*_layers(parent_path, (*seen, path.resolve())), (path, raw)]
 
 
 def read_table(csv_path: Path, table: str) -> pd.DataFrame:
