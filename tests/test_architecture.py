@@ -57,5 +57,5 @@ def test_mesa_deprecations_are_errors_in_the_tests():
     import mesa
     import pytest
 
-    with pytest.raises(DeprecationWarning, match="seed"):
+    with pytest.raises(FutureWarning, match="seed"):
         mesa.Model(seed=1)  # Mesa 3.5 deprecates `seed` in favour of `rng`
