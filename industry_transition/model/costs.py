@@ -99,7 +99,8 @@ def availability(model: TransitionModel, plants: np.ndarray) -> np.ndarray:
 
     A technology with ``max_share < 1`` (scrap EAF: scrap supply; LC3: clay) is open to a plant
     only if the plant switching to it keeps the route's share of the country's sector capacity
-    within the cap (a plant already on the route keeps it).
+    within this year's cap (:meth:`TransitionModel.route_caps`); a plant already on the route
+    keeps it.
     """
     fleet, tech, companies = model.fleet, model.technologies, model.companies
     owner = fleet.owner[plants]
@@ -114,7 +115,7 @@ def availability(model: TransitionModel, plants: np.ndarray) -> np.ndarray:
     ]
     added = fleet.capacity_mt[plants] / np.maximum(sector_capacity, 1e-12)
     projected = share[fleet.country[plants]] + added[:, None]
-    under_cap = projected <= tech.max_share[None, :] + 1e-9
+    under_cap = projected <= model.route_caps()[fleet.country[plants]] + 1e-9
     current = np.zeros_like(allowed)
     current[np.arange(len(plants)), fleet.technology[plants]] = True
     return allowed & (under_cap | current)

@@ -243,6 +243,9 @@ def government_deal(model: TransitionModel, a: Country, b: Country) -> Deal | No
     p = model.params
     if model.registry.has_active(a.agent_id, b.agent_id, "government"):
         return None
+    limit = p.max_government_partnerships
+    if model.government_ties(a.agent_id) >= limit or model.government_ties(b.agent_id) >= limit:
+        return None
     if not (a.is_donor or b.is_donor) or (a.income_group == "high" and b.income_group == "high"):
         return None
     pairs = min(model.complementary_pairs(a, b), p.expected_deals_per_partnership)

@@ -115,10 +115,11 @@ class CapTracker:
         np.add.at(self.by_route, (fleet.country, route), fleet.capacity_mt)
         self.by_sector = model.sector_capacity_by_country()
         self.capped = tech.max_share < 1.0
+        self.caps = model.route_caps()
 
     def cheapest_within_cap(self, plant: int, costs: np.ndarray) -> int:
         """The cheapest available route (finite cost) whose cap this plant would not break."""
-        fleet, tech = self.model.fleet, self.model.technologies
+        fleet = self.model.fleet
         country, sector = int(fleet.country[plant]), int(fleet.sector[plant])
         current = int(fleet.technology[plant])
         for route in np.argsort(costs, kind="stable"):
@@ -126,7 +127,7 @@ class CapTracker:
                 break
             if self.capped[route] and route != current:
                 after = self.by_route[country, route] + fleet.capacity_mt[plant]
-                if after > tech.max_share[route] * self.by_sector[country, sector] + 1e-9:
+                if after > self.caps[country, route] * self.by_sector[country, sector] + 1e-9:
                     continue
             return int(route)
         return current

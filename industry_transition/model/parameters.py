@@ -95,6 +95,17 @@ class Parameters(BaseModel):
         description="Multiplies every country's carbon price path.",
         source="lever",
     )
+    carbon_price_growth_scale: float = _param(
+        1.0, unit="multiplier", ge=0.0, le=10.0,
+        description="Multiplies every country's own yearly carbon-price growth (0 freezes "
+        "prices at their start values, apart from convergence and ratchets).",
+        source="lever",
+    )
+    demand_growth_scale: float = _param(
+        1.0, unit="multiplier", ge=-5.0, le=5.0,
+        description="Multiplies every country's yearly steel and cement demand growth.",
+        source="lever",
+    )
     rounds_per_year: int = _param(
         3,
         unit="rounds/year",
@@ -163,6 +174,14 @@ class Parameters(BaseModel):
         "operating; the old route runs meanwhile (new plants are built without delay).",
         source="placeholder: H2-DRI and CCS projects take several years from decision to "
         "operation (thyssenkrupp Duisburg DRI decided 2023, H2 from 2028-29; calibration.md 2(d))",
+    )
+    supply_ramp_per_year: float = _param(
+        0.01, unit="share of sector capacity per year", ge=0.0, le=1.0,
+        description="How fast a capped route's supply (scrap for scrap EAF, calcined clay for "
+        "LC3) can grow: its cap in a country is its starting share plus this per year, up to "
+        "the technology's max_share.",
+        source="placeholder (verify): scrap availability grows with the ageing steel stock; "
+        "global scrap-EAF share 24% (Fan & Friedmann 2021)",
     )
     build_utilisation_threshold: float = _param(
         0.95,
@@ -345,6 +364,13 @@ class Parameters(BaseModel):
         le=100.0,
         description="Yearly diplomatic and secretariat cost of a government partnership.",
         source=PLACEHOLDER + "; UK committed GBP 1m to the UK-Brazil hub (calibration.md 2(a))",
+    )
+    max_government_partnerships: int = _param(
+        3, unit="partnerships per country", ge=0, le=100,
+        description="A government sustains at most this many active umbrella partnerships "
+        "(diplomatic attention is scarce).",
+        source="placeholder (verify): LeadIT's country-to-country partnerships are few "
+        "(India-Sweden 2023, UK-Brazil 2023; calibration.md 2(a))",
     )
     expected_deals_per_partnership: float = _param(
         3.0,

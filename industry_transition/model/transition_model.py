@@ -90,6 +90,8 @@ class TransitionModel(mesa.Model):
             carbon_price_scale=p.carbon_price_scale,
             donor_finance_scale=p.donor_finance_scale,
         )
+        self.countries.carbon_price_growth_usd_per_t *= p.carbon_price_growth_scale
+        self.countries.demand_growth *= p.demand_growth_scale
         country_index = {c: i for i, c in enumerate(self.countries.ids)}
         self.companies = CompanyArrays.from_table(
             tables["companies"], country_index, self.technologies
@@ -122,6 +124,7 @@ class TransitionModel(mesa.Model):
             (self.fleet.country, self.fleet.sector),
             self.fleet.production_mt,
         )
+        self.initial_route_share = self.technology_share_by_country()
         if p.negotiation:
             self._initial_ties(tables)
         self.refresh_derived()
@@ -243,6 +246,20 @@ class TransitionModel(mesa.Model):
         by_sector = self.sector_capacity_by_country()[:, tech.sector]
         return np.divide(by_tech, by_sector, out=np.zeros_like(by_tech), where=by_sector > 0)
 
+    def route_caps(self) -> np.ndarray:
+        """This year's cap on each route's share of a country's sector capacity, (country, tech).
+
+        A capped route's supply (scrap, calcined clay) ramps up: the cap is the route's share at
+        the start plus ``supply_ramp_per_year`` per year since, never above ``max_share``.
+        Uncapped routes (max_share 1) have cap 1.
+        """
+        tech = self.technologies
+        ramp = self.initial_route_share + self.params.supply_ramp_per_year * (
+            self.year - self.params.start_year
+        )
+        capped = tech.max_share < 1.0
+        return np.where(capped[None, :], np.minimum(ramp, tech.max_share[None, :]), 1.0)
+
     def sector_capacity_by_country(self) -> np.ndarray:
         """Installed capacity (Mt/yr) by country and sector."""
         return demand_phase.capacity_by_country_sector(self)
@@ -273,6 +290,14 @@ class TransitionModel(mesa.Model):
         if ca is None or cb is None or ca == cb:
             return False
         return self.registry.has_active(ca, cb, "government")
+
+    def government_ties(self, country_id: str) -> int:
+        """Number of active government partnerships of a country."""
+        return sum(
+            1
+            for other in self.network.neighbors(country_id)
+            if self.registry.has_active(country_id, other, "government")
+        )
 
     def country_emissions_mt(self, country: int) -> float:
         """Last recorded yearly emissions of a country, MtCO2."""
