@@ -163,6 +163,7 @@ def rebuild(
         model.countries.capability_multiplier[country] if tech.low_carbon[technology] else 1.0
     )
     fleet.technology[plant] = technology
+    model.fleet_changed()
     fleet.capex_paid_usd_per_tpa[plant] = tech.capex_usd_per_tpa[technology] * multiplier
     cycle = model.cycle_years[fleet.sector[plant]]
     fleet.next_investment_year[plant] = model.year + max(1, int(cycle) + jitter)

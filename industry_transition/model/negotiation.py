@@ -83,11 +83,17 @@ def candidates(model: TransitionModel, agent_id: str) -> list[tuple[str, bool]]:
         {m for n in neighbours for m in network.neighbors(n)} - {agent_id} - set(neighbours)
     )
     take([two_hop[int(j)] for j in rng.permutation(len(two_hop))])
-    others = [a for a in model.proposers if a != agent_id and a not in chosen]
-    if reserved and others:
-        picks = rng.choice(len(others), size=min(reserved, len(others)), replace=False)
-        for j in sorted(int(x) for x in picks):
-            chosen[others[j]] = False
+    # A few random others, drawn by index (no scan over all agents); a draw that hits the
+    # agent itself or an already chosen candidate is simply not replaced beyond a few tries.
+    proposers = model.proposers
+    tries = 0
+    added = 0
+    while added < reserved and tries < 4 * reserved:
+        other = proposers[int(rng.integers(len(proposers)))]
+        tries += 1
+        if other != agent_id and other not in chosen:
+            chosen[other] = False
+            added += 1
     return list(chosen.items())
 
 

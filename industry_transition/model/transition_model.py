@@ -99,6 +99,7 @@ class TransitionModel(mesa.Model):
         self.cycle_years = np.array(
             [p.steel_investment_cycle_years, p.cement_investment_cycle_years], dtype=float
         )
+        self._share_cache: np.ndarray | None = None
         self.fleet = self._build_fleet(tables["plants"])
         self._create_agents(tables)
         self.network = nx.Graph()
@@ -218,6 +219,7 @@ class TransitionModel(mesa.Model):
     # --- lookups used by phases and agents ----------------------------------------------------
     def refresh_plant_index(self) -> None:
         """Rebuild the company -> active plants index after the fleet changes."""
+        self.fleet_changed()
         fleet = self.fleet
         active = np.flatnonzero(fleet.active())
         order = np.argsort(fleet.owner[active], kind="stable")
@@ -239,7 +241,20 @@ class TransitionModel(mesa.Model):
         self.decision_price = decision_carbon_price(self)
 
     def technology_share_by_country(self) -> np.ndarray:
-        """Share of each country's sector capacity held by each technology, (country, tech)."""
+        """Share of each country's sector capacity held by each technology, (country, tech).
+
+        Cached until the fleet changes (``fleet_changed``).
+        """
+        if self._share_cache is not None:
+            return self._share_cache
+        self._share_cache = self._technology_share_by_country()
+        return self._share_cache
+
+    def fleet_changed(self) -> None:
+        """Forget values derived from the fleet (call after capacity or routes change)."""
+        self._share_cache = None
+
+    def _technology_share_by_country(self) -> np.ndarray:
         fleet, tech = self.fleet, self.technologies
         by_tech = np.zeros((len(self.countries.ids), len(tech)))
         np.add.at(by_tech, (fleet.country, fleet.technology), fleet.capacity_mt)
