@@ -34,7 +34,7 @@ def test_run_writes_tables_and_prints_summary(tmp_path):
         ],
     )
     assert result.exit_code == 0, result.output
-    for name in ("series", "events", "partnerships", "agents"):
+    for name in ("series", "events", "partnerships", "agents", "technologies"):
         frame = pd.read_parquet(out / f"{name}.parquet")
         assert not frame.empty, name
     series = pd.read_parquet(out / "series.parquet")
@@ -43,7 +43,7 @@ def test_run_writes_tables_and_prints_summary(tmp_path):
     assert meta["seed"] == 3
     assert meta["parameters"]["carbon_price_scale"] == 1.5
     assert len(meta["config_hash"]) == 64
-    assert "emissions:" in result.output
+    assert "emissions, MtCO2/yr" in result.output
     assert "partnerships formed" in result.output
 
 

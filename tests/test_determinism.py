@@ -13,7 +13,7 @@ import pytest
 from industry_transition import TransitionModel, run
 from tests.conftest import cached_run
 
-TABLES = ("series", "events", "partnerships", "agents")
+TABLES = ("series", "events", "partnerships", "agents", "technologies")
 
 
 def test_same_seed_gives_identical_tables():

@@ -61,15 +61,19 @@ class Initiative(mesa.Agent):
         if p.membership_payoff == "club_game":
             members = sum(1 for m in self.members if m in countries)
             return membership_gain(
-                members, country.agent_id in self.members, len(countries), p.club_benefit,
+                members,
+                country.agent_id in self.members,
+                len(countries),
+                p.club_benefit,
                 p.club_cost,
             )
         years = max(self.years_since_review, 1)
         if country.agent_id in self.members:
             brokered = self.brokered_value_musd.get(country.agent_id, 0.0) / years
         else:
-            values = [self.brokered_value_musd.get(m, 0.0) / years
-                      for m in self.members if m in countries]
+            values = [
+                self.brokered_value_musd.get(m, 0.0) / years for m in self.members if m in countries
+            ]
             brokered = sum(values) / len(values) if values else 0.0
         price = max(
             country.carbon_price_usd_per_t, p.ratchet_floor_usd_per_t * p.carbon_price_scale

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 
 from industry_transition.experiments.run import RunResult, run
@@ -65,34 +66,105 @@ def run_command(
 
 
 def summary(result: RunResult) -> str:
-    """A short readable account of a run: emissions, partnerships, finance, technology."""
-    s = result.series
-    first, last = s.iloc[0], s.iloc[-1]
+    """A readable account of a run: emissions path, who partnered, finance flows, technology."""
+    s = result.series.set_index("year")
     meta = result.metadata
-    change = (last["emissions_mt"] / first["emissions_mt"] - 1.0) if first["emissions_mt"] else 0.0
-    p = result.partnerships
-    formed = p[p["kind"] != "membership"]
+    first_year, last_year = int(s.index[0]), int(s.index[-1])
+    years = [y for y in (first_year, 2030, 2040, 2050) if first_year <= y <= last_year]
+    if last_year not in years:
+        years.append(last_year)
+    header = "".join(f"{y:>10}" for y in years)
     lines = [
-        f"scenario {meta['scenario']}, seed {meta['seed']}, "
-        f"{int(first['year'])}-{int(last['year'])} ({meta['runtime_seconds']:.2f} s)",
-        f"emissions: {first['emissions_mt']:,.1f} -> {last['emissions_mt']:,.1f} MtCO2/yr "
-        f"({change:+.0%}); cumulative {s['emissions_mt'].sum():,.0f} MtCO2",
-        f"  steel {last['emissions_steel_mt']:,.1f}, cement {last['emissions_cement_mt']:,.1f} "
-        f"MtCO2 in {int(last['year'])}",
-        f"partnerships formed: {len(formed)} "
-        + (
-            "(" + ", ".join(f"{k} {n}" for k, n in formed["kind"].value_counts().items()) + ")"
-            if len(formed)
-            else ""
-        ),
-        f"finance: USD {last['finance_committed_musd']:,.0f}m committed, "
-        f"{last['finance_delivered_musd']:,.0f}m delivered, "
-        f"{last['finance_to_lower_income_share']:.0%} of it to lower-income countries",
-        f"low-carbon capacity share: {first['low_carbon_capacity_share']:.0%} -> "
-        f"{last['low_carbon_capacity_share']:.0%}; mean carbon price "
-        f"{last['mean_carbon_price_usd_per_t']:,.0f} USD/t",
+        f"scenario {meta['scenario']}, seed {meta['seed']}, {first_year}-{last_year} "
+        f"({meta['runtime_seconds']:.2f} s)",
+        "",
+        f"{'emissions, MtCO2/yr':<28}{header}",
+    ]
+    for label, column in (
+        ("total", "emissions_mt"),
+        ("steel", "emissions_steel_mt"),
+        ("cement", "emissions_cement_mt"),
+    ):
+        lines.append(f"  {label:<26}" + "".join(f"{s.at[y, column]:>10,.0f}" for y in years))
+    change = s["emissions_mt"].iloc[-1] / s["emissions_mt"].iloc[0] - 1.0
+    lines.append(
+        f"  cumulative {s['emissions_mt'].sum():,.0f} MtCO2; {last_year} vs "
+        f"{first_year}: {change:+.0%}"
+    )
+    lines += [
+        "",
+        *partnership_lines(result.partnerships),
+        "",
+        *finance_lines(result.partnerships, s),
+        "",
+        *technology_lines(result.technologies, years),
     ]
     return "\n".join(lines)
+
+
+def partnership_lines(partnerships: pd.DataFrame) -> list[str]:
+    """Partnerships formed by kind, and the pairs with the most ties."""
+    formed = partnerships[partnerships["kind"] != "membership"]
+    counts = ", ".join(f"{k} {n}" for k, n in formed["kind"].value_counts().items())
+    lines = [f"partnerships formed: {len(formed)}" + (f" ({counts})" if counts else "")]
+    if formed.empty:
+        return lines
+    pairs = formed.assign(
+        pair=[
+            " - ".join(sorted((a, b)))
+            for a, b in zip(formed["country_a"], formed["country_b"], strict=True)
+        ]
+    )
+    top = pairs.groupby("pair").agg(
+        ties=("kind", "size"), kinds=("kind", lambda k: ", ".join(sorted(set(k))))
+    )
+    top = top.sort_values(["ties"], ascending=False).head(5)
+    lines.append(
+        "  countries with most ties: "
+        + "; ".join(f"{pair} ({row.ties}: {row.kinds})" for pair, row in top.iterrows())
+    )
+    return lines
+
+
+def finance_lines(partnerships: pd.DataFrame, series: pd.DataFrame) -> list[str]:
+    """Finance committed and delivered, by recipient income group, largest donors."""
+    last = series.iloc[-1]
+    committed, delivered = last["finance_committed_musd"], last["finance_delivered_musd"]
+    lines = [
+        f"finance: USD {committed:,.0f}m committed, {delivered:,.0f}m delivered "
+        f"(cumulative), {last['finance_to_lower_income_share']:.0%} of delivered to "
+        "low and lower-middle income countries"
+    ]
+    finance = partnerships[partnerships["kind"] == "finance"]
+    if finance.empty or delivered <= 0:
+        return lines
+    by_group = finance.groupby("income_b")["delivered_musd"].sum().sort_values(ascending=False)
+    lines.append(
+        "  delivered by recipient income group: "
+        + ", ".join(f"{group.replace('_', '-')} {value:,.0f}m" for group, value in by_group.items())
+    )
+    donors = finance.groupby("country_a")["delivered_musd"].sum().nlargest(5)
+    lines.append("  largest donors: " + ", ".join(f"{c} {v:,.0f}m" for c, v in donors.items()))
+    recipients = finance.groupby("country_b")["delivered_musd"].sum().nlargest(5)
+    lines.append(
+        "  largest recipients: " + ", ".join(f"{c} {v:,.0f}m" for c, v in recipients.items())
+    )
+    return lines
+
+
+def technology_lines(technologies: pd.DataFrame, years: list[int]) -> list[str]:
+    """Share of each sector's capacity by technology in the summary years."""
+    header = "".join(f"{y:>10}" for y in years)
+    lines = [f"{'share of sector capacity':<28}{header}"]
+    table = technologies.pivot_table(
+        index=["sector", "technology"], columns="year", values="share_of_sector"
+    )
+    for (sector, technology), row in table.iterrows():
+        if row.max() < 0.005:
+            continue
+        label = f"{sector}: {technology}"
+        lines.append(f"  {label:<26}" + "".join(f"{row.get(y, 0.0):>10.0%}" for y in years))
+    return lines
 
 
 @app.command("params")
@@ -128,10 +200,15 @@ def parameters_markdown() -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for row in Parameters.describe():
-        cells = [f"`{row['name']}`", f"`{row['default']}`", row["unit"],
-                 "" if row["min"] is None else str(row["min"]),
-                 "" if row["max"] is None else str(row["max"]),
-                 row["description"], row["source"]]
+        cells = [
+            f"`{row['name']}`",
+            f"`{row['default']}`",
+            row["unit"],
+            "" if row["min"] is None else str(row["min"]),
+            "" if row["max"] is None else str(row["max"]),
+            row["description"],
+            row["source"],
+        ]
         lines.append("| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |")
     return "\n".join(lines) + "\n"
 

@@ -16,6 +16,7 @@ import pandas as pd
 from industry_transition.model.scenario import Scenario, load_scenario
 from industry_transition.model.transition_model import TransitionModel
 
+TABLES = ("series", "events", "partnerships", "agents", "technologies")
 PACKAGES = ("industry-transition", "mesa", "networkx", "numpy", "pandas", "pyarrow", "pydantic")
 
 
@@ -27,13 +28,14 @@ class RunResult:
     events: pd.DataFrame
     partnerships: pd.DataFrame
     agents: pd.DataFrame
+    technologies: pd.DataFrame
     metadata: dict[str, Any] = field(default_factory=dict)
 
     def write(self, out: str | Path) -> Path:
         """Write Parquet tables and ``run.json`` into the folder ``out`` (created if needed)."""
         folder = Path(out)
         folder.mkdir(parents=True, exist_ok=True)
-        for name in ("series", "events", "partnerships", "agents"):
+        for name in TABLES:
             getattr(self, name).to_parquet(folder / f"{name}.parquet", index=False)
         (folder / "run.json").write_text(json.dumps(self.metadata, indent=2, default=str) + "\n")
         return folder
@@ -92,7 +94,8 @@ def run(
     return RunResult(
         series=model.series(),
         events=model.events.to_frame(),
-        partnerships=model.registry.to_frame(),
+        partnerships=model.partnership_table(),
         agents=model.agent_snapshots(),
+        technologies=model.technology_series(),
         metadata=metadata,
     )

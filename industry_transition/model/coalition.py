@@ -41,8 +41,9 @@ def club_outcome(members: int, countries: int, benefit: float, cost: float) -> C
     )
 
 
-def membership_gain(members: int, is_member: bool, countries: int, benefit: float,
-                    cost: float) -> float:
+def membership_gain(
+    members: int, is_member: bool, countries: int, benefit: float, cost: float
+) -> float:
     """Gain of being inside rather than outside, for a country, given today's coalition size.
 
     A member compares staying (size ``k``) with leaving (size ``k - 1``); an outsider compares

@@ -189,3 +189,24 @@ def agent_snapshot(model: TransitionModel) -> pd.DataFrame:
         }
     )
     return pd.concat([country_rows, company_rows], ignore_index=True)
+
+
+def technology_snapshot(model: TransitionModel) -> pd.DataFrame:
+    """One row per technology for this year: capacity, sector share, capex, cumulative capacity."""
+    fleet, tech = model.fleet, model.technologies
+    capacity = np.bincount(fleet.technology, weights=fleet.capacity_mt, minlength=len(tech))
+    sector_total = np.bincount(fleet.sector, weights=fleet.capacity_mt, minlength=2)[tech.sector]
+    return pd.DataFrame(
+        {
+            "year": model.year,
+            "technology": tech.ids,
+            "sector": np.where(tech.sector == 0, "steel", "cement"),
+            "low_carbon": tech.low_carbon,
+            "capacity_mt": capacity,
+            "share_of_sector": np.divide(
+                capacity, sector_total, out=np.zeros(len(tech)), where=sector_total > 0
+            ),
+            "capex_usd_per_tpa": tech.capex_usd_per_tpa,
+            "cumulative_mt": tech.cumulative_mt,
+        }
+    )

@@ -96,13 +96,19 @@ class Parameters(BaseModel):
         source="lever",
     )
     carbon_price_growth_scale: float = _param(
-        1.0, unit="multiplier", ge=0.0, le=10.0,
+        1.0,
+        unit="multiplier",
+        ge=0.0,
+        le=10.0,
         description="Multiplies every country's own yearly carbon-price growth (0 freezes "
         "prices at their start values, apart from convergence and ratchets).",
         source="lever",
     )
     demand_growth_scale: float = _param(
-        1.0, unit="multiplier", ge=-5.0, le=5.0,
+        1.0,
+        unit="multiplier",
+        ge=-5.0,
+        le=5.0,
         description="Multiplies every country's yearly steel and cement demand growth.",
         source="lever",
     )
@@ -176,7 +182,10 @@ class Parameters(BaseModel):
         "operation (thyssenkrupp Duisburg DRI decided 2023, H2 from 2028-29; calibration.md 2(d))",
     )
     supply_ramp_per_year: float = _param(
-        0.01, unit="share of sector capacity per year", ge=0.0, le=1.0,
+        0.01,
+        unit="share of sector capacity per year",
+        ge=0.0,
+        le=1.0,
         description="How fast a capped route's supply (scrap for scrap EAF, calcined clay for "
         "LC3) can grow: its cap in a country is its starting share plus this per year, up to "
         "the technology's max_share.",
@@ -366,7 +375,10 @@ class Parameters(BaseModel):
         source=PLACEHOLDER + "; UK committed GBP 1m to the UK-Brazil hub (calibration.md 2(a))",
     )
     max_government_partnerships: int = _param(
-        3, unit="partnerships per country", ge=0, le=100,
+        3,
+        unit="partnerships per country",
+        ge=0,
+        le=100,
         description="A government sustains at most this many active umbrella partnerships "
         "(diplomatic attention is scarce).",
         source="placeholder (verify): LeadIT's country-to-country partnerships are few "
@@ -519,31 +531,44 @@ class Parameters(BaseModel):
     )
 
     membership_payoff: Literal["deals", "club_game"] = _param(
-        "deals", unit="choice",
+        "deals",
+        unit="choice",
         description="How countries value initiative membership: 'deals' (brokered surplus, "
         "reputation, fee, ratchet cost) or 'club_game' (the textbook coalition game: payoff "
         "club_benefit x total abatement - club_cost/2 x own abatement^2).",
         source="DESIGN.md initiative membership; Barrett 1994, Carraro & Siniscalco 1993",
     )
     club_benefit: float = _param(
-        1.0, unit="payoff per unit of total abatement", ge=0.0, le=1e6,
+        1.0,
+        unit="payoff per unit of total abatement",
+        ge=0.0,
+        le=1e6,
         description="club_game: each country's benefit per unit of everyone's abatement (b).",
         source="textbook symmetric coalition game (Barrett 1994)",
     )
     club_cost: float = _param(
-        1.0, unit="payoff per unit abatement squared", ge=1e-9, le=1e6,
+        1.0,
+        unit="payoff per unit abatement squared",
+        ge=1e-9,
+        le=1e6,
         description="club_game: each country's abatement cost is club_cost/2 x own abatement^2.",
         source="textbook symmetric coalition game (Barrett 1994)",
     )
     club_initial_members: int = _param(
-        0, unit="countries", ge=0, le=100_000,
+        0,
+        unit="countries",
+        ge=0,
+        le=100_000,
         description="club_game: how many countries start as members of the club.",
         source="experiment design",
     )
 
     # --- generated scenarios ----------------------------------------------------------------
     countries: int | None = _param(
-        None, unit="countries", ge=1, le=100_000,
+        None,
+        unit="countries",
+        ge=1,
+        le=100_000,
         description="Generated scenarios (club-game): number of identical countries.",
         source="experiment design",
     )

@@ -16,12 +16,20 @@ from industry_transition.model.scenario import DATA_DIR, TABLE_SCHEMAS, Scenario
 # The symmetric countries of the club game carry no industry; these figures only have to be
 # valid and identical across countries.
 CLUB_COUNTRY = {
-    "income_group": "high", "carbon_price_usd_per_t": 0.0,
-    "carbon_price_growth_usd_per_t_per_year": 0.0, "ambition_usd_per_t": 0.0,
-    "donor_budget_musd_per_year": 0.0, "finance_need_musd_per_year": 0.0,
-    "grid_tco2_per_mwh": 0.0, "grid_decline_per_year": 0.0, "electricity_usd_per_mwh": 0.0,
-    "cost_of_capital": 0.05, "capability_multiplier": 1.0, "steel_demand_growth_per_year": 0.0,
-    "cement_demand_growth_per_year": 0.0, "source": "club game: identical countries",
+    "income_group": "high",
+    "carbon_price_usd_per_t": 0.0,
+    "carbon_price_growth_usd_per_t_per_year": 0.0,
+    "ambition_usd_per_t": 0.0,
+    "donor_budget_musd_per_year": 0.0,
+    "finance_need_musd_per_year": 0.0,
+    "grid_tco2_per_mwh": 0.0,
+    "grid_decline_per_year": 0.0,
+    "electricity_usd_per_mwh": 0.0,
+    "cost_of_capital": 0.05,
+    "capability_multiplier": 1.0,
+    "steel_demand_growth_per_year": 0.0,
+    "cement_demand_growth_per_year": 0.0,
+    "source": "club game: identical countries",
 }
 DEFAULT_CLUB_COUNTRIES = 10
 
@@ -44,12 +52,27 @@ def club_game_tables(params: Parameters) -> dict[str, pd.DataFrame]:
         "countries": countries,
         "companies": empty("companies"),
         "plants": empty("plants"),
-        "initiatives": pd.DataFrame([{"initiative_id": "club", "name": "The club",
-                                      "broker": False, "founded_year": params.start_year,
-                                      "source": "club game"}]),
+        "initiatives": pd.DataFrame(
+            [
+                {
+                    "initiative_id": "club",
+                    "name": "The club",
+                    "broker": False,
+                    "founded_year": params.start_year,
+                    "source": "club game",
+                }
+            ]
+        ),
         "memberships": pd.DataFrame(
-            [{"initiative_id": "club", "member_id": c, "joined_year": params.start_year,
-              "source": "club game: initial member"} for c in ids[:first]],
+            [
+                {
+                    "initiative_id": "club",
+                    "member_id": c,
+                    "joined_year": params.start_year,
+                    "source": "club game: initial member",
+                }
+                for c in ids[:first]
+            ],
             columns=list(TABLE_SCHEMAS["memberships"]),
         ),
         "partnerships": empty("partnerships"),

@@ -131,6 +131,7 @@ class TransitionModel(mesa.Model):
         self.refresh_derived()
         self.datacollector = mesa.DataCollector(model_reporters=metrics.SERIES_REPORTERS)
         self._snapshots: list[pd.DataFrame] = []
+        self._technology_rows: list[pd.DataFrame] = []
         self.running = True
 
     # --- construction -------------------------------------------------------------------------
@@ -415,6 +416,7 @@ class TransitionModel(mesa.Model):
         self.check_invariants()
         self.datacollector.collect(self)
         self._snapshots.append(metrics.agent_snapshot(self))
+        self._technology_rows.append(metrics.technology_snapshot(self))
 
     # --- effects of agreements, used by negotiation and delivery ------------------------------
     def sign(self, deal: Deal, *, round_number: int, brokered: bool) -> Partnership:
@@ -715,6 +717,23 @@ class TransitionModel(mesa.Model):
     def series(self) -> pd.DataFrame:
         """The yearly series collected so far, one row per simulated year."""
         frame = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+        return frame
+
+    def technology_series(self) -> pd.DataFrame:
+        """Yearly technology table: capacity, share of sector, capex, cumulative capacity."""
+        if not self._technology_rows:
+            return pd.DataFrame()
+        return pd.concat(self._technology_rows, ignore_index=True)
+
+    def partnership_table(self) -> pd.DataFrame:
+        """All partnerships with the parties' home countries and income groups."""
+        frame = self.registry.to_frame()
+        for side in ("a", "b"):
+            homes = [self.home_country(x) or "" for x in frame[f"party_{side}"]]
+            frame[f"country_{side}"] = homes
+            frame[f"income_{side}"] = [
+                self.country_agents[h].income_group if h else "" for h in homes
+            ]
         return frame
 
     def agent_snapshots(self) -> pd.DataFrame:
