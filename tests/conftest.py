@@ -10,9 +10,9 @@ from industry_transition import RunResult, TransitionModel, run
 
 
 @functools.cache
-def cached_run(seed: int, **overrides: object) -> RunResult:
-    """A full teaching run; cached because several tests read the same one."""
-    return run("teaching", seed=seed, **overrides)
+def cached_run(seed: int, scenario: str = "teaching", **overrides: object) -> RunResult:
+    """A full run; cached because several tests read the same one."""
+    return run(scenario, seed=seed, **overrides)
 
 
 @pytest.fixture(scope="session")

@@ -168,6 +168,7 @@ def licence_value(model: TransitionModel, company: Company, technology: int) -> 
         ),
         years_to_use,
     )
+    years_to_use = years_to_use + p.switch_lead_time_years  # conversion takes time
     discount = (1.0 + rate) ** (-years_to_use.astype(float))
     annuity = annuity_factor(rate, p.valuation_horizon_years)
     return float(np.sum(saving * fleet.production_mt[plants] * annuity * discount))

@@ -73,7 +73,6 @@ def deliver(model: TransitionModel) -> None:
             deliver_tranche(model, partnership, shocks)
         elif partnership.kind == "technology" and partnership.deliveries == 0:
             transfer_technology(model, partnership)
-    book_commitment_costs(model)
     for partnership in model.registry.active():
         if partnership.kind == "finance":
             done = not partnership.tranches_due
@@ -81,6 +80,7 @@ def deliver(model: TransitionModel) -> None:
             done = partnership.kind != "membership" and partnership.end_year <= year
         if done:
             model.end_partnership(partnership, "completed")
+    book_commitment_costs(model)
     for country_id in countries.ids:
         left = model.ledger.balance("musd", f"treasury:{country_id}")
         model.ledger.transfer(
@@ -149,7 +149,18 @@ def deliver_tranche(
     fleet = model.fleet
     plant = partnership.plant
     if fleet.capacity_mt[plant] <= 0:
-        # The plant closed: the project is void, not defaulted (no trust penalty).
+        # The plant closed: the project is void, not defaulted (no trust penalty); what was
+        # already paid is written off.
+        held = float(fleet.grant_musd[plant])
+        model.ledger.transfer(
+            model.year,
+            "musd",
+            f"grant:{fleet.ids[plant]}",
+            "external:written_off",
+            held,
+            "grant written off",
+        )
+        fleet.grant_musd[plant] = 0.0
         model.finance.release(donor.index, partnership.tranches_due)
         partnership.tranches_due = []
         model.end_partnership(partnership, "cancelled")

@@ -73,10 +73,14 @@ def invest(model: TransitionModel, new_plants: np.ndarray | None = None) -> np.n
 
 
 def schedule_switch(model: TransitionModel, plant: int, technology: int, lead: int) -> None:
-    """Start building a new route for a plant; it operates ``lead`` years later."""
+    """Start building a new route for a plant; it operates ``lead`` years later.
+
+    With no lead time the conversion completes in this year's investment phase.
+    """
     fleet, tech = model.fleet, model.technologies
     fleet.pending_technology[plant] = technology
     fleet.pending_year[plant] = model.year + lead
+    model.fleet_changed()
     company_id = model.companies.ids[fleet.owner[plant]]
     model.events.record(
         model.year,

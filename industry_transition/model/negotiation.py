@@ -41,15 +41,15 @@ def decide_memberships(model: TransitionModel) -> None:
 
     Between reviews membership is a commitment; the brokered surplus accumulates as evidence.
     """
+    if model.is_review_year():
+        countries = list(model.country_agents.values())
+        for i in model.streams.negotiation.permutation(len(countries)):
+            countries[int(i)].step_membership()
+        for initiative in model.initiatives.values():
+            initiative.close_review()
+    # This year's rounds count toward the next review.
     for initiative in model.initiatives.values():
         initiative.years_since_review += 1
-    if not model.is_review_year():
-        return
-    countries = list(model.country_agents.values())
-    for i in model.streams.negotiation.permutation(len(countries)):
-        countries[int(i)].step_membership()
-    for initiative in model.initiatives.values():
-        initiative.close_review()
 
 
 def candidates(model: TransitionModel, agent_id: str) -> list[tuple[str, bool]]:

@@ -112,6 +112,14 @@ class Parameters(BaseModel):
         description="Multiplies every country's yearly steel and cement demand growth.",
         source="lever",
     )
+    internal_carbon_price_scale: float = _param(
+        1.0,
+        unit="multiplier",
+        ge=0.0,
+        le=10.0,
+        description="Multiplies every company's internal (target-implied) carbon price.",
+        source="lever",
+    )
     rounds_per_year: int = _param(
         3,
         unit="rounds/year",
@@ -240,11 +248,11 @@ class Parameters(BaseModel):
     )
     green_premium_share: float = _param(
         0.0,
-        unit="share of LCOP",
+        unit="share of incumbent opex",
         ge=0.0,
         le=0.5,
         description="Green public procurement: premium paid for low-carbon product, as a share "
-        "of the incumbent route's cost (0: off).",
+        "of the incumbent route's operating cost per tonne (0: off).",
         source="Stegra offtakes at ~20-30% premiums; RMI ~15% (calibration.md 2(d))",
     )
 
@@ -444,10 +452,11 @@ class Parameters(BaseModel):
     )
     renege_probability: float = _param(
         0.1,
-        unit="per tranche",
+        unit="per donor and year",
         ge=0.0,
         le=1.0,
-        description="With enforcement 'none', chance that a due tranche is withheld anyway.",
+        description="With enforcement 'none', chance per year that a donor withholds all its due "
+        "tranches although its budget would cover them.",
         source=PLACEHOLDER,
     )
     capability_gain_per_transfer: float = _param(

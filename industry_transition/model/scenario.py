@@ -372,6 +372,16 @@ def _check_references(tables: dict[str, pd.DataFrame], path: Path) -> None:
     check("partnerships", "party_b", agents, "agent")
     check("partnerships", "technology", technologies, "technology")
     for i, row in tables["partnerships"].iterrows():
+        where = f"{path}: table 'partnerships' row {int(i) + 2}"
+        if row["kind"] == "government" and not (
+            row["party_a"] in countries and row["party_b"] in countries
+        ):
+            raise ScenarioError(f"{where}: a government partnership links two countries")
+        if row["kind"] == "technology":
+            if not row["technology"]:
+                raise ScenarioError(f"{where}: a technology partnership names its technology")
+            if not (row["party_a"] in companies and row["party_b"] in companies):
+                raise ScenarioError(f"{where}: a technology partnership links two companies")
         if row["party_a"] == row["party_b"]:
             raise ScenarioError(
                 f"{path}: table 'partnerships' row {int(i) + 2}: an agent cannot partner itself"

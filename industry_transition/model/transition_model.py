@@ -18,7 +18,7 @@ from industry_transition.model.deals import Deal
 from industry_transition.model.delivery import FinanceBook, deliver
 from industry_transition.model.events import EventLog
 from industry_transition.model.fleet import PlantFleet
-from industry_transition.model.investment import invest
+from industry_transition.model.investment import invest, schedule_switch
 from industry_transition.model.ledger import Ledger
 from industry_transition.model.negotiation import negotiate
 from industry_transition.model.policy import is_ratchet_year, update_costs, update_policy
@@ -96,6 +96,7 @@ class TransitionModel(mesa.Model):
         self.companies = CompanyArrays.from_table(
             tables["companies"], country_index, self.technologies
         )
+        self.companies.internal_carbon_price_usd_per_t *= p.internal_carbon_price_scale
         self.cycle_years = np.array(
             [p.steel_investment_cycle_years, p.cement_investment_cycle_years], dtype=float
         )
@@ -258,7 +259,9 @@ class TransitionModel(mesa.Model):
     def _technology_share_by_country(self) -> np.ndarray:
         fleet, tech = self.fleet, self.technologies
         by_tech = np.zeros((len(self.countries.ids), len(tech)))
-        np.add.at(by_tech, (fleet.country, fleet.technology), fleet.capacity_mt)
+        # Conversions under way count toward the route they are becoming.
+        route = np.where(fleet.pending_technology >= 0, fleet.pending_technology, fleet.technology)
+        np.add.at(by_tech, (fleet.country, route), fleet.capacity_mt)
         by_sector = self.sector_capacity_by_country()[:, tech.sector]
         return np.divide(by_tech, by_sector, out=np.zeros_like(by_tech), where=by_sector > 0)
 
@@ -454,6 +457,10 @@ class TransitionModel(mesa.Model):
             )
             partnership.plant = deal.plant = self.split_plant(deal.plant, p.finance_project_max_mt)
             self.fleet.financed[deal.plant] = True
+            # The deal is a project: the line starts converting now; tranches pay for it.
+            schedule_switch(
+                self, deal.plant, self.technologies.index[deal.technology], p.switch_lead_time_years
+            )
             self.finance_committed_musd += deal.transfer_musd
             text = (
                 f"{self.year}: {a} commits USD {deal.transfer_musd:,.0f}m to {b} to switch "

@@ -113,7 +113,7 @@ class CompanyArrays:
             is_producer=(table["role"] == "producer").to_numpy(),
             cost_of_capital_premium=table["cost_of_capital_premium"].to_numpy(dtype=float),
             internal_carbon_price_usd_per_t=table["internal_carbon_price_usd_per_t"].to_numpy(
-                dtype=float
+                copy=True, dtype=float
             ),
             target_year=np.array(
                 [0 if pd.isna(t) else int(t) for t in table["target_year"]], dtype=np.int64
