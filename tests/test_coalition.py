@@ -64,7 +64,7 @@ def test_the_only_stable_coalition_has_three_members(n, b, c):
 
 
 @pytest.mark.parametrize("n", [2, 3, 6, 15, 60])
-@pytest.mark.parametrize("scale", [(1.0, 1.0), (4.0, 0.25)])
+@pytest.mark.parametrize("scale", [(1.0, 1.0), (4.0, 0.25), (0.2, 3.0), (1.7, 0.6), (0.3, 4.0)])
 @pytest.mark.parametrize("start", ["empty", "full"])
 def test_model_membership_rule_run_to_rest_reaches_the_stable_size(n, scale, start):
     b, c = scale

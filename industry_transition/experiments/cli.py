@@ -213,6 +213,133 @@ def parameters_markdown() -> str:
     return "\n".join(lines) + "\n"
 
 
+@app.command("sweep")
+def sweep_command(
+    spec_path: Annotated[Path, typer.Argument(metavar="SPEC", help="Sweep spec (.toml).")],
+    out: Annotated[Path, typer.Option(help="Output folder; rerun to resume.")],
+    workers: Annotated[int | None, typer.Option(help="Parallel workers (default: cores).")] = None,
+    engine: Annotated[str, typer.Option(help="process or dask.")] = "process",
+    scheduler: Annotated[
+        str | None, typer.Option(help="Existing Dask scheduler, e.g. tcp://host:8786.")
+    ] = None,
+    events: Annotated[bool, typer.Option(help="Also write every run's event log.")] = False,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Run a sweep (grid, sample or table design) with replications; resumable."""
+    from industry_transition.experiments.spec import SpecError, load_spec
+    from industry_transition.experiments.sweep import sweep
+
+    try:
+        spec, folder = load_spec(spec_path)
+        runs = sweep(
+            spec,
+            out=out,
+            workers=workers,
+            engine=engine,
+            scheduler=scheduler,
+            events=events,
+            progress=progress,
+            folder=folder,
+        )
+    except (SpecError, ScenarioError, ParameterError, ValueError) as err:
+        fail(str(err))
+        return
+    failed = int((runs["status"] == "failed").sum())
+    typer.echo(f"{len(runs)} runs in {out}/ ({failed} failed)")
+    if failed:
+        typer.secho(
+            f"{failed} runs failed: their tracebacks are in {out}/runs.parquet (column error)",
+            fg=typer.colors.RED,
+            err=True,
+        )
+        raise typer.Exit(code=1)
+
+
+@app.command("summarize")
+def summarize_command(
+    out: Annotated[Path, typer.Argument(help="A sweep's output folder.")],
+    outcome: Annotated[
+        list[str] | None, typer.Option(help="Outcome to report (repeatable; default: all).")
+    ] = None,
+    csv: Annotated[Path | None, typer.Option(help="CSV path (default OUT/summary.csv).")] = None,
+    plot: Annotated[bool, typer.Option(help="Also write OUT/summary.png.")] = False,
+) -> None:
+    """Mean, standard deviation and 95% confidence interval of outcomes per setting."""
+    from industry_transition.experiments.analysis import (
+        plot_summary,
+        summarize,
+        sweep_spec,
+        varied_parameters,
+    )
+    from industry_transition.experiments.spec import OUTCOMES, SpecError
+    from industry_transition.experiments.sweep import read_table
+
+    try:
+        table = summarize(out, outcome)
+        spec = sweep_spec(out)
+    except SpecError as err:
+        fail(str(err))
+        return
+    outcomes = outcome or list(spec.outcomes)
+    unknown = [o for o in outcomes if o not in OUTCOMES]
+    if unknown:
+        fail(f"unknown outcome '{unknown[0]}' (allowed: {', '.join(OUTCOMES)})")
+    parameters = varied_parameters(read_table(out, "runs"), spec)
+    path = csv or out / "summary.csv"
+    table.to_csv(path, index=False)
+    shown = table[["setting", *parameters, "runs_ok", "runs_failed"]].copy()
+    for name in outcomes:
+        shown[name] = [
+            f"{m:,.4g} [{lo:,.4g}, {hi:,.4g}]"
+            for m, lo, hi in zip(
+                table[f"{name}_mean"],
+                table[f"{name}_ci_low"],
+                table[f"{name}_ci_high"],
+                strict=True,
+            )
+        ]
+    with pd.option_context("display.width", 250, "display.max_columns", None):
+        typer.echo("mean [95% confidence interval] over replications")
+        typer.echo(shown.to_string(index=False))
+    typer.echo(f"wrote {path}")
+    if plot:
+        png = plot_summary(table, parameters, outcomes, out / "summary.png")
+        typer.echo(f"wrote {png}")
+
+
+@app.command("sensitivity")
+def sensitivity_command(
+    spec_path: Annotated[
+        Path, typer.Argument(metavar="SPEC", help="Spec with a Sobol or Morris [sample].")
+    ],
+    out: Annotated[Path, typer.Option(help="Output folder; rerun to resume.")],
+    workers: Annotated[int | None, typer.Option(help="Parallel workers (default: cores).")] = None,
+    engine: Annotated[str, typer.Option(help="process or dask.")] = "process",
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Run a sampled sweep and print Sobol or Morris sensitivity indices with intervals."""
+    from industry_transition.experiments.analysis import sensitivity
+    from industry_transition.experiments.spec import SpecError, load_spec
+    from industry_transition.experiments.sweep import sweep
+
+    try:
+        spec, folder = load_spec(spec_path)
+        if spec.sample is None or spec.sample.method not in ("sobol", "morris"):
+            raise SpecError(f"{spec_path}: sensitivity needs [sample] method = 'sobol' or 'morris'")
+        sweep(spec, out=out, workers=workers, engine=engine, progress=progress, folder=folder)
+        indices = sensitivity(out)
+    except (SpecError, ScenarioError, ParameterError, ValueError) as err:
+        fail(str(err))
+        return
+    path = out / "sensitivity.csv"
+    indices.to_csv(path, index=False)
+    with pd.option_context(
+        "display.width", 200, "display.max_columns", None, "display.float_format", "{:.3f}".format
+    ):
+        typer.echo(indices.to_string(index=False))
+    typer.echo(f"wrote {path}")
+
+
 @app.command("scenarios")
 def scenarios_command() -> None:
     """List the shipped scenarios."""

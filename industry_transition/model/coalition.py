@@ -55,4 +55,13 @@ def membership_gain(
     else:
         inside = club_outcome(members + 1, countries, benefit, cost).member_payoff
         outside = club_outcome(members, countries, benefit, cost).outsider_payoff
-    return inside - outside
+    gain = inside - outside
+    # Payoffs are sums of large terms: a difference within rounding of zero is indifference,
+    # which the membership rule resolves by joining (or staying).
+    if abs(gain) <= INDIFFERENCE_TOLERANCE * max(abs(inside), abs(outside), benefit**2 / cost):
+        return 0.0
+    return gain
+
+
+# Relative size of a payoff difference treated as exact indifference (floating-point rounding).
+INDIFFERENCE_TOLERANCE = 1e-9

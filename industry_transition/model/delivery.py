@@ -127,7 +127,7 @@ def draw_shocks(model: TransitionModel) -> dict[str, np.ndarray]:
     """
     p = model.params
     n = len(model.countries.ids)
-    rng = model.streams.shocks
+    rng = model.substream("shocks", model.year)
     sd = p.budget_shock_sd
     budget = np.exp(rng.normal(-0.5 * sd * sd, sd, size=n))
     turnover = rng.random(n) < p.political_turnover_probability

@@ -147,7 +147,8 @@ class CapTracker:
 def draw_jitter(model: TransitionModel) -> np.ndarray:
     """Next-window offsets for every plant, drawn every year (common random numbers)."""
     spread = model.params.investment_cycle_jitter_years
-    return model.streams.investment.integers(-spread, spread + 1, size=len(model.fleet))
+    rng = model.substream("investment", model.year)
+    return rng.integers(-spread, spread + 1, size=len(model.fleet))
 
 
 def rebuild(

@@ -50,6 +50,15 @@ def partnerships_active(model: TransitionModel, kind: str | None = None) -> int:
     return len(model.registry.active(kind))
 
 
+def partnerships_formed(model: TransitionModel) -> int:
+    """Partnerships formed since the start (excluding memberships and initial ties; cumulative)."""
+    return sum(
+        1
+        for p in model.registry.records.values()
+        if p.kind != "membership" and p.start_year >= model.params.start_year
+    )
+
+
 def finance_committed(model: TransitionModel) -> float:
     """Finance committed since the start, USD million (cumulative)."""
     return float(model.finance_committed_musd)
@@ -130,6 +139,7 @@ SERIES_REPORTERS: dict[str, Callable[[Any], Any]] = {
         f"partnerships_{kind}": functools.partial(partnerships_active, kind=kind)
         for kind in PARTNERSHIP_KINDS
     },
+    "partnerships_formed": partnerships_formed,
     "finance_committed_musd": finance_committed,
     "finance_delivered_musd": finance_delivered,
     "finance_to_lower_income_share": finance_to_lower_income_share,

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from industry_transition.agents import Company, Country
 from industry_transition.model.deals import (
     Deal,
@@ -19,6 +21,9 @@ from industry_transition.model.deals import (
     government_deal,
     technology_deal,
 )
+
+# Keys of draws outside the numbered rounds (rounds are 0, 1, ... < 10,000).
+ROUND_MEMBERSHIP = 10_000
 
 if TYPE_CHECKING:
     from industry_transition.model.transition_model import TransitionModel
@@ -31,9 +36,9 @@ def negotiate(model: TransitionModel) -> None:
     decide_memberships(model)
     proposers = model.proposers
     for round_number in range(model.params.rounds_per_year):
-        order = model.streams.negotiation.permutation(len(proposers))
+        order = model.substream("negotiation", model.year, round_number).permutation(len(proposers))
         for i in order:
-            propose(model, proposers[int(i)], round_number)
+            propose(model, proposers[int(i)], round_number, int(i))
 
 
 def decide_memberships(model: TransitionModel) -> None:
@@ -43,7 +48,8 @@ def decide_memberships(model: TransitionModel) -> None:
     """
     if model.is_review_year():
         countries = list(model.country_agents.values())
-        for i in model.streams.negotiation.permutation(len(countries)):
+        order = model.substream("negotiation", model.year, ROUND_MEMBERSHIP)
+        for i in order.permutation(len(countries)):
             countries[int(i)].step_membership()
         for initiative in model.initiatives.values():
             initiative.close_review()
@@ -52,13 +58,17 @@ def decide_memberships(model: TransitionModel) -> None:
         initiative.years_since_review += 1
 
 
-def candidates(model: TransitionModel, agent_id: str) -> list[tuple[str, bool]]:
+def candidates(
+    model: TransitionModel, agent_id: str, rng: np.random.Generator | None = None
+) -> list[tuple[str, bool]]:
     """Up to K candidate partners for ``agent_id``, each with whether the broker suggested it."""
     p = model.params
     limit = p.candidates_per_agent
     reserved = min(p.random_candidates, limit)
     chosen: dict[str, bool] = {}
-    rng = model.streams.negotiation
+    rng = (
+        rng if rng is not None else model.substream("negotiation", model.year, ROUND_MEMBERSHIP + 1)
+    )
     agent = model.agent_by_id[agent_id]
 
     def take(ids: list[str], via_broker: bool = False) -> None:
@@ -114,11 +124,12 @@ def possible_deals(model: TransitionModel, a: str, b: str) -> list[Deal]:
     return [d for d in deals if d is not None]
 
 
-def propose(model: TransitionModel, agent_id: str, round_number: int) -> None:
+def propose(model: TransitionModel, agent_id: str, round_number: int, position: int = 0) -> None:
     """One agent's turn: find its best deal among its candidates and sign it if both gain."""
     best: Deal | None = None
     best_via_broker = False
-    for other, via_broker in candidates(model, agent_id):
+    rng = model.substream("negotiation", model.year, round_number, position)
+    for other, via_broker in candidates(model, agent_id, rng):
         for deal in possible_deals(model, agent_id, other):
             if best is None or deal.surplus > best.surplus:
                 best, best_via_broker = deal, via_broker

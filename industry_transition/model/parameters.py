@@ -521,7 +521,7 @@ class Parameters(BaseModel):
         source=PLACEHOLDER,
     )
     membership_reputation_musd: float = _param(
-        1.0,
+        2.0,
         unit="USD million/year",
         ge=0.0,
         le=100.0,
@@ -530,7 +530,7 @@ class Parameters(BaseModel):
     )
 
     ratchet_cost_share: float = _param(
-        0.1,
+        0.05,
         unit="share",
         ge=0.0,
         le=1.0,

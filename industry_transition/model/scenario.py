@@ -7,6 +7,7 @@ and what is allowed; the CLI prints it without a traceback.
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import math
 import tomllib
@@ -268,7 +269,18 @@ def _layers(path: Path, seen: tuple[Path, ...]) -> list[tuple[Path, dict[str, An
 
 
 def read_table(csv_path: Path, table: str) -> pd.DataFrame:
-    """Read one CSV and check columns, types, bounds and unique ids."""
+    """Read one CSV and check columns, types, bounds and unique ids.
+
+    Parsed tables are cached per file and modification time, so a sweep reading the same
+    scenario thousands of times parses it once per process; callers get their own copy.
+    """
+    stat = csv_path.stat()
+    return _read_table_cached(csv_path, table, stat.st_mtime_ns, stat.st_size).copy()
+
+
+@functools.lru_cache(maxsize=256)
+def _read_table_cached(csv_path: Path, table: str, mtime_ns: int, size: int) -> pd.DataFrame:
+    del mtime_ns, size  # part of the cache key only
     schema = TABLE_SCHEMAS[table]
     try:
         frame = pd.read_csv(csv_path, dtype=str, keep_default_na=False)

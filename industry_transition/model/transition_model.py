@@ -39,8 +39,11 @@ KIND_DURATION = {
 class Streams:
     """Independent random streams per subsystem, spawned once from ``model.rng``.
 
-    A policy variant and its baseline with the same seed draw the same endowments, shocks and
-    investment windows (common random numbers).
+    Subsystems that draw every year take a fresh generator per year (and round, and agent)
+    from :meth:`TransitionModel.substream`, keyed on the stream and that position: a policy
+    variant and its baseline with the same seed then draw the same numbers for the same
+    decisions even after their histories diverge (common random numbers), instead of drifting
+    apart once one of them has made a different number of draws.
     """
 
     network: np.random.Generator
@@ -82,6 +85,7 @@ class TransitionModel(mesa.Model):
         p = self.params
         self.year = p.start_year
         self.streams = Streams(*self.rng.spawn(len(STREAMS)))
+        self._stream_entropy = int(self.seed)
         tables = self.spec.tables
 
         self.technologies = Technologies(tables["technologies"], learning=p.learning)
@@ -217,6 +221,17 @@ class TransitionModel(mesa.Model):
                     if licensee is not None and not self.companies.owns[licensee.index, k]:
                         self.companies.access[licensee.index, k] = True
                 partnership.deliveries = 1
+
+    def substream(self, name: str, *key: int) -> np.random.Generator:
+        """A generator for one subsystem at one position (year, round, agent...).
+
+        Derived from the run's seed with NumPy's SeedSequence (spawn key = stream, *key), so
+        it depends on nothing but the seed and the position.
+        """
+        sequence = np.random.SeedSequence(
+            entropy=self._stream_entropy, spawn_key=(STREAMS.index(name), *key)
+        )
+        return np.random.Generator(np.random.PCG64(sequence))
 
     # --- lookups used by phases and agents ----------------------------------------------------
     def refresh_plant_index(self) -> None:

@@ -1,0 +1,158 @@
+"""Sweep specifications: a TOML file saying which scenario, how many replications, which design.
+
+The smallest spec::
+
+    scenario = "teaching"
+    steps = 10
+    replications = 2
+    seed = 1
+    [grid]
+    carbon_price_scale = [0.5, 1.0, 2.0]
+
+A design is one of ``[grid]`` (full factorial over lists), ``[sample]`` (Latin hypercube, Sobol
+or Morris over ranges, via SALib) or ``table = "designs.csv"`` (explicit parameter sets made by
+another tool). Every parameter is checked against the parameter schema before anything runs.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from industry_transition.model.parameters import ParameterError, Parameters, build_parameters
+from industry_transition.model.scenario import ScenarioError, load_scenario
+
+OUTCOMES = (
+    "cumulative_emissions_mt",
+    "emissions_2030_mt",
+    "emissions_2050_mt",
+    "finance_delivered_musd",
+    "partnerships_formed",
+    "finance_to_lower_income_share",
+)
+
+
+class SpecError(ValueError):
+    """A sweep specification that cannot be used, with a message saying why."""
+
+
+class Sample(BaseModel):
+    """A sampled design over parameter ranges."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    method: Literal["lhs", "sobol", "morris"]
+    n: int = Field(gt=0, le=1_000_000, description="base sample size (see SALib)")
+    ranges: dict[str, tuple[float, float]]
+    levels: int = Field(4, ge=2, le=20, description="Morris grid levels")
+
+
+class SweepSpec(BaseModel):
+    """A validated sweep specification."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    scenario: str = "teaching"
+    steps: int | None = Field(None, ge=1, le=500)
+    replications: int = Field(1, ge=1, le=100_000)
+    seed: int = Field(0, ge=0)
+    chunk_size: int | None = Field(None, ge=1, le=10_000)
+    common_random_numbers: bool = Field(
+        True,
+        description="every setting's replication r uses the same seed, so settings differ "
+        "by their parameters, not by noise; False gives each (setting, replication) its own seed",
+    )
+    outcomes: list[str] = Field(default_factory=lambda: list(OUTCOMES))
+    fixed: dict[str, Any] = Field(default_factory=dict)
+    grid: dict[str, list[Any]] | None = None
+    sample: Sample | None = None
+    table: str | None = None
+
+    @field_validator("outcomes")
+    @classmethod
+    def _known_outcomes(cls, value: list[str]) -> list[str]:
+        for name in value:
+            if name not in OUTCOMES:
+                raise ValueError(f"unknown outcome '{name}' (allowed: {', '.join(OUTCOMES)})")
+        return value
+
+    def digest(self) -> str:
+        """Hash of the spec's content: a different spec may not reuse an output folder."""
+        payload = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def load_spec(path: str | Path) -> tuple[SweepSpec, Path]:
+    """Read and validate a sweep spec; relative paths in it are relative to its folder."""
+    path = Path(path)
+    if not path.is_file():
+        raise SpecError(f"{path}: sweep spec not found")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as err:
+        raise SpecError(f"{path}: not valid TOML: {err}") from None
+    return parse_spec(raw, origin=str(path)), path.parent
+
+
+def parse_spec(raw: dict[str, Any], *, origin: str = "spec") -> SweepSpec:
+    """Validate a spec given as a dict (from TOML or Python)."""
+    allowed = list(SweepSpec.model_fields)
+    for key in raw:
+        if key not in allowed:
+            close = difflib.get_close_matches(key, allowed, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise SpecError(f"{origin}: unknown key '{key}'{hint} (allowed: {', '.join(allowed)})")
+    try:
+        spec = SweepSpec(**raw)
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise SpecError(f"{origin}: '{where}': {first['msg']}") from None
+    designs = [d for d in ("grid", "sample", "table") if getattr(spec, d) is not None]
+    if len(designs) > 1:
+        raise SpecError(f"{origin}: give one design, not {' and '.join(designs)}")
+    for name in spec.fixed:
+        check_name(name, origin, "fixed")
+    if spec.grid is not None:
+        for name, values in spec.grid.items():
+            check_name(name, origin, "grid")
+            if not values:
+                raise SpecError(f"{origin}: grid parameter '{name}' has no values")
+    if spec.sample is not None:
+        if not spec.sample.ranges:
+            raise SpecError(f"{origin}: [sample] needs ranges, e.g. carbon_price_scale = [0.5, 2]")
+        for name, (low, high) in spec.sample.ranges.items():
+            check_name(name, origin, "sample.ranges")
+            if not low < high:
+                raise SpecError(f"{origin}: range of '{name}' must have low < high")
+    return spec
+
+
+def check_name(name: str, origin: str, section: str) -> None:
+    """A design parameter must be a model parameter."""
+    known = Parameters.field_names()
+    if name not in known:
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        raise SpecError(f"{origin}: [{section}] unknown parameter '{name}'{hint}")
+
+
+def check_settings(spec: SweepSpec, settings: pd.DataFrame, origin: str) -> None:
+    """Validate every parameter set against the schema and the scenario before running."""
+    try:
+        base = load_scenario(spec.scenario)
+    except ScenarioError as err:
+        raise SpecError(f"{origin}: {err}") from None
+    values = base.parameters.model_dump()
+    for i, row in enumerate(settings.to_dict(orient="records")):
+        try:
+            build_parameters({**values, **spec.fixed, **row}, origin=f"{origin}: setting {i}")
+        except ParameterError as err:
+            raise SpecError(str(err)) from None

@@ -1,0 +1,322 @@
+"""Sweeps: seeds, engines, resume after SIGKILL, failure capture, summaries, sensitivity."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+from typer.testing import CliRunner
+
+from industry_transition.experiments import sweep as sweep_module
+from industry_transition.experiments.analysis import sensitivity, summarize
+from industry_transition.experiments.cli import app
+from industry_transition.experiments.design import run_plan, run_seed, settings_table
+from industry_transition.experiments.outcomes import run_outcomes
+from industry_transition.experiments.spec import OUTCOMES, SpecError, parse_spec
+from industry_transition.experiments.sweep import read_table, sweep
+
+SMALL = {
+    "scenario": "teaching",
+    "steps": 3,
+    "replications": 2,
+    "seed": 11,
+    "grid": {"carbon_price_scale": [0.5, 2.0]},
+}
+
+
+def content(out: Path, table: str) -> pd.DataFrame:
+    frame = read_table(out, table)
+    return frame.drop(columns=[c for c in ("duration_s",) if c in frame.columns])
+
+
+def test_seeds_depend_only_on_position_and_root():
+    spec = parse_spec({**SMALL, "replications": 3})
+    more = parse_spec({**SMALL, "replications": 5})
+    few = run_plan(spec, settings_table(spec)).set_index("run_id")["seed"]
+    many = run_plan(more, settings_table(more)).set_index("run_id")["seed"]
+    assert (many.loc[few.index] == few).all()  # adding replications changes no seed
+    # common random numbers: replication r has one seed whatever the setting
+    plan = run_plan(more, settings_table(more))
+    assert plan.groupby("replication")["seed"].nunique().eq(1).all()
+    assert plan.groupby("setting")["seed"].nunique().eq(5).all()
+    independent = parse_spec({**SMALL, "common_random_numbers": False})
+    assert run_plan(independent, settings_table(independent))["seed"].is_unique
+    assert run_seed(11, 0, 0) != run_seed(12, 0, 0)
+    assert 0 <= run_seed(11, 3, 4) < 2**63
+
+
+def test_one_worker_two_workers_and_dask_give_identical_results(tmp_path):
+    serial = sweep(SMALL, out=tmp_path / "one", workers=1, progress=False)
+    sweep(SMALL, out=tmp_path / "two", workers=2, progress=False)
+    sweep(SMALL, out=tmp_path / "dask", workers=2, engine="dask", progress=False)
+    assert (serial["status"] == "ok").all()
+    assert len(serial) == 4
+    for other in ("two", "dask"):
+        for table in ("runs", "series"):
+            pd.testing.assert_frame_equal(
+                content(tmp_path / "one", table), content(tmp_path / other, table)
+            )
+    # the series of a run is exactly what run() gives for its seed
+    first = serial.iloc[0]
+    direct = run_outcomes(
+        "teaching",
+        seed=int(first["seed"]),
+        steps=3,
+        carbon_price_scale=float(first["carbon_price_scale"]),
+    )
+    assert direct["cumulative_emissions_mt"] == pytest.approx(
+        first["cumulative_emissions_mt"], rel=1e-12
+    )
+
+
+def test_a_rerun_skips_finished_runs_and_more_replications_extend(tmp_path):
+    out = tmp_path / "s"
+    sweep(SMALL, out=out, workers=1, progress=False)
+    before = content(out, "series")
+    again = sweep(SMALL, out=out, workers=1, progress=False)
+    assert len(again) == 4
+    pd.testing.assert_frame_equal(before, content(out, "series"))
+    with pytest.raises(SpecError, match="different sweep"):
+        sweep({**SMALL, "replications": 3}, out=out, workers=1, progress=False)
+
+
+def test_failed_runs_are_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch):
+    real_run = sweep_module.run
+
+    def flaky(scenario, *, seed, steps=None, **overrides):
+        if overrides.get("carbon_price_scale") == 2.0:
+            raise RuntimeError("model blew up")
+        return real_run(scenario, seed=seed, steps=steps, **overrides)
+
+    monkeypatch.setattr(sweep_module, "run", flaky)
+    runs = sweep(SMALL, out=tmp_path / "f", workers=1, progress=False)
+    failed = runs[runs["status"] == "failed"]
+    assert len(failed) == 2
+    assert (failed["carbon_price_scale"] == 2.0).all()
+    assert failed["error"].str.contains("RuntimeError: model blew up").all()
+    assert failed["error"].str.contains("Traceback").all()
+    assert (runs.loc[runs["status"] == "ok", "carbon_price_scale"] == 0.5).all()
+    series = read_table(tmp_path / "f", "series")
+    assert set(series["run_id"]) == set(runs.loc[runs["status"] == "ok", "run_id"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "sweep",
+            str(spec_file(tmp_path)),
+            "--out",
+            str(tmp_path / "cli"),
+            "--workers",
+            "1",
+            "--no-progress",
+        ],
+    )
+    assert result.exit_code == 1
+    assert "2 runs failed" in result.stderr
+
+
+def spec_file(tmp_path: Path, **changes) -> Path:
+    spec = {**SMALL, **changes}
+    lines = [
+        f'scenario = "{spec["scenario"]}"',
+        f"steps = {spec['steps']}",
+        f"replications = {spec['replications']}",
+        f"seed = {spec['seed']}",
+    ]
+    if "chunk_size" in spec:
+        lines.append(f"chunk_size = {spec['chunk_size']}")
+    lines += ["[grid]", "carbon_price_scale = [0.5, 2.0]"]
+    path = tmp_path / "spec.toml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_sigkill_mid_sweep_loses_only_runs_in_flight_and_a_rerun_completes(tmp_path):
+    spec = spec_file(tmp_path, steps=12, replications=6, chunk_size=1)
+    out = tmp_path / "killed"
+    command = [
+        sys.executable,
+        "-m",
+        "industry_transition",
+        "sweep",
+        str(spec),
+        "--out",
+        str(out),
+        "--workers",
+        "1",
+        "--no-progress",
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    runs_dir = out / "runs.parquet"
+    while time.time() < deadline:
+        if runs_dir.is_dir() and len(list(runs_dir.glob("part-*.parquet"))) >= 3:
+            break
+        time.sleep(0.05)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    finished = read_table(out, "runs")
+    assert 3 <= len(finished) < 12  # killed mid-way
+    assert finished["run_id"].is_unique
+    # every part left behind is readable; rerunning finishes the sweep without duplicates
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    runs = read_table(out, "runs")
+    assert len(runs) == 12
+    assert runs["run_id"].is_unique
+    series = read_table(out, "series")
+    assert len(series) == 12 * 12
+    assert not series.duplicated(["run_id", "year"]).any()
+    clean = sweep(
+        parse_spec({**SMALL, "steps": 12, "replications": 6, "chunk_size": 1}),
+        out=tmp_path / "clean",
+        workers=1,
+        progress=False,
+    )
+    assert len(clean) == 12
+    pd.testing.assert_frame_equal(content(out, "series"), content(tmp_path / "clean", "series"))
+
+
+def test_summary_gives_mean_sd_and_t_interval(tmp_path):
+    out = tmp_path / "sum"
+    runs = sweep({**SMALL, "replications": 4}, out=out, workers=1, progress=False)
+    table = summarize(out)
+    assert list(table["carbon_price_scale"]) == [0.5, 2.0]
+    for _, row in table.iterrows():
+        values = runs.loc[
+            runs["carbon_price_scale"] == row["carbon_price_scale"], "cumulative_emissions_mt"
+        ].to_numpy()
+        mean, sd = values.mean(), values.std(ddof=1)
+        half = stats.t.ppf(0.975, len(values) - 1) * sd / np.sqrt(len(values))
+        assert row["cumulative_emissions_mt_mean"] == pytest.approx(mean)
+        assert row["cumulative_emissions_mt_sd"] == pytest.approx(sd)
+        assert row["cumulative_emissions_mt_ci_low"] == pytest.approx(mean - half)
+        assert row["cumulative_emissions_mt_ci_high"] == pytest.approx(mean + half)
+        assert row["runs_ok"] == 4
+    result = CliRunner().invoke(app, ["summarize", str(out), "--plot"])
+    assert result.exit_code == 0, result.output
+    assert (out / "summary.csv").is_file()
+    assert (out / "summary.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_sobol_indices_find_the_parameter_that_matters_and_the_one_that_cannot(tmp_path):
+    spec = {
+        "scenario": "teaching",
+        "steps": 4,
+        "replications": 1,
+        "seed": 5,
+        "outcomes": ["cumulative_emissions_mt"],
+        "sample": {
+            "method": "sobol",
+            "n": 8,
+            "ranges": {"carbon_price_scale": [0.0, 3.0], "club_benefit": [1.0, 9.0]},
+        },
+    }
+    sweep(spec, out=tmp_path / "sobol", workers=1, progress=False)
+    indices = sensitivity(tmp_path / "sobol").set_index("parameter")
+    # club_benefit only matters in the club game: its effect is exactly nil here
+    assert indices.at["club_benefit", "ST"] == pytest.approx(0.0, abs=1e-12)
+    assert indices.at["club_benefit", "S1"] == pytest.approx(0.0, abs=1e-12)
+    assert indices.at["carbon_price_scale", "ST"] > 0.5
+    assert np.isfinite(indices["ST_conf"]).all()
+
+
+def test_morris_screening_runs_and_ranks(tmp_path):
+    spec = {
+        "scenario": "teaching",
+        "steps": 4,
+        "replications": 1,
+        "seed": 5,
+        "outcomes": ["cumulative_emissions_mt"],
+        "sample": {
+            "method": "morris",
+            "n": 4,
+            "levels": 4,
+            "ranges": {"carbon_price_scale": [0.0, 3.0], "club_cost": [1.0, 9.0]},
+        },
+    }
+    sweep(spec, out=tmp_path / "morris", workers=1, progress=False)
+    indices = sensitivity(tmp_path / "morris").set_index("parameter")
+    assert indices.at["club_cost", "mu_star"] == pytest.approx(0.0, abs=1e-12)
+    assert indices.at["carbon_price_scale", "mu_star"] > 0
+
+
+@pytest.mark.parametrize(
+    ("raw", "needle"),
+    [
+        ({**SMALL, "replication": 2}, "did you mean 'replications'"),
+        ({**SMALL, "grid": {"carbon_price_scal": [1.0]}}, "did you mean 'carbon_price_scale'"),
+        ({**SMALL, "sample": {"method": "lhs", "n": 4, "ranges": {"broker": [0, 1]}}}, "not"),
+        ({**SMALL, "outcomes": ["happiness"]}, "unknown outcome 'happiness'"),
+    ],
+)
+def test_bad_specs_are_refused_before_anything_runs(raw, needle, tmp_path):
+    with pytest.raises(SpecError, match=needle):
+        sweep(raw, out=tmp_path / "never", workers=1, progress=False)
+    assert not (tmp_path / "never").exists()
+
+
+def test_out_of_range_grid_value_names_the_parameter_and_range(tmp_path):
+    with pytest.raises(SpecError, match=r"carbon_price_scale.*allowed: 0.0 to 10.0"):
+        sweep(
+            {**SMALL, "grid": {"carbon_price_scale": [1.0, 99.0]}},
+            out=tmp_path / "x",
+            workers=1,
+            progress=False,
+        )
+
+
+def test_explicit_design_table_from_another_tool(tmp_path):
+    (tmp_path / "design.csv").write_text("carbon_price_scale,broker\n0.5,true\n1.5,false\n")
+    (tmp_path / "spec.toml").write_text('scenario = "teaching"\nsteps = 2\ntable = "design.csv"\n')
+    result = CliRunner().invoke(
+        app,
+        [
+            "sweep",
+            str(tmp_path / "spec.toml"),
+            "--out",
+            str(tmp_path / "t"),
+            "--workers",
+            "1",
+            "--no-progress",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    runs = read_table(tmp_path / "t", "runs")
+    assert list(runs["carbon_price_scale"]) == [0.5, 1.5]
+    assert list(runs["broker"]) == [True, False]
+
+
+def test_run_outcomes_is_a_plain_model_function():
+    outcomes = run_outcomes(scenario="teaching", seed=3, steps=7, carbon_price_scale=1.5)
+    assert set(outcomes) == set(OUTCOMES)
+    assert np.isnan(outcomes["emissions_2050_mt"])  # 2030 is not reached in 7 years
+    assert outcomes["cumulative_emissions_mt"] > 0
+
+
+def test_transition_model_works_with_mesa_batch_run():
+    import mesa
+
+    from industry_transition import TransitionModel
+
+    results = mesa.batch_run(
+        TransitionModel,
+        parameters={"scenario": "teaching", "carbon_price_scale": [1.0, 2.0]},
+        rng=[1, 2],
+        max_steps=4,
+        number_processes=1,
+        data_collection_period=1,
+        display_progress=False,
+    )
+    frame = pd.DataFrame(results)
+    assert set(frame["carbon_price_scale"]) == {1.0, 2.0}
+    assert {"emissions_mt", "year", "finance_delivered_musd"} <= set(frame.columns)
+    assert len(frame) == 2 * 2 * 4  # settings x seeds x collected years
+    assert sorted(set(frame["year"])) == [2024, 2025, 2026, 2027]
