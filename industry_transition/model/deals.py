@@ -144,6 +144,7 @@ def licence_value(model: TransitionModel, company: Company, technology: int) -> 
     """
     p = model.params
     plants = company.active_plants()
+    plants = plants[model.fleet.pending_technology[plants] < 0]  # converting plants are busy
     if plants.size == 0 or model.technologies.sector[technology] != company.sector:
         return 0.0
     fleet, companies = model.fleet, model.companies

@@ -88,6 +88,17 @@ def retire(model: TransitionModel, country: int, sector: int, excess_mt: float) 
         excess_mt -= cut
         if fleet.capacity_mt[plant] <= 1e-12:
             fleet.capacity_mt[plant] = 0.0
+            fleet.pending_technology[plant] = -1
+            held = float(fleet.grant_musd[plant])
+            model.ledger.transfer(
+                model.year,
+                "musd",
+                f"grant:{fleet.ids[plant]}",
+                "external:written_off",
+                held,
+                "grant written off",
+            )
+            fleet.grant_musd[plant] = 0.0
             company = model.companies.ids[fleet.owner[plant]]
             model.events.record(
                 model.year,

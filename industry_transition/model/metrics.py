@@ -51,12 +51,8 @@ def partnerships_active(model: TransitionModel, kind: str | None = None) -> int:
 
 
 def partnerships_formed(model: TransitionModel) -> int:
-    """Partnerships formed since the start (excluding memberships and initial ties; cumulative)."""
-    return sum(
-        1
-        for p in model.registry.records.values()
-        if p.kind != "membership" and p.start_year >= model.params.start_year
-    )
+    """Partnerships negotiated since the start (all kinds but membership; cumulative)."""
+    return int(model.partnerships_formed)
 
 
 def finance_committed(model: TransitionModel) -> float:

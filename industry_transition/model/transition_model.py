@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,24 +32,6 @@ KIND_DURATION = {
     "technology": "licence_duration_years",
     "codevelopment": "licence_duration_years",
 }
-
-
-@dataclass(frozen=True)
-class Streams:
-    """Independent random streams per subsystem, spawned once from ``model.rng``.
-
-    Subsystems that draw every year take a fresh generator per year (and round, and agent)
-    from :meth:`TransitionModel.substream`, keyed on the stream and that position: a policy
-    variant and its baseline with the same seed then draw the same numbers for the same
-    decisions even after their histories diverge (common random numbers), instead of drifting
-    apart once one of them has made a different number of draws.
-    """
-
-    network: np.random.Generator
-    endowments: np.random.Generator
-    negotiation: np.random.Generator
-    shocks: np.random.Generator
-    investment: np.random.Generator
 
 
 class TransitionModel(mesa.Model):
@@ -84,7 +65,6 @@ class TransitionModel(mesa.Model):
         self.params = self.spec.parameters
         p = self.params
         self.year = p.start_year
-        self.streams = Streams(*self.rng.spawn(len(STREAMS)))
         self._stream_entropy = int(self.seed)
         tables = self.spec.tables
 
@@ -121,6 +101,7 @@ class TransitionModel(mesa.Model):
         )
         self.finance.need_musd = self.countries.finance_need_musd.copy()
         self.finance_committed_musd = 0.0
+        self.partnerships_formed = 0
         self.finance_delivered_musd = np.zeros(len(self.countries.ids))
         self.plant_emissions_mt = np.zeros(len(self.fleet))
         self.emissions_by_country_sector_mt = np.zeros((len(self.countries.ids), 2))
@@ -149,7 +130,8 @@ class TransitionModel(mesa.Model):
         cycle = self.cycle_years[sector].astype(np.int64)
         # Plants without a stated window get one uniformly within their first cycle (the
         # fleet's age structure is not in the data; this spreads reinvestment evenly).
-        drawn = self.year + (self.streams.endowments.random(len(plants)) * cycle).astype(np.int64)
+        endowments = self.substream("endowments")
+        drawn = self.year + (endowments.random(len(plants)) * cycle).astype(np.int64)
         stated = plants["next_investment_year"]
         window = np.array(
             [drawn[i] if v is None or pd.isna(v) else int(v) for i, v in enumerate(stated)],
@@ -225,8 +207,13 @@ class TransitionModel(mesa.Model):
     def substream(self, name: str, *key: int) -> np.random.Generator:
         """A generator for one subsystem at one position (year, round, agent...).
 
-        Derived from the run's seed with NumPy's SeedSequence (spawn key = stream, *key), so
-        it depends on nothing but the seed and the position.
+        Each subsystem in ``STREAMS`` has its own stream, and each position within it its own
+        generator, derived from the run's seed with NumPy's SeedSequence (spawn key = stream,
+        *key): it depends on nothing but the seed and the position. A policy variant and its
+        baseline with the same seed therefore draw the same numbers for the same decisions even
+        after their histories diverge (common random numbers); streams spawned once and drawn
+        in sequence would drift apart as soon as one variant made a different number of draws.
+        NetworkX generators, if used, take seeds drawn from the ``network`` stream.
         """
         sequence = np.random.SeedSequence(
             entropy=self._stream_entropy, spawn_key=(STREAMS.index(name), *key)
@@ -527,6 +514,7 @@ class TransitionModel(mesa.Model):
         else:
             text = f"{self.year}: {a} and {b} sign a government partnership"
         self.registry.add(partnership)
+        self.partnerships_formed += 1
         self.trust.set(
             deal.party_a, deal.party_b, self.trust.get(deal.party_a, deal.party_b), self.year
         )
