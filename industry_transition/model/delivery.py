@@ -149,18 +149,8 @@ def deliver_tranche(
     fleet = model.fleet
     plant = partnership.plant
     if fleet.capacity_mt[plant] <= 0:
-        # The plant closed: the project is void, not defaulted (no trust penalty); what was
-        # already paid is written off.
-        held = float(fleet.grant_musd[plant])
-        model.ledger.transfer(
-            model.year,
-            "musd",
-            f"grant:{fleet.ids[plant]}",
-            "external:written_off",
-            held,
-            "grant written off",
-        )
-        fleet.grant_musd[plant] = 0.0
+        # The plant closed (its grant was written off then): the project is void, not
+        # defaulted, so there is no trust penalty.
         model.finance.release(donor.index, partnership.tranches_due)
         partnership.tranches_due = []
         model.end_partnership(partnership, "cancelled")
