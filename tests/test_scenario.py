@@ -377,7 +377,23 @@ def test_described_bounds_are_enforced() -> None:
                 continue
             value = type(default)(bound)
             # keep the other end of the time span wide so end_year >= start_year holds
-            span = {"start_year": {"end_year": 2150}, "end_year": {"start_year": 2000}}
+            # and the utilisation thresholds ordered (retire < target <= build)
+            span = {
+                "start_year": {"end_year": 2150},
+                "end_year": {"start_year": 2000},
+                "build_utilisation_threshold": {
+                    "target_utilisation": 0.5,
+                    "retire_utilisation_threshold": 0.0,
+                },
+                "target_utilisation": {
+                    "retire_utilisation_threshold": 0.0,
+                    "build_utilisation_threshold": 1.0,
+                },
+                "retire_utilisation_threshold": {
+                    "target_utilisation": 0.97,
+                    "build_utilisation_threshold": 1.0,
+                },
+            }
             others = span.get(name, {})
             assert getattr(build_parameters({name: value, **others}), name) == value
             with pytest.raises(ParameterError, match=name):

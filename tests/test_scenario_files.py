@@ -80,3 +80,10 @@ def test_countries_override_only_for_generated_scenarios():
 def test_parameter_docs_match_the_schema():
     """docs/parameters.md is generated from the schema: regenerate it when this fails."""
     assert (ROOT / "docs" / "parameters.md").read_text() == parameters_markdown()
+
+
+def test_utilisation_thresholds_must_be_ordered():
+    with pytest.raises(ScenarioError, match="retire_utilisation_threshold"):
+        load_scenario("teaching", {"target_utilisation": 1.0})
+    with pytest.raises(ScenarioError, match="build_utilisation_threshold"):
+        load_scenario("teaching", {"build_utilisation_threshold": 0.5})

@@ -84,8 +84,24 @@ def test_a_rerun_skips_finished_runs_and_more_replications_extend(tmp_path):
     again = sweep(SMALL, out=out, workers=1, progress=False)
     assert len(again) == 4
     pd.testing.assert_frame_equal(before, content(out, "series"))
+    # more replications extend the same sweep and leave the finished runs as they were
+    extended = sweep({**SMALL, "replications": 3}, out=out, workers=1, progress=False)
+    assert len(extended) == 6
+    kept = content(out, "series")
+    pd.testing.assert_frame_equal(
+        kept[kept["run_id"].isin(before["run_id"])].reset_index(drop=True), before
+    )
     with pytest.raises(SpecError, match="different sweep"):
-        sweep({**SMALL, "replications": 3}, out=out, workers=1, progress=False)
+        sweep({**SMALL, "steps": 4}, out=out, workers=1, progress=False)
+
+
+def test_changed_inputs_are_refused_on_resume(tmp_path):
+    (tmp_path / "design.csv").write_text("carbon_price_scale\n0.5\n")
+    spec = {"scenario": "teaching", "steps": 2, "table": "design.csv"}
+    sweep(spec, out=tmp_path / "o", workers=1, progress=False, folder=tmp_path)
+    (tmp_path / "design.csv").write_text("carbon_price_scale\n0.7\n")
+    with pytest.raises(SpecError, match="other inputs"):
+        sweep(spec, out=tmp_path / "o", workers=1, progress=False, folder=tmp_path)
 
 
 def test_failed_runs_are_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch):

@@ -42,6 +42,7 @@ def fail(message: str) -> None:
 SCENARIO_HELP = "Shipped scenario name or path to a .toml file."
 SET_HELP = "Parameter override key=value (repeatable); see `industry-transition params`."
 OUT_HELP = "Output folder (default results/<scenario>-seed<seed>)."
+SENSITIVITY_HELP = "Sweep spec whose sample section uses method sobol or morris."
 
 
 @app.command("run")
@@ -309,9 +310,7 @@ def summarize_command(
 
 @app.command("sensitivity")
 def sensitivity_command(
-    spec_path: Annotated[
-        Path, typer.Argument(metavar="SPEC", help="Spec with a Sobol or Morris [sample].")
-    ],
+    spec_path: Annotated[Path, typer.Argument(metavar="SPEC", help=SENSITIVITY_HELP)],
     out: Annotated[Path, typer.Option(help="Output folder; rerun to resume.")],
     workers: Annotated[int | None, typer.Option(help="Parallel workers (default: cores).")] = None,
     engine: Annotated[str, typer.Option(help="process or dask.")] = "process",

@@ -73,6 +73,7 @@ def run(
         **overrides: parameter values; unknown names raise an error naming the parameter.
     """
     started = time.perf_counter()
+    seed = int(seed)  # NumPy integers (e.g. from EMA Workbench) are welcome too
     spec = load_scenario(scenario, overrides)
     model = TransitionModel(spec, seed=seed)
     total = spec.parameters.end_year - spec.parameters.start_year + 1

@@ -84,13 +84,20 @@ class SweepSpec(BaseModel):
         return value
 
     def digest(self) -> str:
-        """Hash of the spec's content: a different spec may not reuse an output folder."""
-        payload = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        """Hash of the spec without ``replications``.
+
+        A different spec may not reuse an output folder; more (or fewer) replications of the
+        same one may, since runs are keyed by position.
+        """
+        payload = json.dumps(self.model_dump(mode="json", exclude={"replications"}), sort_keys=True)
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
 def load_spec(path: str | Path) -> tuple[SweepSpec, Path]:
-    """Read and validate a sweep spec; relative paths in it are relative to its folder."""
+    """Read and validate a sweep spec.
+
+    Relative paths in it (a design table, a scenario file) are relative to its folder.
+    """
     path = Path(path)
     if not path.is_file():
         raise SpecError(f"{path}: sweep spec not found")

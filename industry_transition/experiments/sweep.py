@@ -43,6 +43,7 @@ from industry_transition.experiments.spec import (
     check_settings,
     parse_spec,
 )
+from industry_transition.model.scenario import load_scenario
 
 TABLES = ("runs", "series", "events")
 
@@ -72,11 +73,15 @@ def sweep(
     """
     if not isinstance(spec, SweepSpec):
         spec = parse_spec(dict(spec))
+    if folder is not None and spec.scenario.endswith(".toml"):
+        relative = folder / spec.scenario
+        if not Path(spec.scenario).is_absolute() and relative.is_file():
+            spec = spec.model_copy(update={"scenario": str(relative.resolve())})
     out = Path(out)
     settings = settings_table(spec, folder)
     check_settings(spec, settings, origin="sweep spec")
     plan = run_plan(spec, settings)
-    manifest = prepare_folder(out, spec)
+    manifest = prepare_folder(out, spec, inputs_digest(spec, settings))
     done = finished_run_ids(out)
     todo = plan[~plan["run_id"].isin(done)]
     workers = workers or default_workers()
@@ -99,6 +104,7 @@ def sweep(
                 rows.to_dict(orient="records"),
                 str(out),
                 events,
+                os.getpid(),
             )
             for rows in chunks
         ]
@@ -118,8 +124,27 @@ def sweep(
     return runs
 
 
-def prepare_folder(out: Path, spec: SweepSpec) -> dict[str, Any]:
-    """Create the folder or check it holds the same spec; clear parts of unfinished chunks."""
+def inputs_digest(spec: SweepSpec, settings: pd.DataFrame) -> str:
+    """Hash of what the runs read besides the spec: scenario data and the design itself."""
+    scenario = load_scenario(spec.scenario)
+    payload = json.dumps(
+        {
+            "scenario": scenario.data_hash,
+            "parameters": scenario.parameters.model_dump(mode="json"),
+            "settings": settings.to_dict(orient="records"),
+        },
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def prepare_folder(out: Path, spec: SweepSpec, inputs: str) -> dict[str, Any]:
+    """Create the folder or check it holds the same sweep; clear parts of unfinished chunks.
+
+    The same sweep means the same spec (apart from ``replications``, which may grow or shrink:
+    runs are keyed by position) and the same inputs (scenario data, design table).
+    """
     out.mkdir(parents=True, exist_ok=True)
     manifest_path = out / "sweep.json"
     if manifest_path.exists():
@@ -129,10 +154,17 @@ def prepare_folder(out: Path, spec: SweepSpec) -> dict[str, Any]:
                 f"{out} holds a different sweep (spec digest {manifest.get('spec_digest')}, this "
                 f"spec {spec.digest()}); use another --out folder"
             )
+        if manifest.get("inputs_digest") != inputs:
+            raise SpecError(
+                f"{out} was made from other inputs (the scenario's data files or the design "
+                "table changed since); use another --out folder"
+            )
+        manifest["spec"] = spec.model_dump(mode="json")
     else:
         manifest = {
             "spec": spec.model_dump(mode="json"),
             "spec_digest": spec.digest(),
+            "inputs_digest": inputs,
             "versions": package_versions(),
             "git_revision": git_revision(),
             "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -167,11 +199,22 @@ def read_table(out: str | Path, table: str, columns: list[str] | None = None) ->
 
 
 def run_chunk(
-    scenario: str, steps: int | None, rows: list[dict[str, Any]], out: str, events: bool
+    scenario: str,
+    steps: int | None,
+    rows: list[dict[str, Any]],
+    out: str,
+    events: bool,
+    driver: int | None = None,
 ) -> tuple[int, int]:
-    """Run a chunk of runs and write its parts; a run that raises is recorded as failed."""
+    """Run a chunk of runs and write its parts; a run that raises is recorded as failed.
+
+    If the sweep's driver process (``driver`` pid) has died, the chunk stops without writing,
+    so that workers orphaned by a killed sweep cannot race a resumed one.
+    """
     run_rows, series_frames, event_frames = [], [], []
     for row in rows:
+        if not driver_alive(driver):
+            return 0, 0
         parameters = {
             k: v for k, v in row.items() if k not in ("run_id", "setting", "replication", "seed")
         }
@@ -198,6 +241,8 @@ def run_chunk(
         + ".parquet"
     )
     folder = Path(out)
+    if not driver_alive(driver):
+        return 0, 0
     if series_frames:
         write_part(pd.concat(series_frames, ignore_index=True), folder / "series.parquet" / name)
     if event_frames:
@@ -205,6 +250,19 @@ def run_chunk(
     write_part(pd.DataFrame(run_rows), folder / "runs.parquet" / name)
     failed = sum(1 for r in run_rows if r["status"] == "failed")
     return len(run_rows) - failed, failed
+
+
+def driver_alive(pid: int | None) -> bool:
+    """Whether the process that started the sweep still runs (None: not tracked)."""
+    if pid is None or pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def write_part(frame: pd.DataFrame, path: Path) -> None:

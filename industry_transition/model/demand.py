@@ -43,7 +43,8 @@ def build_and_retire(model: TransitionModel) -> np.ndarray:
         utilisation = demand[country, sector] / capacity[country, sector]
         if utilisation > p.build_utilisation_threshold:
             added = demand[country, sector] / p.target_utilisation - capacity[country, sector]
-            new_plants.append(build(model, int(country), int(sector), float(added)))
+            if added > 0:
+                new_plants.append(build(model, int(country), int(sector), float(added)))
         elif utilisation < p.retire_utilisation_threshold:
             target = demand[country, sector] / p.target_utilisation
             retire(model, int(country), int(sector), float(capacity[country, sector] - target))

@@ -645,6 +645,17 @@ def build_parameters(values: dict[str, Any], *, origin: str = "overrides") -> Pa
         raise ParameterError(
             f"{origin}: parameter '{key}' = {first.get('input')!r}: {first['msg']}{allowed}"
         ) from None
+    if not (
+        params.retire_utilisation_threshold
+        < params.target_utilisation
+        <= params.build_utilisation_threshold
+    ):
+        raise ParameterError(
+            f"{origin}: utilisation thresholds must satisfy retire_utilisation_threshold "
+            f"({params.retire_utilisation_threshold}) < target_utilisation "
+            f"({params.target_utilisation}) <= build_utilisation_threshold "
+            f"({params.build_utilisation_threshold})"
+        )
     if params.end_year < params.start_year:
         raise ParameterError(
             f"{origin}: end_year ({params.end_year}) is before start_year ({params.start_year})"
