@@ -11,13 +11,13 @@ import numpy as np
 import pandas as pd
 
 from industry_transition.agents import Company, Country, Initiative
+from industry_transition.model import agreements, metrics
 from industry_transition.model import demand as demand_phase
-from industry_transition.model import metrics
 from industry_transition.model.deals import Deal
 from industry_transition.model.delivery import FinanceBook, deliver
 from industry_transition.model.events import EventLog
 from industry_transition.model.fleet import PlantFleet
-from industry_transition.model.investment import invest, schedule_switch
+from industry_transition.model.investment import invest
 from industry_transition.model.ledger import Ledger
 from industry_transition.model.negotiation import negotiate
 from industry_transition.model.policy import is_ratchet_year, update_costs, update_policy
@@ -27,11 +27,6 @@ from industry_transition.model.technology import SECTOR_INDEX, Technologies
 from industry_transition.model.world import CompanyArrays, CountryArrays
 
 STREAMS = ("network", "endowments", "negotiation", "shocks", "investment")
-KIND_DURATION = {
-    "government": "government_partnership_duration_years",
-    "technology": "licence_duration_years",
-    "codevelopment": "licence_duration_years",
-}
 
 
 class TransitionModel(mesa.Model):
@@ -423,220 +418,30 @@ class TransitionModel(mesa.Model):
         self._snapshots.append(metrics.agent_snapshot(self))
         self._technology_rows.append(metrics.technology_snapshot(self))
 
-    # --- effects of agreements, used by negotiation and delivery ------------------------------
+    # --- effects of agreements (model/agreements.py) -----------------------------------------
     def sign(self, deal: Deal, *, round_number: int, brokered: bool) -> Partnership:
         """Turn a bargained deal into a partnership and apply what happens at signing."""
-        p = self.params
-        kind = deal.kind
-        duration = (
-            p.finance_disbursement_years if kind == "finance" else getattr(p, KIND_DURATION[kind])
-        )
-        partnership = Partnership(
-            partnership_id=self.registry.new_id(kind, self.year),
-            kind=kind,
-            party_a=deal.party_a,
-            party_b=deal.party_b,
-            start_year=self.year,
-            end_year=self.year + duration,
-            technology=deal.technology,
-            plant=deal.plant,
-            transfer_musd=deal.transfer_musd,
-            surplus_musd=deal.surplus,
-            brokered=brokered,
-        )
-        a, b = self.display_name(deal.party_a), self.display_name(deal.party_b)
-        tech_name = (
-            self.technologies.names[self.technologies.index[deal.technology]]
-            if deal.technology
-            else ""
-        )
-        if kind == "finance":
-            donor = self.country_agents[deal.party_a]
-            company = self.company_agents[deal.party_b]
-            partnership.amount_musd = deal.transfer_musd
-            partnership.tranches_due = self.finance.commit(
-                donor.index, company.country_index, deal.transfer_musd
-            )
-            partnership.plant = deal.plant = self.split_plant(deal.plant, p.finance_project_max_mt)
-            self.fleet.financed[deal.plant] = True
-            # The deal is a project: the line starts converting now; tranches pay for it.
-            schedule_switch(
-                self, deal.plant, self.technologies.index[deal.technology], p.switch_lead_time_years
-            )
-            self.finance_committed_musd += deal.transfer_musd
-            text = (
-                f"{self.year}: {a} commits USD {deal.transfer_musd:,.0f}m to {b} to switch "
-                f"{self.fleet.ids[deal.plant]} to {tech_name}"
-            )
-        elif kind == "technology":
-            self.ledger.transfer(
-                self.year,
-                "musd",
-                f"company:{deal.party_a}",
-                f"company:{deal.party_b}",
-                deal.transfer_musd,
-                "licence fee",
-            )
-            text = (
-                f"{self.year}: {b} licenses {tech_name} to {a} for USD {deal.transfer_musd:,.1f}m"
-            )
-        elif kind == "codevelopment":
-            half = p.codevelopment_cost_musd / 2
-            for party in (deal.party_a, deal.party_b):
-                self.ledger.transfer(
-                    self.year,
-                    "musd",
-                    f"company:{party}",
-                    "external:research",
-                    half,
-                    "co-development",
-                )
-                company = self.company_agents[party]
-                k = self.technologies.index[deal.technology]
-                current = self.companies.available_year[company.index, k]
-                self.companies.available_year[company.index, k] = max(
-                    self.year + 1, current - p.codevelopment_years_forward
-                )
-            source, sink = (
-                (deal.party_a, deal.party_b)
-                if deal.transfer_musd >= 0
-                else (deal.party_b, deal.party_a)
-            )
-            self.ledger.transfer(
-                self.year,
-                "musd",
-                f"company:{source}",
-                f"company:{sink}",
-                abs(deal.transfer_musd),
-                "cost share",
-            )
-            text = f"{self.year}: {a} and {b} start co-developing {tech_name}"
-        else:
-            text = f"{self.year}: {a} and {b} sign a government partnership"
-        self.registry.add(partnership)
-        self.partnerships_formed += 1
-        self.trust.set(
-            deal.party_a, deal.party_b, self.trust.get(deal.party_a, deal.party_b), self.year
-        )
-        if brokered:
-            self._credit_broker(deal)
-        self.events.record(
-            self.year,
-            "agreement",
-            text,
-            kind=kind,
-            party_a=deal.party_a,
-            party_b=deal.party_b,
-            partnership_id=partnership.partnership_id,
-            technology=deal.technology,
-            amount_musd=deal.transfer_musd,
-            round_number=round_number,
-        )
-        return partnership
+        return agreements.sign(self, deal, round_number=round_number, brokered=brokered)
 
     def split_plant(self, plant: int, capacity_mt: float) -> int:
         """Split a line of ``capacity_mt`` off a larger plant; return the line's index."""
-        fleet = self.fleet
-        if fleet.capacity_mt[plant] <= capacity_mt + 1e-12:
-            return plant
-        fleet.capacity_mt[plant] -= capacity_mt
-        count = sum(1 for i in fleet.ids if i.startswith(f"{fleet.ids[plant]}_line"))
-        line = fleet.append(
-            f"{fleet.ids[plant]}_line{count + 1}",
-            owner=int(fleet.owner[plant]),
-            country=int(fleet.country[plant]),
-            sector=int(fleet.sector[plant]),
-            technology=int(fleet.technology[plant]),
-            capacity_mt=capacity_mt,
-            utilisation=float(fleet.utilisation[plant]),
-            next_investment_year=int(fleet.next_investment_year[plant]),
-            capex_paid_usd_per_tpa=float(fleet.capex_paid_usd_per_tpa[plant]),
-            pending_technology=int(fleet.pending_technology[plant]),
-            pending_year=int(fleet.pending_year[plant]),
-        )
-        self.plant_emissions_mt = np.append(self.plant_emissions_mt, 0.0)
-        self.refresh_plant_index()
-        return line
-
-    def _credit_broker(self, deal: Deal) -> None:
-        """Record the surplus a brokered deal brought each party's home country."""
-        gains = {
-            deal.party_a: deal.value_a - deal.transfer_musd,
-            deal.party_b: deal.value_b + deal.transfer_musd,
-        }
-        for party, gain in gains.items():
-            country = self.home_country(party)
-            for initiative in self.initiatives.values():
-                if party in initiative.members and country is not None:
-                    book = initiative.brokered_value_musd
-                    book[country] = book.get(country, 0.0) + gain
+        return agreements.split_plant(self, plant, capacity_mt)
 
     def end_partnership(self, partnership: Partnership, status: str) -> None:
         """End a partnership and log it."""
-        self.registry.end(partnership, status, self.year)
-        self.events.record(
-            self.year,
-            "ending",
-            f"{self.year}: the {partnership.kind} partnership of "
-            f"{self.display_name(partnership.party_a)} and "
-            f"{self.display_name(partnership.party_b)} ends ({status})",
-            kind=partnership.kind,
-            party_a=partnership.party_a,
-            party_b=partnership.party_b,
-            partnership_id=partnership.partnership_id,
-        )
+        agreements.end_partnership(self, partnership, status)
 
     def reward_delivery(self, partnership: Partnership, amount_musd: float) -> None:
         """Trust rises on delivery."""
-        a, b = partnership.party_a, partnership.party_b
-        trust = self.trust.get(a, b)
-        self.trust.set(a, b, trust + self.params.trust_gain * (1.0 - trust), self.year)
-        partnership.deliveries += 1
-        what = (
-            f"USD {amount_musd:,.0f}m from {self.display_name(a)} reaches {self.display_name(b)}"
-            if partnership.kind == "finance"
-            else f"{self.display_name(partnership.party_b)} hands over "
-            f"{partnership.technology} to {self.display_name(a)}"
-        )
-        self.events.record(
-            self.year,
-            "delivery",
-            f"{self.year}: {what}",
-            kind=partnership.kind,
-            party_a=a,
-            party_b=b,
-            partnership_id=partnership.partnership_id,
-            technology=partnership.technology,
-            amount_musd=amount_musd,
-        )
+        agreements.reward_delivery(self, partnership, amount_musd)
 
     def default_partnership(self, partnership: Partnership, reason: str) -> None:
         """A commitment is not delivered: trust falls, the partnership ends as defaulted."""
-        a, b = partnership.party_a, partnership.party_b
-        self.trust.set(a, b, self.trust.get(a, b) * (1.0 - self.params.trust_loss), self.year)
-        if partnership.kind == "finance":
-            donor = self.country_agents[a]
-            self.finance.release(donor.index, partnership.tranches_due)
-            partnership.tranches_due = []
-            self.fleet.financed[partnership.plant] = False
-        self.events.record(
-            self.year,
-            "default",
-            f"{self.year}: {self.display_name(a)} defaults on its {partnership.kind} commitment "
-            f"to {self.display_name(b)} ({reason})",
-            kind=partnership.kind,
-            party_a=a,
-            party_b=b,
-            partnership_id=partnership.partnership_id,
-        )
-        self.end_partnership(partnership, "defaulted")
+        agreements.default_partnership(self, partnership, reason)
 
     def raise_capability(self, country: int) -> None:
         """Technology transfer or domestic adoption closes part of the capability gap."""
-        multiplier = self.countries.capability_multiplier
-        multiplier[country] = 1.0 + (multiplier[country] - 1.0) * (
-            1.0 - self.params.capability_gain_per_transfer
-        )
+        agreements.raise_capability(self, country)
 
     def join_initiative(
         self,
@@ -647,45 +452,13 @@ class TransitionModel(mesa.Model):
         announce: bool = True,
     ) -> None:
         """Add a member to an initiative (a membership partnership to the initiative agent)."""
-        start = self.year if start_year is None else start_year
-        initiative.members[member_id] = None
-        member = self.agent_by_id[member_id]
-        member.initiatives.add(initiative.agent_id)
-        self.registry.add(
-            Partnership(
-                partnership_id=self.registry.new_id("membership", start),
-                kind="membership",
-                party_a=member_id,
-                party_b=initiative.agent_id,
-                start_year=start,
-                end_year=self.params.end_year + 1,
-            )
+        agreements.join_initiative(
+            self, initiative, member_id, start_year=start_year, announce=announce
         )
-        if announce:
-            self.events.record(
-                self.year,
-                "join",
-                f"{self.year}: {self.display_name(member_id)} joins {initiative.name}",
-                kind="membership",
-                party_a=member_id,
-                party_b=initiative.agent_id,
-            )
 
     def leave_initiative(self, initiative: Initiative, member_id: str) -> None:
         """Remove a member from an initiative."""
-        initiative.members.pop(member_id, None)
-        self.agent_by_id[member_id].initiatives.discard(initiative.agent_id)
-        for partnership in self.registry.between(member_id, initiative.agent_id):
-            if partnership.kind == "membership":
-                self.registry.end(partnership, "left", self.year)
-        self.events.record(
-            self.year,
-            "leave",
-            f"{self.year}: {self.display_name(member_id)} leaves {initiative.name}",
-            kind="membership",
-            party_a=member_id,
-            party_b=initiative.agent_id,
-        )
+        agreements.leave_initiative(self, initiative, member_id)
 
     # --- invariants ---------------------------------------------------------------------------
     def check_invariants(self) -> None:

@@ -1,0 +1,296 @@
+"""Effects of agreements on the world: signing, delivery, default, ending, membership.
+
+Used by negotiation (``sign``, ``join_initiative``, ``leave_initiative``) and delivery
+(``reward_delivery``, ``default_partnership``, ``end_partnership``); the model exposes each as
+a method of the same name.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from industry_transition.model.deals import Deal
+from industry_transition.model.investment import schedule_switch
+from industry_transition.model.registry import Partnership
+
+if TYPE_CHECKING:
+    from industry_transition.agents import Initiative
+    from industry_transition.model.transition_model import TransitionModel
+
+KIND_DURATION = {
+    "government": "government_partnership_duration_years",
+    "technology": "licence_duration_years",
+    "codevelopment": "licence_duration_years",
+}
+
+
+def sign(model: TransitionModel, deal: Deal, *, round_number: int, brokered: bool) -> Partnership:
+    """Turn a bargained deal into a partnership and apply what happens at signing."""
+    p = model.params
+    kind = deal.kind
+    duration = (
+        p.finance_disbursement_years if kind == "finance" else getattr(p, KIND_DURATION[kind])
+    )
+    partnership = Partnership(
+        partnership_id=model.registry.new_id(kind, model.year),
+        kind=kind,
+        party_a=deal.party_a,
+        party_b=deal.party_b,
+        start_year=model.year,
+        end_year=model.year + duration,
+        technology=deal.technology,
+        plant=deal.plant,
+        transfer_musd=deal.transfer_musd,
+        surplus_musd=deal.surplus,
+        brokered=brokered,
+    )
+    a, b = model.display_name(deal.party_a), model.display_name(deal.party_b)
+    tech_name = (
+        model.technologies.names[model.technologies.index[deal.technology]]
+        if deal.technology
+        else ""
+    )
+    if kind == "finance":
+        donor = model.country_agents[deal.party_a]
+        company = model.company_agents[deal.party_b]
+        partnership.amount_musd = deal.transfer_musd
+        partnership.tranches_due = model.finance.commit(
+            donor.index, company.country_index, deal.transfer_musd
+        )
+        partnership.plant = deal.plant = split_plant(model, deal.plant, p.finance_project_max_mt)
+        model.fleet.financed[deal.plant] = True
+        # The deal is a project: the line starts converting now; tranches pay for it.
+        schedule_switch(
+            model, deal.plant, model.technologies.index[deal.technology], p.switch_lead_time_years
+        )
+        model.finance_committed_musd += deal.transfer_musd
+        text = (
+            f"{model.year}: {a} commits USD {deal.transfer_musd:,.0f}m to {b} to switch "
+            f"{model.fleet.ids[deal.plant]} to {tech_name}"
+        )
+    elif kind == "technology":
+        model.ledger.transfer(
+            model.year,
+            "musd",
+            f"company:{deal.party_a}",
+            f"company:{deal.party_b}",
+            deal.transfer_musd,
+            "licence fee",
+        )
+        text = f"{model.year}: {b} licenses {tech_name} to {a} for USD {deal.transfer_musd:,.1f}m"
+    elif kind == "codevelopment":
+        half = p.codevelopment_cost_musd / 2
+        for party in (deal.party_a, deal.party_b):
+            model.ledger.transfer(
+                model.year,
+                "musd",
+                f"company:{party}",
+                "external:research",
+                half,
+                "co-development",
+            )
+            company = model.company_agents[party]
+            k = model.technologies.index[deal.technology]
+            current = model.companies.available_year[company.index, k]
+            model.companies.available_year[company.index, k] = max(
+                model.year + 1, current - p.codevelopment_years_forward
+            )
+        source, sink = (
+            (deal.party_a, deal.party_b)
+            if deal.transfer_musd >= 0
+            else (deal.party_b, deal.party_a)
+        )
+        model.ledger.transfer(
+            model.year,
+            "musd",
+            f"company:{source}",
+            f"company:{sink}",
+            abs(deal.transfer_musd),
+            "cost share",
+        )
+        text = f"{model.year}: {a} and {b} start co-developing {tech_name}"
+    else:
+        text = f"{model.year}: {a} and {b} sign a government partnership"
+    model.registry.add(partnership)
+    model.partnerships_formed += 1
+    model.trust.set(
+        deal.party_a, deal.party_b, model.trust.get(deal.party_a, deal.party_b), model.year
+    )
+    if brokered:
+        credit_broker(model, deal)
+    model.events.record(
+        model.year,
+        "agreement",
+        text,
+        kind=kind,
+        party_a=deal.party_a,
+        party_b=deal.party_b,
+        partnership_id=partnership.partnership_id,
+        technology=deal.technology,
+        amount_musd=deal.transfer_musd,
+        round_number=round_number,
+    )
+    return partnership
+
+
+def split_plant(model: TransitionModel, plant: int, capacity_mt: float) -> int:
+    """Split a line of ``capacity_mt`` off a larger plant; return the line's index."""
+    fleet = model.fleet
+    if fleet.capacity_mt[plant] <= capacity_mt + 1e-12:
+        return plant
+    fleet.capacity_mt[plant] -= capacity_mt
+    count = sum(1 for i in fleet.ids if i.startswith(f"{fleet.ids[plant]}_line"))
+    line = fleet.append(
+        f"{fleet.ids[plant]}_line{count + 1}",
+        owner=int(fleet.owner[plant]),
+        country=int(fleet.country[plant]),
+        sector=int(fleet.sector[plant]),
+        technology=int(fleet.technology[plant]),
+        capacity_mt=capacity_mt,
+        utilisation=float(fleet.utilisation[plant]),
+        next_investment_year=int(fleet.next_investment_year[plant]),
+        capex_paid_usd_per_tpa=float(fleet.capex_paid_usd_per_tpa[plant]),
+        pending_technology=int(fleet.pending_technology[plant]),
+        pending_year=int(fleet.pending_year[plant]),
+    )
+    model.plant_emissions_mt = np.append(model.plant_emissions_mt, 0.0)
+    model.refresh_plant_index()
+    return line
+
+
+def credit_broker(model: TransitionModel, deal: Deal) -> None:
+    """Record the surplus a brokered deal brought each party's home country."""
+    gains = {
+        deal.party_a: deal.value_a - deal.transfer_musd,
+        deal.party_b: deal.value_b + deal.transfer_musd,
+    }
+    for party, gain in gains.items():
+        country = model.home_country(party)
+        for initiative in model.initiatives.values():
+            if party in initiative.members and country is not None:
+                book = initiative.brokered_value_musd
+                book[country] = book.get(country, 0.0) + gain
+
+
+def end_partnership(model: TransitionModel, partnership: Partnership, status: str) -> None:
+    """End a partnership and log it."""
+    model.registry.end(partnership, status, model.year)
+    model.events.record(
+        model.year,
+        "ending",
+        f"{model.year}: the {partnership.kind} partnership of "
+        f"{model.display_name(partnership.party_a)} and "
+        f"{model.display_name(partnership.party_b)} ends ({status})",
+        kind=partnership.kind,
+        party_a=partnership.party_a,
+        party_b=partnership.party_b,
+        partnership_id=partnership.partnership_id,
+    )
+
+
+def reward_delivery(model: TransitionModel, partnership: Partnership, amount_musd: float) -> None:
+    """Trust rises on delivery."""
+    a, b = partnership.party_a, partnership.party_b
+    trust = model.trust.get(a, b)
+    model.trust.set(a, b, trust + model.params.trust_gain * (1.0 - trust), model.year)
+    partnership.deliveries += 1
+    what = (
+        f"USD {amount_musd:,.0f}m from {model.display_name(a)} reaches {model.display_name(b)}"
+        if partnership.kind == "finance"
+        else f"{model.display_name(partnership.party_b)} hands over "
+        f"{partnership.technology} to {model.display_name(a)}"
+    )
+    model.events.record(
+        model.year,
+        "delivery",
+        f"{model.year}: {what}",
+        kind=partnership.kind,
+        party_a=a,
+        party_b=b,
+        partnership_id=partnership.partnership_id,
+        technology=partnership.technology,
+        amount_musd=amount_musd,
+    )
+
+
+def default_partnership(model: TransitionModel, partnership: Partnership, reason: str) -> None:
+    """A commitment is not delivered: trust falls, the partnership ends as defaulted."""
+    a, b = partnership.party_a, partnership.party_b
+    model.trust.set(a, b, model.trust.get(a, b) * (1.0 - model.params.trust_loss), model.year)
+    if partnership.kind == "finance":
+        donor = model.country_agents[a]
+        model.finance.release(donor.index, partnership.tranches_due)
+        partnership.tranches_due = []
+        model.fleet.financed[partnership.plant] = False
+    model.events.record(
+        model.year,
+        "default",
+        f"{model.year}: {model.display_name(a)} defaults on its {partnership.kind} commitment "
+        f"to {model.display_name(b)} ({reason})",
+        kind=partnership.kind,
+        party_a=a,
+        party_b=b,
+        partnership_id=partnership.partnership_id,
+    )
+    model.end_partnership(partnership, "defaulted")
+
+
+def raise_capability(model: TransitionModel, country: int) -> None:
+    """Technology transfer or domestic adoption closes part of the capability gap."""
+    multiplier = model.countries.capability_multiplier
+    multiplier[country] = 1.0 + (multiplier[country] - 1.0) * (
+        1.0 - model.params.capability_gain_per_transfer
+    )
+
+
+def join_initiative(
+    model: TransitionModel,
+    initiative: Initiative,
+    member_id: str,
+    *,
+    start_year: int | None = None,
+    announce: bool = True,
+) -> None:
+    """Add a member to an initiative (a membership partnership to the initiative agent)."""
+    start = model.year if start_year is None else start_year
+    initiative.members[member_id] = None
+    member = model.agent_by_id[member_id]
+    member.initiatives.add(initiative.agent_id)
+    model.registry.add(
+        Partnership(
+            partnership_id=model.registry.new_id("membership", start),
+            kind="membership",
+            party_a=member_id,
+            party_b=initiative.agent_id,
+            start_year=start,
+            end_year=model.params.end_year + 1,
+        )
+    )
+    if announce:
+        model.events.record(
+            model.year,
+            "join",
+            f"{model.year}: {model.display_name(member_id)} joins {initiative.name}",
+            kind="membership",
+            party_a=member_id,
+            party_b=initiative.agent_id,
+        )
+
+
+def leave_initiative(model: TransitionModel, initiative: Initiative, member_id: str) -> None:
+    """Remove a member from an initiative."""
+    initiative.members.pop(member_id, None)
+    model.agent_by_id[member_id].initiatives.discard(initiative.agent_id)
+    for partnership in model.registry.between(member_id, initiative.agent_id):
+        if partnership.kind == "membership":
+            model.registry.end(partnership, "left", model.year)
+    model.events.record(
+        model.year,
+        "leave",
+        f"{model.year}: {model.display_name(member_id)} leaves {initiative.name}",
+        kind="membership",
+        party_a=member_id,
+        party_b=initiative.agent_id,
+    )
