@@ -225,6 +225,9 @@ def sweep_command(
     ] = None,
     events: Annotated[bool, typer.Option(help="Also write every run's event log.")] = False,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    retry_failed: Annotated[
+        bool, typer.Option(help="Run again the runs recorded as failed.")
+    ] = False,
 ) -> None:
     """Run a sweep (grid, sample or table design) with replications; resumable."""
     from industry_transition.experiments.spec import SpecError, load_spec
@@ -241,6 +244,7 @@ def sweep_command(
             events=events,
             progress=progress,
             folder=folder,
+            retry_failed=retry_failed,
         )
     except (SpecError, ScenarioError, ParameterError, ValueError) as err:
         fail(str(err))

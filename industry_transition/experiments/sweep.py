@@ -58,6 +58,7 @@ def sweep(
     events: bool = False,
     progress: bool = True,
     folder: Path | None = None,
+    retry_failed: bool = False,
 ) -> pd.DataFrame:
     """Run (or resume) a sweep and return its runs table, one row per run.
 
@@ -70,6 +71,7 @@ def sweep(
         events: also write every run's event log.
         progress: show a progress bar.
         folder: where relative paths in the spec (a design table) are resolved.
+        retry_failed: run again the runs recorded as failed (otherwise they count as done).
     """
     if not isinstance(spec, SweepSpec):
         spec = parse_spec(dict(spec))
@@ -82,6 +84,8 @@ def sweep(
     check_settings(spec, settings, origin="sweep spec")
     plan = run_plan(spec, settings)
     manifest = prepare_folder(out, spec, inputs_digest(spec, settings))
+    if retry_failed:
+        forget_failed_runs(out)
     done = finished_run_ids(out)
     todo = plan[~plan["run_id"].isin(done)]
     workers = workers or default_workers()
@@ -180,6 +184,19 @@ def prepare_folder(out: Path, spec: SweepSpec, inputs: str) -> dict[str, Any]:
     for part in (out / "runs.parquet").glob(".*"):
         part.unlink()
     return manifest
+
+
+def forget_failed_runs(out: Path) -> None:
+    """Drop failed runs from the runs parts (atomically) so that the sweep runs them again."""
+    for part in sorted((out / "runs.parquet").glob("part-*.parquet")):
+        runs = pd.read_parquet(part)
+        failed = runs["status"] == "failed"
+        if not failed.any():
+            continue
+        if failed.all():
+            part.unlink()
+        else:
+            write_part(runs[~failed], part)
 
 
 def finished_run_ids(out: Path) -> set[str]:
