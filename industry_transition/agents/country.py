@@ -67,7 +67,7 @@ class Country(mesa.Agent):
         """Whether the country may receive concessional finance (not high income)."""
         return self.income_group != "high"
 
-    def commitment_room_musd(self, amount: float) -> bool:
+    def can_commit(self, amount: float) -> bool:
         """Whether a new commitment's tranches fit this donor's planned budgets."""
         return self.model.finance.fits(self.index, amount)
 

@@ -161,7 +161,7 @@ def feasibility(model: TransitionModel, deal: Deal, *, after_bargain: bool = Fal
         return None
     donor = model.country_agents[deal.party_a]
     company = model.company_agents[deal.party_b]
-    if not donor.commitment_room_musd(deal.transfer_musd):
+    if not donor.can_commit(deal.transfer_musd):
         return "donor budget committed"
     if not model.finance.absorbs(company.country_index, deal.transfer_musd):
         return "recipient's yearly finance need met"

@@ -23,7 +23,7 @@ from industry_transition.model.negotiation import negotiate
 from industry_transition.model.policy import is_ratchet_year, update_costs, update_policy
 from industry_transition.model.registry import Partnership, PartnershipRegistry, TrustBook
 from industry_transition.model.scenario import Scenario, load_scenario
-from industry_transition.model.technology import SECTOR_INDEX, Technologies
+from industry_transition.model.technology import Technologies
 from industry_transition.model.world import CompanyArrays, CountryArrays
 
 STREAMS = ("network", "endowments", "negotiation", "shocks", "investment")
@@ -524,8 +524,3 @@ class TransitionModel(mesa.Model):
         if not self._snapshots:
             return pd.DataFrame()
         return pd.concat(self._snapshots, ignore_index=True)
-
-    @property
-    def sector_index(self) -> dict[str, int]:
-        """Sector name to index."""
-        return SECTOR_INDEX
