@@ -1,5 +1,5 @@
 """``python -m industry_transition`` runs the command line."""
 
-from industry_transition.experiments.cli import main
+from industry_transition.cli import main
 
 main()

@@ -80,17 +80,35 @@ def run(
     years = total if steps is None else min(int(steps), total)
     for _ in range(years):
         model.step()
+    return result_from_model(
+        model,
+        spec,
+        seed=seed,
+        overrides=overrides,
+        runtime_seconds=time.perf_counter() - started,
+    )
+
+
+def result_from_model(
+    model: TransitionModel,
+    spec: Scenario,
+    *,
+    seed: int,
+    overrides: dict[str, Any],
+    runtime_seconds: float,
+) -> RunResult:
+    """The tables and provenance of a model stepped so far (also used by the app's downloads)."""
     metadata = {
         "scenario": spec.name,
         "scenario_path": str(spec.path),
         "seed": seed,
-        "steps": years,
+        "steps": model.year - spec.parameters.start_year,
         "parameters": spec.parameters.model_dump(),
         "overrides": dict(overrides),
         "config_hash": config_hash(spec, seed),
         "data_hash": spec.data_hash,
         "versions": package_versions(),
-        "runtime_seconds": round(time.perf_counter() - started, 4),
+        "runtime_seconds": round(runtime_seconds, 4),
     }
     return RunResult(
         series=model.series(),

@@ -67,8 +67,8 @@ def sign(model: TransitionModel, deal: Deal, *, round_number: int, brokered: boo
         )
         model.finance_committed_musd += deal.transfer_musd
         text = (
-            f"{model.year}: {a} commits USD {deal.transfer_musd:,.0f}m to {b} to switch "
-            f"{model.fleet.ids[deal.plant]} to {tech_name}"
+            f"{model.year}: {a} commits USD {deal.transfer_musd:,.0f}m to "
+            f"{model.describe(deal.party_b)} to switch {model.fleet.ids[deal.plant]} to {tech_name}"
         )
     elif kind == "technology":
         model.ledger.transfer(
@@ -196,8 +196,13 @@ def reward_delivery(model: TransitionModel, partnership: Partnership, amount_mus
     trust = model.trust.get(a, b)
     model.trust.set(a, b, trust + model.params.trust_gain * (1.0 - trust), model.year)
     partnership.deliveries += 1
+    tech = model.technologies
+    tech_name = (
+        tech.names[tech.index[partnership.technology]] if partnership.technology else "its project"
+    )
     what = (
-        f"USD {amount_musd:,.0f}m from {model.display_name(a)} reaches {model.display_name(b)}"
+        f"USD {amount_musd:,.0f}m of finance from {model.display_name(a)} reaches "
+        f"{model.describe(b)} for {tech_name}"
         if partnership.kind == "finance"
         else f"{model.display_name(partnership.party_b)} hands over "
         f"{partnership.technology} to {model.display_name(a)}"

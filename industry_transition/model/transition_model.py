@@ -22,7 +22,7 @@ from industry_transition.model.ledger import Ledger
 from industry_transition.model.negotiation import negotiate
 from industry_transition.model.policy import is_ratchet_year, update_costs, update_policy
 from industry_transition.model.registry import Partnership, PartnershipRegistry, TrustBook
-from industry_transition.model.scenario import Scenario, load_scenario
+from industry_transition.model.scenario import SECTORS, Scenario, load_scenario
 from industry_transition.model.technology import Technologies
 from industry_transition.model.world import CompanyArrays, CountryArrays
 
@@ -284,6 +284,13 @@ class TransitionModel(mesa.Model):
         """Human-readable name of an agent."""
         agent = self.agent_by_id.get(agent_id)
         return agent.name if agent is not None else agent_id
+
+    def describe(self, agent_id: str) -> str:
+        """A name for the event log: a company also gets its country and sector."""
+        agent = self.agent_by_id.get(agent_id)
+        if isinstance(agent, Company):
+            return f"{agent.name} ({agent.country.name}, {SECTORS[agent.sector]})"
+        return self.display_name(agent_id)
 
     def home_country(self, agent_id: str) -> str | None:
         """The country id of a country or company."""

@@ -1,0 +1,16 @@
+"""The ``industry-transition`` console script: the experiments' commands plus ``app``.
+
+It sits above both layers, so ``experiments`` never imports ``visualization``.
+"""
+
+from __future__ import annotations
+
+from industry_transition.experiments.cli import app
+from industry_transition.visualization.serve import app_command
+
+app.command("app")(app_command)
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    app()

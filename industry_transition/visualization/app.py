@@ -1,0 +1,640 @@
+"""The Solara app: watch coalitions form, pull levers, compare two settings, download the data.
+
+Start it with ``industry-transition app`` (which also prepares the offline assets). Every browser
+session builds its own ``Simulation`` inside ``Page`` (never at module level), so one viewer's
+Reset or Play never touches another's. The components only draw what ``session`` computes.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import time
+from typing import Any, cast
+
+import pandas as pd
+import solara
+import solara.lab
+from solara.widgets import VegaLite
+
+from industry_transition.experiments.run import run
+from industry_transition.model.parameters import ParameterError
+from industry_transition.model.scenario import ScenarioError, available_scenarios
+from industry_transition.visualization import charts
+from industry_transition.visualization.results_view import ResultsView
+from industry_transition.visualization.session import (
+    DEFAULT_EVENT_GROUPS,
+    EVENT_GROUPS,
+    InputError,
+    Lever,
+    Simulation,
+    csv_bytes,
+    default_scenario,
+    levers,
+    outputs_zip,
+    parse_seed,
+)
+
+#: Environment variable naming the scenario the app opens on (set by ``industry-transition app``).
+SCENARIO_ENV = "INDUSTRY_TRANSITION_APP_SCENARIO"
+DEFAULT_SEED = "1"
+ALL_COUNTRIES = "all countries"
+VIEWS = ["Run", "Compare", "Results", "About"]
+EVENT_ROWS = 200
+COMPARE_METRICS = {
+    "Emissions, MtCO2/yr": "emissions_mt",
+    "Finance delivered (cumulative), USD m": "finance_delivered_musd",
+    "Finance committed (cumulative), USD m": "finance_committed_musd",
+    "Low-carbon capacity share": "low_carbon_capacity_share",
+    "Active partnerships": "partnerships_active",
+    "Share of finance to lower-income countries": "finance_to_lower_income_share",
+    "Initiative member countries": "initiative_members",
+}
+
+
+def initial_scenario() -> str:
+    """The scenario named by ``SCENARIO_ENV`` if it is shipped, else ``default_scenario()``."""
+    wanted = os.environ.get(SCENARIO_ENV, "")
+    return wanted if wanted in available_scenarios() else default_scenario()
+
+
+def lever_defaults(scenario: str) -> dict[str, Any]:
+    """Each lever's value in a scenario."""
+    return {lever.name: lever.default for lever in levers(scenario)}
+
+
+class Spec:
+    """A Vega-Lite spec passed between components as one opaque value.
+
+    Reacton walks every list and dict in an element's arguments looking for child elements;
+    for chart specs with hundreds of data rows that walk cost more than the model's step.
+    Wrapped, the spec is compared by identity and handed to the widget untouched.
+    """
+
+    __slots__ = ("spec",)
+
+    def __init__(self, spec: dict[str, Any]) -> None:
+        self.spec = spec
+
+
+@solara.component
+def Chart(spec: Spec | dict[str, Any], on_click: Any = None, name: str = "") -> solara.Element:
+    """A Vega-Lite spec drawn by Solara's widget (whose scripts the app serves offline)."""
+    box = spec if isinstance(spec, Spec) else Spec(spec)
+    widget = solara.use_memo(
+        lambda: VegaLite(spec=box.spec, listen_to_click=on_click is not None), []
+    )
+    widget.on_click = on_click  # the latest callback, which sees the latest state
+
+    def update() -> None:
+        if widget.spec is not box.spec:
+            widget.spec = box.spec
+
+    solara.use_effect(update, [box])
+    return solara.Div(classes=["chart", f"chart-{name or 'unnamed'}"], children=[widget])
+
+
+@solara.component
+def LeverControl(lever: Lever, value: Any, on_value: Any) -> solara.Element:
+    """One lever as a slider, switch or choice, with unit and help text."""
+    unit = f" ({lever.unit})" if lever.unit not in ("switch", "choice", "") else ""
+    with solara.Column(gap="0px", classes=[f"lever-{lever.name}"]) as column:
+        if lever.kind == "bool":
+            solara.Switch(label=lever.label, value=bool(value), on_value=on_value)
+        elif lever.kind == "choice":
+            solara.ToggleButtonsSingle(
+                value=str(value), values=list(lever.choices), on_value=on_value, dense=True
+            )
+            solara.Text(lever.label, style={"font-size": "0.8rem"})
+        elif lever.kind == "int":
+            solara.Text(f"{lever.label}{unit}: {int(value)}", style={"font-size": "0.85rem"})
+            solara.SliderInt(
+                "",
+                value=int(value),
+                min=int(lever.minimum or 0),
+                max=int(lever.maximum or 100),
+                step=int(lever.step or 1),
+                on_value=on_value,
+                thumb_label=True,
+            )
+        else:
+            solara.Text(f"{lever.label}{unit}: {float(value):g}", style={"font-size": "0.85rem"})
+            solara.SliderFloat(
+                "",
+                value=float(value),
+                min=float(lever.minimum or 0.0),
+                max=float(lever.maximum or 10.0),
+                step=float(lever.step or 0.1),
+                on_value=on_value,
+                thumb_label=True,
+            )
+        solara.Text(lever.help, style={"font-size": "0.72rem", "color": "#666"})
+    return column
+
+
+@solara.component
+def LeverPanel(scenario: str, values: dict[str, Any], on_values: Any) -> solara.Element:
+    """All levers of a scenario; changing one calls ``on_values`` with the new dict."""
+    with solara.Column(gap="6px") as column:
+        for lever in levers(scenario):
+
+            def set_value(new: Any, name: str = lever.name) -> None:
+                on_values({**values, name: new})
+
+            LeverControl(lever, values.get(lever.name, lever.default), set_value)
+    return column
+
+
+def _event_html(frame: pd.DataFrame) -> str:
+    if frame.empty:
+        return "<p class='event-empty'>No events of these kinds yet.</p>"
+    items = "".join(
+        f"<li class='event event-{html.escape(e)}'>{html.escape(t)}</li>"
+        for e, t in zip(frame["event"], frame["text"], strict=True)
+    )
+    return f"<ul class='event-log' style='margin:0;padding-left:1.1rem'>{items}</ul>"
+
+
+@solara.component
+def EventLog(sim: Simulation, version: int) -> solara.Element:
+    """The story of the run in words, newest first, filterable by country and kind."""
+    country = solara.use_reactive(ALL_COUNTRIES)
+    groups = solara.use_reactive(list(DEFAULT_EVENT_GROUPS))
+    names = sorted((c.name, c.agent_id) for c in sim.model.country_agents.values())
+    by_name = dict(names)
+    with sim.lock:
+        frame = sim.events_frame(country=by_name.get(country.value), groups=tuple(groups.value))
+    with solara.Card("What happened", classes=["event-card"]) as card:
+        with solara.Row():
+            solara.Select(
+                label="Country",
+                value=country,
+                values=[ALL_COUNTRIES, *(n for n, _ in names)],
+                classes=["event-country"],
+            )
+            solara.SelectMultiple(
+                label="Kinds of event",
+                values=groups.value,
+                on_value=groups.set,
+                all_values=list(EVENT_GROUPS),
+            )
+        shown = frame.head(EVENT_ROWS)
+        solara.Text(
+            f"{len(frame):,} events"
+            + (f", newest {EVENT_ROWS} shown" if len(frame) > EVENT_ROWS else ""),
+            style={"font-size": "0.8rem", "color": "#666"},
+        )
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML=_event_html(shown),
+            style="max-height: 320px; overflow-y: auto; font-size: 0.85rem",
+        )
+        solara.FileDownload(lambda: csv_bytes(frame), filename="events.csv", label="events.csv")
+    return card
+
+
+@solara.component
+def Facts(sim: Simulation, agent_id: str | None, version: int) -> solara.Element:
+    """The selected node's facts: emissions, technology mix, partners, finance in and out."""
+    with solara.Card("Selected", classes=["facts"]) as card:
+        if not agent_id:
+            solara.Text("Click a node (or pick one above) to see its facts.")
+            return card
+        with sim.lock:
+            facts = sim.agent_facts(agent_id)
+        kind = facts["agent_type"]
+        where = (
+            f"{facts['country']}, {facts['sector']}" if kind == "company" else facts["income_group"]
+        )
+        solara.Markdown(
+            f"**{facts['name']}** ({kind}; {where})  \n"
+            f"Emissions: **{facts['emissions_mt']:,.1f} MtCO2/yr** · low-carbon capacity "
+            f"{facts['low_carbon_share']:.0%}  \n"
+            f"Finance delivered so far: in USD {facts['finance_in_musd']:,.0f}m · out USD "
+            f"{facts['finance_out_musd']:,.0f}m"
+        )
+        mix = facts["technology_mix"]
+        if not mix.empty:
+            solara.Text("Technology mix (capacity, Mt/yr)", style={"font-weight": "bold"})
+            solara.HTML(
+                tag="div",
+                unsafe_innerHTML="<br>".join(
+                    f"{html.escape(t)}: {c:,.1f}"
+                    for t, c in zip(mix["technology"], mix["capacity_mt"], strict=True)
+                ),
+                style="font-size: 0.82rem",
+            )
+        partners = facts["partners"]
+        solara.Text(
+            f"Partners ({len(partners)})", style={"font-weight": "bold", "margin-top": "6px"}
+        )
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML="<br>".join(
+                f"{html.escape(p)} — {html.escape(k)} since {s}"
+                for p, k, s in zip(
+                    partners["partner"], partners["kind"], partners["since"], strict=True
+                )
+            )
+            or "none",
+            style="font-size: 0.82rem; max-height: 160px; overflow-y: auto",
+        )
+    return card
+
+
+@solara.component
+def NetworkPanel(sim: Simulation, version: int) -> solara.Element:
+    """The partnership network with its controls and the selected node's facts."""
+    selected = solara.use_reactive(cast(str | None, None))
+    colour_by = solara.use_reactive("income group")
+    membership = solara.use_reactive(True)
+
+    def on_click(datum: Any) -> None:
+        if isinstance(datum, dict) and datum.get("agent_id"):
+            selected.set(str(datum["agent_id"]))
+
+    with sim.lock:
+        nodes, edges = sim.network_nodes(), sim.network_edges()
+    spec = solara.use_memo(
+        lambda: Spec(
+            charts.network_chart(
+                nodes,
+                edges,
+                colour_by="sector" if colour_by.value == "sector" else "income_group",
+                show_membership=membership.value,
+                selected=selected.value,
+            )
+        ),
+        [id(sim), version, colour_by.value, membership.value, selected.value],
+    )
+    names = sorted(zip(nodes["name"], nodes["agent_id"], strict=True))
+    with solara.Columns([3, 2]) as columns:
+        with solara.Card("Partnership network", classes=["network-card"]):
+            with solara.Row():
+                solara.ToggleButtonsSingle(
+                    value=colour_by, values=["income group", "sector"], dense=True
+                )
+                solara.Switch(label="initiative membership", value=membership)
+            Chart(spec, on_click=on_click, name="network")
+            solara.Text(
+                "Squares: countries; circles: companies; diamonds: initiatives. Area: "
+                "emissions. Positions never move; only partnerships change.",
+                style={"font-size": "0.75rem", "color": "#666"},
+            )
+            with solara.Row():
+                solara.FileDownload(
+                    lambda: csv_bytes(nodes), filename="network_nodes.csv", label="nodes.csv"
+                )
+                solara.FileDownload(
+                    lambda: csv_bytes(edges), filename="network_edges.csv", label="edges.csv"
+                )
+        with solara.Column():
+            solara.Select(
+                label="Inspect an agent",
+                value=dict((a, n) for n, a in names).get(selected.value or "", None),
+                values=[n for n, _ in names],
+                on_value=lambda name: selected.set(dict(names).get(name)),
+                classes=["inspect"],
+            )
+            Facts(sim, selected.value, version)
+            EventLog(sim, version)
+    return columns
+
+
+@solara.component
+def ChartCard(title: str, spec: Spec, frame: pd.DataFrame, name: str) -> solara.Element:
+    """A chart with a CSV download of the data behind it."""
+    with solara.Card(classes=[f"card-{name}"]) as card:
+        Chart(spec, name=name)
+        solara.FileDownload(lambda: csv_bytes(frame), filename=f"{name}.csv", label=f"{name}.csv")
+    return card
+
+
+@solara.component
+def Charts(sim: Simulation, version: int) -> solara.Element:
+    """The four yearly charts."""
+    years = (sim.start_year, sim.end_year)
+
+    def build() -> dict[str, tuple[Spec, pd.DataFrame]]:
+        with sim.lock:
+            emissions, finance = sim.emissions_frame(), sim.finance_frame()
+            partnerships, technology = sim.partnerships_frame(), sim.technology_frame()
+        return {
+            "emissions": (Spec(charts.emissions_chart(emissions, years)), emissions),
+            "finance": (Spec(charts.finance_chart(finance, years)), finance),
+            "partnerships": (Spec(charts.partnerships_chart(partnerships, years)), partnerships),
+            "low_carbon": (
+                Spec(charts.technology_chart(technology, years, sim.low_carbon_technologies)),
+                technology,
+            ),
+        }
+
+    built = solara.use_memo(build, [id(sim), version])
+    with solara.Div(
+        style={"display": "flex", "flex-wrap": "wrap", "gap": "12px", "align-items": "flex-start"}
+    ) as row:
+        for name, (spec, frame) in built.items():
+            ChartCard(name, spec, frame, name)
+    return row
+
+
+@solara.component
+def YearBanner(sim: Simulation, version: int, playing: bool) -> solara.Element:
+    """The current year, always visible, with progress and the cooperation gap so far."""
+    total = sim.end_year - sim.start_year + 1
+    done = sim.years_done
+    with solara.Row(style={"align-items": "center"}) as row:
+        solara.Text("Year", style={"font-size": "1rem"})
+        solara.Text(
+            str(sim.last_year) if sim.last_year is not None else f"start of {sim.start_year}",
+            classes=["current-year"],
+            style={"font-size": "2rem", "font-weight": "700"},
+        )
+        solara.Text(
+            f"{done} of {total} years simulated"
+            + (" · finished" if sim.finished else "")
+            + (" · playing" if playing else ""),
+            classes=["progress-text"],
+        )
+        if done:
+            solara.Text(
+                f"· cooperation has avoided {sim.avoided_emissions_mt():,.0f} MtCO2 so far "
+                "(against the same-seed run without partnerships)",
+                classes=["avoided"],
+            )
+    return row
+
+
+@solara.component
+def RunView(sim: Simulation, version: int) -> solara.Element:
+    """The main tab: network, facts, event log and charts."""
+    with solara.Column() as column:
+        NetworkPanel(sim, version)
+        Charts(sim, version)
+    return column
+
+
+@solara.component
+def CompareView(scenario: str, seed: int, applied: dict[str, Any]) -> solara.Element:
+    """Two settings, the same seed, run to the end; their difference on one chart."""
+    default_b = {**applied, "broker": not applied.get("broker", True)}
+    setting_b = solara.use_reactive(default_b)
+    metric = solara.use_reactive(next(iter(COMPARE_METRICS)))
+    results = solara.use_reactive(cast(dict[str, Any] | None, None))
+    error = solara.use_reactive("")
+
+    def describe(values: dict[str, Any]) -> str:
+        changed = [f"{k}={v}" for k, v in values.items() if v != lever_defaults(scenario)[k]]
+        return ", ".join(changed) or "scenario defaults"
+
+    def run_both() -> None:
+        error.set("")
+        try:
+            a = run(scenario, seed=seed, **applied).series
+            b = run(scenario, seed=seed, **setting_b.value).series
+        except (ParameterError, ScenarioError) as exc:
+            error.set(str(exc))
+            return
+        results.set({"a": a, "b": b, "labels": (describe(applied), describe(setting_b.value))})
+
+    task = solara.lab.use_task(run_both, dependencies=None)
+    with solara.Columns([1, 2]) as columns:
+        with solara.Card("Setting B"):
+            solara.Markdown(
+                f"Setting **A** is the sidebar's applied levers ({describe(applied)}). Set B "
+                f"below; both run {scenario} to the end with seed {seed}, so every difference "
+                "comes from the setting, not from chance."
+            )
+            LeverPanel(scenario, setting_b.value, setting_b.set)
+            solara.Button(
+                "Run A and B",
+                on_click=task,
+                color="primary",
+                disabled=task.pending,
+                classes=["run-compare"],
+            )
+            if task.pending:
+                solara.ProgressLinear(True)
+                solara.Text("running both settings to the end…")
+            if error.value:
+                solara.Error(error.value)
+        with solara.Column():
+            if results.value is None:
+                solara.Info("Choose setting B and press 'Run A and B'.")
+            else:
+                solara.Select(
+                    label="Metric", value=metric, values=list(COMPARE_METRICS), classes=["metric"]
+                )
+                column = COMPARE_METRICS[metric.value]
+                a, b = results.value["a"], results.value["b"]
+                labels = results.value["labels"]
+                frame = pd.DataFrame(
+                    {
+                        "year": a["year"].astype(int),
+                        "A": a[column].astype(float),
+                        "B": b[column].astype(float),
+                    }
+                )
+                frame["difference"] = frame["B"] - frame["A"]
+                years = (int(frame["year"].min()), int(frame["year"].max()))
+                long = frame.melt(
+                    id_vars="year", value_vars=["A", "B"], var_name="setting", value_name="value"
+                )
+                long["setting"] = long["setting"].map(
+                    {"A": f"A: {labels[0]}", "B": f"B: {labels[1]}"}
+                )
+                Chart(
+                    charts.difference_chart(frame, metric.value, years, labels), name="difference"
+                )
+                Chart(charts.comparison_chart(long, metric.value, years), name="comparison")
+                solara.FileDownload(
+                    lambda: csv_bytes(frame), filename="comparison.csv", label="comparison.csv"
+                )
+    return columns
+
+
+@solara.component
+def AboutView() -> solara.Element:
+    """What the model does and what it does not, in a paragraph a class can read."""
+    return solara.Markdown(
+        """
+### What you are looking at
+
+Countries (squares) and steel and cement companies (circles) negotiate partnerships each
+simulated year: **government** partnerships between countries, **finance** from donor
+governments to companies in lower-income countries, **technology** licences and
+**co-development** between companies, and **membership** of initiatives such as LeadIT
+(diamonds), whose broker suggests matches. Companies convert plants to low-carbon routes when
+the costs, carbon prices and finance make it pay.
+
+Every run has a twin: the **same seed with negotiation switched off** (no partnerships, the same
+world and random draws). The shaded gap in the emissions chart is what cooperation achieved.
+
+**Honest limits.** Costs, finance budgets and membership economics are partly placeholders
+(each marked in the scenario's data with a source or the word *placeholder*); read the results
+as what follows from these assumptions, not as forecasts. See `docs/model.md` and
+`docs/validation.md` in the repository.
+"""
+    )
+
+
+@solara.component
+def Page() -> solara.Element:  # noqa: C901 - the page wires state to components
+    """The app: one ``Simulation`` per browser session."""
+    scenario = solara.use_reactive(initial_scenario())
+    seed_text = solara.use_reactive(DEFAULT_SEED)
+    pending = solara.use_reactive(lever_defaults(scenario.value))
+    applied = solara.use_reactive(dict(pending.value))
+    seed = solara.use_reactive(int(DEFAULT_SEED))
+    sim = solara.use_reactive(cast(Simulation | None, None))
+    version = solara.use_reactive(0)
+    playing = solara.use_reactive(False)
+    view = solara.use_reactive(VIEWS[0])
+    delay_ms = solara.use_reactive(500)
+    error = solara.use_reactive("")
+    # seconds from a step's start to the end of the page's update (the speed shown on the page)
+    last_render_s: list[float] = solara.use_memo(list, [])
+
+    def build(name: str, seed_value: int, values: dict[str, Any]) -> None:
+        try:
+            sim.set(Simulation(name, seed_value, values))
+        except (ParameterError, ScenarioError, InputError) as exc:
+            error.set(str(exc))
+            return
+        applied.set(dict(values))
+        seed.set(seed_value)
+        version.set(version.value + 1)
+        error.set("")
+
+    if sim.value is None:  # first render of this session: its own model
+        build(scenario.value, seed.value, applied.value)
+
+    def reset() -> None:
+        playing.set(False)
+        try:
+            value = parse_seed(seed_text.value)
+        except InputError as exc:
+            error.set(str(exc))
+            return
+        build(scenario.value, value, pending.value)
+
+    def step() -> None:
+        current = sim.value
+        if current is None:
+            return
+        started = time.perf_counter()
+        try:
+            current.step()
+        except Exception as exc:  # a model error is shown, never a traceback
+            error.set(f"the model stopped: {type(exc).__name__}: {exc}")
+            playing.set(False)
+            return
+        version.set(version.value + 1)
+        last_render_s.append(time.perf_counter() - started)
+
+    def choose_scenario(name: str) -> None:
+        playing.set(False)
+        scenario.set(name)
+        defaults = lever_defaults(name)
+        pending.set(defaults)
+        build(name, seed.value, defaults)
+
+    def play_loop() -> None:
+        while playing.value:
+            current = sim.value
+            if current is None or current.finished:
+                playing.set(False)
+                return
+            started = time.perf_counter()
+            step()
+            spare = delay_ms.value / 1000 - (time.perf_counter() - started)
+            if spare > 0:
+                time.sleep(spare)
+
+    solara.lab.use_task(play_loop, dependencies=[playing.value], prefer_threaded=True)
+
+    current = sim.value
+    assert current is not None or error.value
+    solara.Title("industry_transition")
+    with solara.Row(style={"align-items": "flex-start", "flex-wrap": "nowrap"}) as page:
+        with solara.Column(
+            gap="8px",
+            classes=["controls"],
+            style={"width": "300px", "min-width": "300px", "padding": "8px"},
+        ):
+            solara.Select(
+                label="Scenario",
+                value=scenario.value,
+                values=available_scenarios(),
+                on_value=choose_scenario,
+                classes=["scenario-select"],
+            )
+            solara.InputText(
+                "Seed (whole number)",
+                value=seed_text,
+                continuous_update=False,
+                classes=["seed-input"],
+            )
+            with solara.Row():
+                solara.Button("Reset", on_click=reset, classes=["reset"], icon_name="mdi-restore")
+                solara.Button(
+                    "Step",
+                    on_click=step,
+                    classes=["step"],
+                    icon_name="mdi-skip-next",
+                    disabled=playing.value or current is None or current.finished,
+                )
+                solara.Button(
+                    "Pause" if playing.value else "Play",
+                    on_click=lambda: playing.set(not playing.value),
+                    classes=["play"],
+                    color="primary",
+                    icon_name="mdi-pause" if playing.value else "mdi-play",
+                    disabled=current is None or (current.finished and not playing.value),
+                )
+            solara.Text(
+                f"Pause between years when playing: {delay_ms.value} ms",
+                style={"font-size": "0.85rem"},
+            )
+            solara.SliderInt(
+                "",
+                value=delay_ms,
+                min=0,
+                max=2000,
+                step=100,
+            )
+            if error.value:
+                solara.Error(error.value, classes=["app-error"])
+            changed = pending.value != applied.value or (str(seed.value) != seed_text.value.strip())
+            if changed:
+                solara.Warning("Levers or seed changed: press Reset to start a run with them.")
+            solara.Markdown("#### Levers")
+            LeverPanel(scenario.value, pending.value, pending.set)
+            if current is not None and current.years_done:
+                solara.FileDownload(
+                    lambda: outputs_zip(current.result()),
+                    filename=f"{current.scenario}-seed{current.seed}-outputs.zip",
+                    label="run outputs (Parquet + run.json)",
+                )
+                solara.Text(
+                    f"last year: model {1000 * current.step_seconds[-1]:,.0f} ms"
+                    + (f", page {1000 * last_render_s[-1]:,.0f} ms" if last_render_s else ""),
+                    style={"font-size": "0.75rem", "color": "#666"},
+                    classes=["step-time"],
+                )
+        with solara.Column(style={"padding": "8px", "flex-grow": "1", "min-width": "0"}):
+            if current is None:
+                solara.Error(error.value or "no model")
+                return page
+            with solara.Row(style={"align-items": "center", "justify-content": "space-between"}):
+                YearBanner(current, version.value, playing.value)
+                solara.ToggleButtonsSingle(value=view, values=VIEWS, classes=["views"])
+            if view.value == "Run":
+                RunView(current, version.value)
+            elif view.value == "Compare":
+                CompareView(current.scenario, current.seed, applied.value)
+            elif view.value == "Results":
+                ResultsView()
+            else:
+                AboutView()
+    return page

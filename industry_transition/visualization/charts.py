@@ -1,0 +1,481 @@
+"""Altair charts of the frames in ``session`` and ``results``: plain functions, frame in, spec out.
+
+Every chart has a fixed x domain (the scenario's years), so lines grow to the right instead of
+the axis rescaling each year, and fixed colour domains, so a kind or a direction keeps its colour
+when it first appears. Specs are returned as dicts (``to_dict(validate=False)``: the schema
+validation costs more than drawing, and the tests check the specs themselves).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from typing import Any
+
+import altair as alt
+import pandas as pd
+
+from industry_transition.model.metrics import PARTNERSHIP_KINDS
+from industry_transition.model.scenario import INCOME_GROUPS, SECTORS
+from industry_transition.visualization.session import DIRECTIONS, WITH, WITHOUT
+
+WIDTH, HEIGHT = 400, 210
+NETWORK_SIZE = 560
+#: Colour-blind-safe palettes (Okabe-Ito) with fixed domains.
+SECTOR_COLOURS = {"steel": "#0072B2", "cement": "#D55E00"}
+INCOME_COLOURS = {
+    "high": "#0072B2",
+    "upper_middle": "#56B4E9",
+    "lower_middle": "#E69F00",
+    "low": "#D55E00",
+}
+#: Edge colours stay apart from the node colours (blues and oranges).
+KIND_COLOURS = {
+    "finance": "#009E73",
+    "technology": "#CC79A7",
+    "codevelopment": "#8C564B",
+    "government": "#6A3D9A",
+    "membership": "#BBBBBB",
+}
+DIRECTION_COLOURS = dict(zip(DIRECTIONS, ["#D55E00", "#E69F00", "#0072B2", "#999999"], strict=True))
+NODE_SHAPES = {"country": "square", "company": "circle", "initiative": "diamond"}
+
+
+def _years(domain: tuple[int, int]) -> alt.X:
+    return alt.X(
+        "year:Q",
+        title=None,
+        scale=alt.Scale(domain=list(domain), nice=False),
+        axis=alt.Axis(format="d", tickCount=6),
+    )
+
+
+def _data(name: str) -> alt.NamedData:
+    return alt.NamedData(name=name)
+
+
+def _template(chart: alt.TopLevelMixin) -> dict[str, Any]:
+    spec = chart.to_dict(validate=False)
+    # svg marks a browser test can count; no export menu on a classroom screen
+    spec["usermeta"] = {"embedOptions": {"renderer": "svg", "actions": False}}
+    return spec
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    records: list[dict[str, Any]] = json.loads(frame.to_json(orient="records"))
+    return records
+
+
+def _fill(template: dict[str, Any], **frames: pd.DataFrame) -> dict[str, Any]:
+    """A copy of a cached template with this year's data in its named datasets."""
+    return {**template, "datasets": {name: _records(f) for name, f in frames.items()}}
+
+
+def emissions_chart(frame: pd.DataFrame, years: tuple[int, int]) -> dict[str, Any]:
+    """Emissions by sector with cooperation (solid) and without (dashed); the gap is shaded."""
+    return _fill(_emissions_template(years), emissions=frame)
+
+
+@functools.cache
+def _emissions_template(years: tuple[int, int]) -> dict[str, Any]:
+    base = alt.Chart(_data("emissions"))
+    colour = alt.Color(
+        "sector:N",
+        scale=alt.Scale(domain=list(SECTORS), range=list(SECTOR_COLOURS.values())),
+        legend=alt.Legend(title="sector", orient="top"),
+    )
+    lines = base.mark_line(strokeWidth=2.5, point=alt.OverlayMarkDef(size=18)).encode(
+        x=_years(years),
+        y=alt.Y("emissions_mt:Q", title="MtCO2 per year", scale=alt.Scale(zero=False)),
+        color=colour,
+        strokeDash=alt.StrokeDash(
+            "run:N",
+            scale=alt.Scale(domain=[WITH, WITHOUT], range=[[1, 0], [5, 4]]),
+            legend=alt.Legend(title=None, orient="top", symbolStrokeColor="#444", labelLimit=260),
+        ),
+        tooltip=[
+            alt.Tooltip("year:Q", format="d"),
+            "sector:N",
+            "run:N",
+            alt.Tooltip("emissions_mt:Q", format=",.0f", title="MtCO2"),
+        ],
+    )
+    gap = (
+        base.transform_pivot("run", value="emissions_mt", groupby=["year", "sector"])
+        .mark_area(opacity=0.18)
+        .encode(x=_years(years), y=f"{WITH}:Q", y2=f"{WITHOUT}:Q", color=colour)
+    )
+    return _template(
+        alt.layer(gap, lines).properties(
+            width=WIDTH,
+            height=HEIGHT,
+            title=alt.Title(
+                "Emissions: with cooperation and without",
+                subtitle="shaded: what cooperation achieved (same seed)",
+            ),
+        )
+    )
+
+
+def finance_chart(frame: pd.DataFrame, years: tuple[int, int]) -> dict[str, Any]:
+    """Cumulative finance by direction: committed (dashed) and delivered (solid)."""
+    return _fill(_finance_template(years), finance=frame)
+
+
+@functools.cache
+def _finance_template(years: tuple[int, int]) -> dict[str, Any]:
+    chart = (
+        alt.Chart(_data("finance"))
+        .mark_line(strokeWidth=2.5)
+        .encode(
+            x=_years(years),
+            y=alt.Y("musd:Q", title="USD million, cumulative"),
+            color=alt.Color(
+                "direction:N",
+                scale=alt.Scale(domain=list(DIRECTIONS), range=list(DIRECTION_COLOURS.values())),
+                legend=alt.Legend(title=None, orient="right", labelLimit=220),
+            ),
+            strokeDash=alt.StrokeDash(
+                "measure:N",
+                scale=alt.Scale(domain=["delivered", "committed"], range=[[1, 0], [5, 4]]),
+                legend=alt.Legend(title=None, orient="right", symbolStrokeColor="#444"),
+            ),
+            tooltip=[
+                alt.Tooltip("year:Q", format="d"),
+                "direction:N",
+                "measure:N",
+                alt.Tooltip("musd:Q", format=",.0f", title="USD m"),
+            ],
+        )
+    )
+    return _template(
+        chart.properties(width=WIDTH - 130, height=HEIGHT, title="Finance by direction")
+    )
+
+
+def partnerships_chart(frame: pd.DataFrame, years: tuple[int, int]) -> dict[str, Any]:
+    """Active partnerships by kind, stacked."""
+    return _fill(_partnerships_template(years), partnerships=frame)
+
+
+@functools.cache
+def _partnerships_template(years: tuple[int, int]) -> dict[str, Any]:
+    chart = (
+        alt.Chart(_data("partnerships"))
+        .mark_area(opacity=0.85, line=True)
+        .encode(
+            x=_years(years),
+            y=alt.Y("active:Q", title="active partnerships", stack="zero"),
+            color=alt.Color(
+                "kind:N",
+                scale=alt.Scale(
+                    domain=list(PARTNERSHIP_KINDS),
+                    range=[KIND_COLOURS[k] for k in PARTNERSHIP_KINDS],
+                ),
+                legend=alt.Legend(title="kind", orient="right"),
+            ),
+            tooltip=[alt.Tooltip("year:Q", format="d"), "kind:N", "active:Q"],
+        )
+    )
+    return _template(
+        chart.properties(width=WIDTH - 90, height=HEIGHT, title="Partnerships by kind")
+    )
+
+
+def technology_chart(
+    frame: pd.DataFrame, years: tuple[int, int], technologies: tuple[str, ...]
+) -> dict[str, Any]:
+    """Share of each sector's capacity on low-carbon routes, stacked by technology.
+
+    Args:
+        frame: ``Simulation.technology_frame()``.
+        years: x domain.
+        technologies: every low-carbon technology's name, so each keeps its colour.
+    """
+    return _fill(_technology_template(years, technologies), technology=frame)
+
+
+@functools.cache
+def _technology_template(years: tuple[int, int], technologies: tuple[str, ...]) -> dict[str, Any]:
+    panels = []
+    for sector in SECTORS:
+        panels.append(
+            alt.Chart(_data("technology"), title=f"{sector}: low-carbon share of capacity")
+            .transform_filter(alt.datum.sector == sector)
+            .mark_area(opacity=0.85)
+            .encode(
+                x=_years(years),
+                y=alt.Y(
+                    "share:Q",
+                    title="share of sector capacity" if sector == SECTORS[0] else None,
+                    stack="zero",
+                    axis=alt.Axis(format="%"),
+                ),
+                color=alt.Color(
+                    "technology:N",
+                    scale=alt.Scale(domain=list(technologies), scheme="tableau10"),
+                    legend=alt.Legend(title=None, orient="bottom", columns=2, labelLimit=260),
+                ),
+                tooltip=[
+                    alt.Tooltip("year:Q", format="d"),
+                    "technology:N",
+                    alt.Tooltip("share:Q", format=".1%"),
+                ],
+            )
+            .properties(width=200, height=HEIGHT - 40)
+        )
+    return _template(alt.hconcat(*panels))
+
+
+def network_chart(
+    nodes: pd.DataFrame,
+    edges: pd.DataFrame,
+    *,
+    colour_by: str = "income_group",
+    show_membership: bool = True,
+    selected: str | None = None,
+    size: int = NETWORK_SIZE,
+) -> dict[str, Any]:
+    """The partnership network at fixed positions.
+
+    Shape tells countries (squares), companies (circles) and initiatives (diamonds) apart; colour
+    is the income group of the home country, or the sector; area is proportional to emissions;
+    edges are coloured by partnership kind.
+
+    Args:
+        nodes: ``Simulation.network_nodes()``.
+        edges: ``Simulation.network_edges()``.
+        colour_by: ``income_group`` or ``sector``.
+        show_membership: draw the spokes from members to their initiative.
+        selected: an agent id to ring.
+        size: width and height in pixels.
+    """
+    if colour_by not in ("income_group", "sector"):
+        raise ValueError(f"colour_by must be 'income_group' or 'sector', not {colour_by!r}")
+    if not show_membership:
+        edges = edges[edges["kind"] != "membership"]
+    nodes = nodes.assign(
+        colour=nodes[colour_by].replace("", "—"),
+        label=nodes["name"].where(nodes["agent_type"] != "company", ""),
+        selected=nodes["agent_id"] == (selected or ""),
+    )
+    return _fill(_network_template(colour_by, size), nodes=nodes, edges=edges)
+
+
+@functools.cache
+def _network_template(colour_by: str, size: int) -> dict[str, Any]:
+    scale = alt.Scale(domain=[-1.62, 1.62], nice=False)
+    axis_x = alt.X("x:Q", scale=scale, axis=None)
+    axis_y = alt.Y("y:Q", scale=scale, axis=None)
+    if colour_by == "income_group":
+        domain, palette = [*INCOME_GROUPS, "—"], [*INCOME_COLOURS.values(), "#777777"]
+        legend_title = "income group (home country)"
+    else:
+        domain, palette = [*SECTORS, "—"], [*SECTOR_COLOURS.values(), "#777777"]
+        legend_title = "sector (countries, initiatives: —)"
+    edge_layer = (
+        alt.Chart(_data("edges"))
+        .mark_rule(strokeWidth=1.6, opacity=0.55)
+        .encode(
+            x=axis_x,
+            y=axis_y,
+            x2="x2:Q",
+            y2="y2:Q",
+            color=alt.Color(
+                "kind:N",
+                scale=alt.Scale(
+                    domain=list(PARTNERSHIP_KINDS),
+                    range=[KIND_COLOURS[k] for k in PARTNERSHIP_KINDS],
+                ),
+                legend=alt.Legend(title="partnership", orient="bottom-left"),
+            ),
+            tooltip=[
+                alt.Tooltip("name_a:N", title="party"),
+                alt.Tooltip("name_b:N", title="partner"),
+                "kind:N",
+                alt.Tooltip("since:Q", format="d"),
+            ],
+        )
+    )
+    node_layer = (
+        alt.Chart(_data("nodes"))
+        .mark_point(filled=True, opacity=0.9, stroke="white", strokeWidth=0.8)
+        .encode(
+            x=axis_x,
+            y=axis_y,
+            shape=alt.Shape(
+                "agent_type:N",
+                scale=alt.Scale(domain=list(NODE_SHAPES), range=list(NODE_SHAPES.values())),
+                legend=alt.Legend(title="agent", orient="top-left"),
+            ),
+            color=alt.Color(
+                "colour:N",
+                scale=alt.Scale(domain=domain, range=palette),
+                legend=alt.Legend(title=legend_title, orient="top-right"),
+            ),
+            size=alt.Size(
+                "emissions_mt:Q",
+                scale=alt.Scale(range=[25, 900], zero=True),
+                legend=alt.Legend(title="MtCO2/yr", orient="bottom-right"),
+            ),
+            tooltip=[
+                alt.Tooltip("name:N", title="name"),
+                alt.Tooltip("agent_type:N", title="type"),
+                alt.Tooltip("country:N", title="country"),
+                alt.Tooltip("income_group:N", title="income group"),
+                alt.Tooltip("sector:N", title="sector"),
+                alt.Tooltip("emissions_mt:Q", format=",.1f", title="emissions, MtCO2/yr"),
+                alt.Tooltip("low_carbon_share:Q", format=".0%", title="low-carbon capacity"),
+                alt.Tooltip("partners:Q", title="partners"),
+                alt.Tooltip("finance_in_musd:Q", format=",.0f", title="finance in, USD m"),
+                alt.Tooltip("finance_out_musd:Q", format=",.0f", title="finance out, USD m"),
+            ],
+        )
+    )
+    labels = (
+        alt.Chart(_data("nodes"))
+        .transform_filter(alt.datum.label != "")
+        .mark_text(fontSize=9, color="#333", dy=-11)
+        .encode(x=axis_x, y=axis_y, text="label:N")
+    )
+    ring = (
+        alt.Chart(_data("nodes"))
+        .transform_filter(alt.datum.selected)
+        .mark_point(size=900, strokeWidth=3, color="black", filled=False)
+        .encode(x=axis_x, y=axis_y)
+    )
+    chart = (
+        alt.layer(edge_layer, node_layer, labels, ring)
+        .resolve_scale(color="independent")
+        .properties(width=size, height=size)
+        .configure_view(stroke=None)
+    )
+    return _template(chart)
+
+
+def difference_chart(
+    frame: pd.DataFrame, metric_title: str, years: tuple[int, int], labels: tuple[str, str]
+) -> dict[str, Any]:
+    """Setting B minus setting A for one metric, bars around a zero line.
+
+    Args:
+        frame: year and ``difference`` columns.
+        metric_title: axis title with unit.
+        years: x domain.
+        labels: names of settings A and B.
+    """
+    frame = frame.assign(sign=frame["difference"].ge(0).map({True: "B higher", False: "B lower"}))
+    bars = (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            x=_years(years),
+            y=alt.Y("difference:Q", title=f"{metric_title}: B − A"),
+            color=alt.Color(
+                "sign:N",
+                scale=alt.Scale(domain=["B higher", "B lower"], range=["#D55E00", "#0072B2"]),
+                legend=alt.Legend(title=None, orient="top"),
+            ),
+            tooltip=[alt.Tooltip("year:Q", format="d"), alt.Tooltip("difference:Q", format=",.2f")],
+        )
+    )
+    zero = alt.Chart(pd.DataFrame({"y": [0.0]})).mark_rule(color="#333").encode(y="y:Q")
+    return _template(
+        alt.layer(bars, zero).properties(
+            width=WIDTH + 160,
+            height=HEIGHT,
+            title=f"Difference, same seed: B ({labels[1]}) − A ({labels[0]})",
+        )
+    )
+
+
+def comparison_chart(
+    frame: pd.DataFrame, metric_title: str, years: tuple[int, int]
+) -> dict[str, Any]:
+    """A metric for settings A and B side by side: year, setting, value."""
+    chart = (
+        alt.Chart(frame)
+        .mark_line(strokeWidth=2.5)
+        .encode(
+            x=_years(years),
+            y=alt.Y("value:Q", title=metric_title, scale=alt.Scale(zero=False)),
+            color=alt.Color(
+                "setting:N",
+                scale=alt.Scale(range=["#0072B2", "#D55E00"]),
+                legend=alt.Legend(title=None, orient="top", labelLimit=400),
+            ),
+            tooltip=[
+                alt.Tooltip("year:Q", format="d"),
+                "setting:N",
+                alt.Tooltip("value:Q", format=",.2f"),
+            ],
+        )
+    )
+    return _template(chart.properties(width=WIDTH + 160, height=HEIGHT, title=metric_title))
+
+
+def bands_chart(frame: pd.DataFrame, outcome: str, x: str) -> dict[str, Any]:
+    """Outcome means across settings with 95% confidence intervals (the results page).
+
+    A numeric parameter on x gives lines with shaded bands; a switch, a choice or ``setting``
+    gives points with interval bars.
+
+    Args:
+        frame: ``results.outcome_bands`` output: x, group, mean, low, high, n.
+        outcome: the outcome's name, for the axis.
+        x: the parameter on the x axis (or ``setting``).
+    """
+    numeric = x in frame and pd.api.types.is_numeric_dtype(frame[x]) and frame[x].dtype != bool
+    frame = frame.assign(**{x: frame[x].astype(str)} if not numeric else {})
+    if x not in frame:
+        frame = frame.assign(**{x: frame["setting"].astype(str)})
+    x_enc = alt.X(f"{x}:Q" if numeric else f"{x}:N", title=x)
+    base = alt.Chart(frame).encode(
+        x=x_enc, color=alt.Color("group:N", legend=alt.Legend(title=None, orient="top"))
+    )
+    tooltip = [
+        alt.Tooltip(f"{x}:{'Q' if numeric else 'N'}"),
+        "group:N",
+        alt.Tooltip("mean:Q", format=",.4g"),
+        alt.Tooltip("low:Q", format=",.4g", title="95% CI low"),
+        alt.Tooltip("high:Q", format=",.4g", title="95% CI high"),
+        "n:Q",
+    ]
+    if numeric:
+        band = base.mark_area(opacity=0.2).encode(y=alt.Y("low:Q", title=outcome), y2="high:Q")
+        centre = base.mark_line(point=True, strokeWidth=2.5).encode(y="mean:Q", tooltip=tooltip)
+    else:
+        band = base.mark_rule(strokeWidth=3).encode(y=alt.Y("low:Q", title=outcome), y2="high:Q")
+        centre = base.mark_point(filled=True, size=90).encode(y="mean:Q", tooltip=tooltip)
+    return _template(
+        alt.layer(band, centre).properties(
+            width=WIDTH + 200,
+            height=HEIGHT + 80,
+            title=f"{outcome}: mean and 95% confidence interval across replications",
+        )
+    )
+
+
+def yearly_bands_chart(frame: pd.DataFrame, outcome: str) -> dict[str, Any]:
+    """A yearly series per setting: mean line and 95% band (``results.yearly_bands`` output)."""
+    base = alt.Chart(frame).encode(
+        x=alt.X("year:Q", title=None, axis=alt.Axis(format="d")),
+        color=alt.Color("label:N", legend=alt.Legend(title=None, orient="right", labelLimit=320)),
+    )
+    band = base.mark_area(opacity=0.15).encode(y=alt.Y("low:Q", title=outcome), y2="high:Q")
+    line = base.mark_line(strokeWidth=2).encode(
+        y="mean:Q",
+        tooltip=[
+            alt.Tooltip("year:Q", format="d"),
+            "label:N",
+            alt.Tooltip("mean:Q", format=",.4g"),
+            alt.Tooltip("low:Q", format=",.4g"),
+            alt.Tooltip("high:Q", format=",.4g"),
+            "n:Q",
+        ],
+    )
+    return _template(
+        alt.layer(band, line).properties(
+            width=WIDTH + 120, height=HEIGHT + 40, title=f"{outcome} by year (mean, 95% band)"
+        )
+    )

@@ -1,0 +1,545 @@
+"""One browser session's simulation, without any Solara: the model, its counterfactual, the data.
+
+``Simulation`` holds a ``TransitionModel`` and, stepped in lockstep with it, the same-seed
+no-cooperation counterfactual (``negotiation = False``: the same world and random streams, no
+partnerships), so the gap between their emissions is what cooperation achieved. Every frame the
+page draws comes from a method here, built from the model's metric functions, its series and
+its event log; the components only draw them. Tests use this module directly.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from industry_transition.experiments.run import RunResult, result_from_model
+from industry_transition.model.metrics import PARTNERSHIP_KINDS
+from industry_transition.model.parameters import ParameterError, Parameters
+from industry_transition.model.scenario import SECTORS, available_scenarios, load_scenario
+from industry_transition.model.transition_model import TransitionModel
+from industry_transition.visualization.layout import network_layout
+
+#: The levers on the page, in order; each is a parameter of the schema.
+LEVER_NAMES = (
+    "carbon_price_scale",
+    "donor_finance_scale",
+    "broker",
+    "enforcement",
+    "candidates_per_agent",
+    "rounds_per_year",
+)
+#: Largest seed the text box accepts (NumPy's SeedSequence takes any non-negative integer; this
+#: bound keeps seeds printable and equal to what ``run.json`` records).
+MAX_SEED = 2**63 - 1
+WITH, WITHOUT = "with cooperation", "no cooperation (counterfactual)"
+LOWER_INCOME = ("lower_middle", "low")
+DIRECTIONS = (
+    "high income → lower income",
+    "high income → upper-middle income",
+    "among high income",
+    "other",
+)
+EVENT_GROUPS = {
+    "agreements": ("agreement",),
+    "finance and technology delivered": ("delivery",),
+    "defaults and endings": ("default", "ending"),
+    "initiative membership": ("join", "leave", "ratchet"),
+    "investments": ("investment", "adoption", "retirement"),
+    "rejected proposals": ("rejected",),
+}
+DEFAULT_EVENT_GROUPS = (
+    "agreements",
+    "finance and technology delivered",
+    "defaults and endings",
+    "initiative membership",
+)
+
+
+class InputError(ValueError):
+    """A value typed into the page is not allowed; the message says what is."""
+
+
+@dataclass(frozen=True)
+class Lever:
+    """A parameter shown as a control: its schema bounds, unit, help and scenario default."""
+
+    name: str
+    label: str
+    kind: str  # "float", "int", "bool" or "choice"
+    default: Any
+    unit: str
+    help: str
+    minimum: float | None = None
+    maximum: float | None = None
+    step: float | None = None
+    choices: tuple[str, ...] = ()
+
+
+def default_scenario() -> str:
+    """The scenario the app opens on: ``leadit`` if it is shipped, else ``teaching``."""
+    names = available_scenarios()
+    return "leadit" if "leadit" in names else "teaching"
+
+
+@functools.cache
+def levers(scenario: str) -> tuple[Lever, ...]:
+    """The page's levers for a scenario, built from the parameter schema.
+
+    Defaults are the scenario's own values (a scenario file may change a parameter's default).
+    """
+    values = load_scenario(scenario).parameters
+    out = []
+    for name in LEVER_NAMES:
+        field = Parameters.model_fields[name]
+        extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+        bounds = {type(m).__name__: m for m in field.metadata}
+        minimum = getattr(bounds.get("Ge"), "ge", None)
+        maximum = getattr(bounds.get("Le"), "le", None)
+        annotation = field.annotation
+        choices: tuple[str, ...] = tuple(getattr(annotation, "__args__", ()))
+        if annotation is bool:
+            kind = "bool"
+        elif choices:
+            kind = "choice"
+        elif annotation is int:
+            kind = "int"
+        else:
+            kind = "float"
+        out.append(
+            Lever(
+                name=name,
+                label=name.replace("_", " ").capitalize(),
+                kind=kind,
+                default=getattr(values, name),
+                unit=str(extra.get("unit", "")),
+                help=field.description or "",
+                minimum=minimum,
+                maximum=maximum,
+                step=1 if kind == "int" else (0.1 if kind == "float" else None),
+                choices=choices if kind == "choice" else (),
+            )
+        )
+    return tuple(out)
+
+
+def parse_seed(text: object) -> int:
+    """A seed from a text box: a whole number from 0 to ``MAX_SEED``.
+
+    Raises:
+        InputError: with a message fit to show on the page.
+    """
+    raw = str(text).strip().replace("_", "").replace(",", "")
+    if not raw:
+        raise InputError("Seed is empty: type a whole number, e.g. 1.")
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InputError(f"Seed '{text}' is not a whole number: type e.g. 1 or 42.") from None
+    if not 0 <= value <= MAX_SEED:
+        raise InputError(f"Seed {value} is out of range: use 0 to {MAX_SEED:,}.")
+    return value
+
+
+def finance_direction(payer_income: str, recipient_income: str) -> str:
+    """Which of ``DIRECTIONS`` a flow of finance goes in."""
+    if payer_income == "high":
+        if recipient_income in LOWER_INCOME:
+            return DIRECTIONS[0]
+        if recipient_income == "upper_middle":
+            return DIRECTIONS[1]
+        if recipient_income == "high":
+            return DIRECTIONS[2]
+    return DIRECTIONS[3]
+
+
+@functools.cache
+def _layout(scenario: str, data_hash: str) -> pd.DataFrame:
+    """Positions per scenario version; built from a fresh model (positions never use the seed)."""
+    return network_layout(TransitionModel(scenario, seed=0))
+
+
+class Simulation:
+    """A run in progress: the model, its counterfactual, and the frames the page draws.
+
+    Args:
+        scenario: a shipped scenario name or a scenario TOML path.
+        seed: the run's seed (both runs use it).
+        overrides: lever values; validated by the parameter schema.
+    """
+
+    def __init__(self, scenario: str, seed: int, overrides: dict[str, Any] | None = None) -> None:
+        self.scenario = scenario
+        self.seed = int(seed)
+        self.overrides = dict(overrides or {})
+        if "negotiation" in self.overrides:
+            raise ParameterError("the app sets 'negotiation' itself (on, with the counterfactual)")
+        self.spec = load_scenario(scenario, self.overrides)
+        self.model = TransitionModel(self.spec, seed=self.seed)
+        self.counterfactual = TransitionModel(
+            load_scenario(scenario, {**self.overrides, "negotiation": False}), seed=self.seed
+        )
+        self.layout = _layout(scenario, self.spec.data_hash)
+        self.step_seconds: list[float] = []
+        # Play steps in a worker thread while the page reads frames: one lock orders the two.
+        self.lock = threading.RLock()
+        self.started = time.perf_counter()
+        p = self.spec.parameters
+        self.start_year, self.end_year = p.start_year, p.end_year
+        home = {a: self.model.home_country(a) or "" for a in self.model.agent_by_id}
+        self.home = home
+        self.income = {
+            a: (self.model.country_agents[h].income_group if h else "") for a, h in home.items()
+        }
+
+    # --- time ---------------------------------------------------------------------------------
+    @property
+    def years_done(self) -> int:
+        """Simulated years so far."""
+        return self.model.year - self.start_year
+
+    @property
+    def last_year(self) -> int | None:
+        """The last simulated year, or None before the first step."""
+        return self.model.year - 1 if self.years_done else None
+
+    @property
+    def finished(self) -> bool:
+        """Whether the run has reached its end year."""
+        return not self.model.running
+
+    def step(self) -> bool:
+        """Simulate one year in both runs; False (and nothing done) once the run has ended."""
+        if self.finished:
+            return False
+        with self.lock:
+            started = time.perf_counter()
+            self.model.step()
+            self.counterfactual.step()
+            self.step_seconds.append(time.perf_counter() - started)
+        return True
+
+    # --- chart data ---------------------------------------------------------------------------
+    def series(self) -> pd.DataFrame:
+        """The model's yearly series so far (empty before the first step)."""
+        return self.model.series()
+
+    def emissions_frame(self) -> pd.DataFrame:
+        """Emissions by sector, with cooperation and without: year, sector, run, emissions_mt."""
+        parts = []
+        for label, model in ((WITH, self.model), (WITHOUT, self.counterfactual)):
+            series = model.series()
+            if series.empty:
+                continue
+            for sector in SECTORS:
+                parts.append(
+                    pd.DataFrame(
+                        {
+                            "year": series["year"].astype(int),
+                            "sector": sector,
+                            "run": label,
+                            "emissions_mt": series[f"emissions_{sector}_mt"].astype(float),
+                        }
+                    )
+                )
+        if not parts:
+            return pd.DataFrame(columns=["year", "sector", "run", "emissions_mt"])
+        return pd.concat(parts, ignore_index=True)
+
+    def avoided_emissions_mt(self) -> float:
+        """Cumulative emissions avoided by cooperation so far (counterfactual minus run), MtCO2."""
+        ours, theirs = self.model.series(), self.counterfactual.series()
+        if ours.empty:
+            return 0.0
+        return float(theirs["emissions_mt"].sum() - ours["emissions_mt"].sum())
+
+    def finance_frame(self) -> pd.DataFrame:
+        """Cumulative finance committed and delivered by direction: year, direction, measure, musd.
+
+        Built from the event log (finance agreements and deliveries); the totals over directions
+        equal the series' ``finance_committed_musd`` and ``finance_delivered_musd``.
+        """
+        columns = ["year", "direction", "measure", "musd"]
+        if not self.years_done:
+            return pd.DataFrame(columns=columns)
+        events = self.model.events.to_frame()
+        flows = events[
+            (events["kind"] == "finance") & events["event"].isin(["agreement", "delivery"])
+        ]
+        years = np.arange(self.start_year, self.model.year)
+        index = pd.MultiIndex.from_product(
+            [years, DIRECTIONS, ["committed", "delivered"]], names=columns[:3]
+        )
+        if flows.empty:
+            totals = pd.Series(0.0, index=index)
+        else:
+            direction = [
+                finance_direction(self.income[a], self.income[b])
+                for a, b in zip(flows["party_a"], flows["party_b"], strict=True)
+            ]
+            measure = np.where(flows["event"] == "agreement", "committed", "delivered")
+            per_year = (
+                pd.DataFrame(
+                    {
+                        "year": flows["year"].to_numpy(),
+                        "direction": direction,
+                        "measure": measure,
+                        "musd": flows["amount_musd"].to_numpy(),
+                    }
+                )
+                .groupby(columns[:3])["musd"]
+                .sum()
+                .reindex(index, fill_value=0.0)
+            )
+            totals = per_year.groupby(level=["direction", "measure"]).cumsum()
+        return totals.rename("musd").reset_index()
+
+    def partnerships_frame(self) -> pd.DataFrame:
+        """Active partnerships by kind each year: year, kind, active."""
+        series = self.model.series()
+        if series.empty:
+            return pd.DataFrame(columns=["year", "kind", "active"])
+        long = series.melt(
+            id_vars="year",
+            value_vars=[f"partnerships_{k}" for k in PARTNERSHIP_KINDS],
+            var_name="kind",
+            value_name="active",
+        )
+        long["kind"] = long["kind"].str.removeprefix("partnerships_")
+        long["year"] = long["year"].astype(int)
+        return long
+
+    @property
+    def low_carbon_technologies(self) -> tuple[str, ...]:
+        """Names of the low-carbon technologies, steel first (the chart's colour order)."""
+        tech = self.model.technologies
+        order = np.argsort(tech.sector, kind="stable")
+        return tuple(tech.names[i] for i in order if tech.low_carbon[i])
+
+    def technology_frame(self) -> pd.DataFrame:
+        """Share of sector capacity per low-carbon route: year, sector, technology, share."""
+        table = self.model.technology_series()
+        if table.empty:
+            return pd.DataFrame(columns=["year", "sector", "technology", "share"])
+        names = dict(zip(self.model.technologies.ids, self.model.technologies.names, strict=True))
+        low = table[table["low_carbon"].astype(bool)]
+        return pd.DataFrame(
+            {
+                "year": low["year"].astype(int),
+                "sector": low["sector"],
+                "technology": low["technology"].map(names),
+                "share": low["share_of_sector"].astype(float),
+            }
+        ).reset_index(drop=True)
+
+    # --- the network --------------------------------------------------------------------------
+    def finance_by_agent(self) -> pd.DataFrame:
+        """Finance delivered so far, in and out, per agent (companies and countries), USD m."""
+        events = self.model.events.to_frame()
+        deliveries = events[(events["event"] == "delivery") & (events["kind"] == "finance")]
+        out = deliveries.groupby("party_a")["amount_musd"].sum()
+        into = deliveries.groupby("party_b")["amount_musd"].sum()
+        into_country = (
+            deliveries.assign(home=deliveries["party_b"].map(self.home))
+            .groupby("home")["amount_musd"]
+            .sum()
+        )
+        ids = self.layout["agent_id"]
+        frame = pd.DataFrame({"agent_id": ids})
+        frame["finance_out_musd"] = ids.map(out).fillna(0.0).to_numpy()
+        company_in = ids.map(into).fillna(0.0).to_numpy()
+        country_in = ids.map(into_country).fillna(0.0).to_numpy()
+        is_country = (self.layout["agent_type"] == "country").to_numpy()
+        frame["finance_in_musd"] = np.where(is_country, country_in, company_in)
+        return frame
+
+    def network_nodes(self) -> pd.DataFrame:
+        """The layout plus this year's facts per node (emissions, partners, finance, low carbon)."""
+        model = self.model
+        fleet = model.fleet
+        n_companies, n_countries = len(model.companies.ids), len(model.countries.ids)
+        # before the first step the model has not produced yet: the base year's emissions at the
+        # input utilisation, by the model's own formula
+        plant_emissions = (
+            model.plant_emissions_mt if self.years_done else fleet.emissions_mt(model.intensity)
+        )
+        emissions_company = np.bincount(fleet.owner, weights=plant_emissions, minlength=n_companies)
+        emissions_country = np.bincount(
+            fleet.country, weights=plant_emissions, minlength=n_countries
+        )
+        low = model.technologies.low_carbon[fleet.technology]
+        cap_company = np.bincount(fleet.owner, weights=fleet.capacity_mt, minlength=n_companies)
+        low_company = np.bincount(
+            fleet.owner, weights=fleet.capacity_mt * low, minlength=n_companies
+        )
+        cap_country = np.bincount(fleet.country, weights=fleet.capacity_mt, minlength=n_countries)
+        low_country = np.bincount(
+            fleet.country, weights=fleet.capacity_mt * low, minlength=n_countries
+        )
+        emissions: dict[str, float] = {}
+        low_share: dict[str, float] = {}
+        for i, agent_id in enumerate(model.companies.ids):
+            emissions[agent_id] = float(emissions_company[i])
+            low_share[agent_id] = float(low_company[i] / cap_company[i]) if cap_company[i] else 0.0
+        for i, agent_id in enumerate(model.countries.ids):
+            emissions[agent_id] = float(emissions_country[i])
+            low_share[agent_id] = float(low_country[i] / cap_country[i]) if cap_country[i] else 0.0
+        degree = {
+            a: sum(1 for _ in model.network.neighbors(a)) if a in model.network else 0
+            for a in self.layout["agent_id"]
+        }
+        nodes = self.layout.copy()
+        nodes["emissions_mt"] = nodes["agent_id"].map(emissions).fillna(0.0)
+        nodes["low_carbon_share"] = nodes["agent_id"].map(low_share).fillna(0.0)
+        nodes["partners"] = nodes["agent_id"].map(degree).astype(int)
+        finance = self.finance_by_agent()
+        nodes["finance_in_musd"] = finance["finance_in_musd"].to_numpy()
+        nodes["finance_out_musd"] = finance["finance_out_musd"].to_numpy()
+        return nodes
+
+    def network_edges(self) -> pd.DataFrame:
+        """Active partnerships as segments between fixed positions."""
+        position = self.layout.set_index("agent_id")[["x", "y", "name"]]
+        rows = [
+            (p.partnership_id, p.kind, p.party_a, p.party_b, p.start_year)
+            for p in self.model.registry.active()
+        ]
+        edges = pd.DataFrame(
+            rows, columns=["partnership_id", "kind", "party_a", "party_b", "since"]
+        )
+        a = position.reindex(edges["party_a"]).reset_index(drop=True)
+        b = position.reindex(edges["party_b"]).reset_index(drop=True)
+        edges["x"], edges["y"], edges["name_a"] = a["x"], a["y"], a["name"]
+        edges["x2"], edges["y2"], edges["name_b"] = b["x"], b["y"], b["name"]
+        return edges
+
+    def agent_facts(self, agent_id: str) -> dict[str, Any]:
+        """What the page shows for one selected node.
+
+        Returns:
+            name, type, country, income group, sector, emissions (MtCO2/yr), low-carbon share,
+            finance in and out (USD m, delivered so far), ``technology_mix`` (a frame of
+            technology and capacity in Mt/yr) and ``partners`` (a frame of partner, kind, since).
+        """
+        if agent_id not in self.model.agent_by_id:
+            raise InputError(f"unknown agent '{agent_id}'")
+        nodes = self.network_nodes().set_index("agent_id")
+        row = nodes.loc[agent_id]
+        model, fleet = self.model, self.model.fleet
+        agent = model.agent_by_id[agent_id]
+        if row["agent_type"] == "company":
+            plants = fleet.owner == agent.index
+        elif row["agent_type"] == "country":
+            plants = fleet.country == agent.index
+        else:
+            plants = np.zeros(len(fleet), dtype=bool)
+        plants &= fleet.capacity_mt > 0
+        capacity = np.bincount(
+            fleet.technology[plants],
+            weights=fleet.capacity_mt[plants],
+            minlength=len(model.technologies),
+        )
+        mix = pd.DataFrame({"technology": model.technologies.names, "capacity_mt": capacity})
+        mix = mix[mix["capacity_mt"] > 0].sort_values("capacity_mt", ascending=False)
+        partners = [
+            (
+                model.display_name(p.party_b if p.party_a == agent_id else p.party_a),
+                p.kind,
+                p.start_year,
+            )
+            for p in model.registry.active()
+            if agent_id in (p.party_a, p.party_b)
+        ]
+        return {
+            "agent_id": agent_id,
+            "name": row["name"],
+            "agent_type": row["agent_type"],
+            "country": row["country"],
+            "income_group": row["income_group"],
+            "sector": row["sector"],
+            "emissions_mt": float(row["emissions_mt"]),
+            "low_carbon_share": float(row["low_carbon_share"]),
+            "finance_in_musd": float(row["finance_in_musd"]),
+            "finance_out_musd": float(row["finance_out_musd"]),
+            "technology_mix": mix.reset_index(drop=True),
+            "partners": pd.DataFrame(partners, columns=["partner", "kind", "since"]),
+        }
+
+    # --- the story ----------------------------------------------------------------------------
+    def events_frame(
+        self, country: str | None = None, groups: tuple[str, ...] = DEFAULT_EVENT_GROUPS
+    ) -> pd.DataFrame:
+        """The event log, newest first: year, event, text, country_a, country_b.
+
+        Args:
+            country: a country id; keeps events where either party is the country or one of its
+                companies (None keeps all).
+            groups: names from ``EVENT_GROUPS`` to keep.
+        """
+        unknown = set(groups) - set(EVENT_GROUPS)
+        if unknown:
+            raise InputError(
+                f"unknown event groups {sorted(unknown)}; allowed: {list(EVENT_GROUPS)}"
+            )
+        events = self.model.events.to_frame()
+        kinds = [e for g in groups for e in EVENT_GROUPS[g]]
+        events = events[events["event"].isin(kinds)]
+        events = events.assign(
+            country_a=events["party_a"].map(self.home).fillna(""),
+            country_b=events["party_b"].map(self.home).fillna(""),
+        )
+        if country:
+            if country not in self.model.country_agents:
+                raise InputError(f"unknown country '{country}'")
+            events = events[(events["country_a"] == country) | (events["country_b"] == country)]
+        ordered = events.iloc[::-1]
+        return ordered[["year", "event", "text", "country_a", "country_b"]].reset_index(drop=True)
+
+    # --- downloads ----------------------------------------------------------------------------
+    def chart_tables(self) -> dict[str, pd.DataFrame]:
+        """The data behind every chart, by file stem."""
+        return {
+            "emissions": self.emissions_frame(),
+            "finance": self.finance_frame(),
+            "partnerships": self.partnerships_frame(),
+            "low_carbon_technologies": self.technology_frame(),
+            "network_nodes": self.network_nodes(),
+            "network_edges": self.network_edges(),
+            "events": self.events_frame(groups=tuple(EVENT_GROUPS)),
+        }
+
+    def result(self) -> RunResult:
+        """The run so far as a ``RunResult`` (the tables ``industry-transition run`` writes)."""
+        return result_from_model(
+            self.model,
+            self.spec,
+            seed=self.seed,
+            overrides=self.overrides,
+            runtime_seconds=float(sum(self.step_seconds)),
+        )
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """A frame as UTF-8 CSV bytes for a download button."""
+    return frame.to_csv(index=False).encode("utf-8")
+
+
+def outputs_zip(result: RunResult) -> bytes:
+    """The run's Parquet tables and ``run.json`` in one zip archive, built in memory."""
+    import io
+    import json
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name in ("series", "events", "partnerships", "agents", "technologies"):
+            table = io.BytesIO()
+            getattr(result, name).to_parquet(table, index=False)
+            archive.writestr(f"{name}.parquet", table.getvalue())
+        archive.writestr("run.json", json.dumps(result.metadata, indent=2, default=str) + "\n")
+    return buffer.getvalue()

@@ -1,0 +1,432 @@
+"""The app without a browser: session data, charts, layout, and the page's components.
+
+The page is rendered with Solara's test renderer (``solara.render``): buttons are clicked as
+widgets and the chart widgets' specs are read, so controls, Step and chart data are checked
+without a browser (the browser tests are in ``test_app_browser.py``).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import zipfile
+
+import ipyvuetify as v
+import numpy as np
+import pandas as pd
+import pytest
+import solara
+from solara.widgets import VegaLite
+from typer.testing import CliRunner
+
+from industry_transition import run
+from industry_transition.cli import app as cli_app
+from industry_transition.model.parameters import Parameters
+from industry_transition.model.scenario import load_scenario
+from industry_transition.visualization import charts
+from industry_transition.visualization.app import SCENARIO_ENV, Page
+from industry_transition.visualization.session import (
+    DIRECTIONS,
+    EVENT_GROUPS,
+    LEVER_NAMES,
+    WITH,
+    WITHOUT,
+    InputError,
+    Simulation,
+    default_scenario,
+    finance_direction,
+    levers,
+    outputs_zip,
+    parse_seed,
+)
+
+SEED = 5
+
+
+@pytest.fixture(scope="module")
+def stepped() -> Simulation:
+    """A teaching simulation after 12 years (finance is delivered from 2031 with this seed)."""
+    sim = Simulation("teaching", SEED)
+    for _ in range(12):
+        sim.step()
+    return sim
+
+
+# --- levers and input ---------------------------------------------------------------------
+@pytest.mark.parametrize("scenario", ["teaching", "leadit"])
+def test_levers_come_from_the_schema_with_the_scenario_defaults(scenario):
+    params = load_scenario(scenario).parameters
+    shown = levers(scenario)
+    assert [lever.name for lever in shown] == list(LEVER_NAMES)
+    for lever in shown:
+        field = Parameters.model_fields[lever.name]
+        assert lever.default == getattr(params, lever.name)
+        assert lever.help == field.description
+        assert lever.unit == field.json_schema_extra["unit"]
+        if lever.kind in ("int", "float"):
+            bounds = {type(m).__name__: m for m in field.metadata}
+            assert lever.minimum == bounds["Ge"].ge
+            assert lever.maximum == bounds["Le"].le
+    kinds = {lever.name: lever.kind for lever in shown}
+    assert kinds["broker"] == "bool"
+    assert kinds["enforcement"] == "choice"
+    assert kinds["rounds_per_year"] == "int"
+    assert kinds["carbon_price_scale"] == "float"
+    enforcement = next(lever for lever in shown if lever.name == "enforcement")
+    assert enforcement.choices == ("binding", "reputational", "none")
+
+
+def test_default_scenario_is_leadit():
+    assert default_scenario() == "leadit"
+
+
+@pytest.mark.parametrize(("text", "value"), [("7", 7), (" 42 ", 42), ("1_000", 1000), ("0", 0)])
+def test_seed_text_is_coerced(text, value):
+    assert parse_seed(text) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("", "empty"), ("abc", "not a whole number"), ("1.5", "not a whole number"), ("-1", "range")],
+)
+def test_bad_seed_text_gets_a_message(text, message):
+    with pytest.raises(InputError, match=message):
+        parse_seed(text)
+
+
+def test_lever_values_reach_the_model():
+    sim = Simulation("teaching", 1, {"carbon_price_scale": 2.5, "broker": False})
+    assert sim.model.params.carbon_price_scale == 2.5
+    assert sim.model.params.broker is False
+    assert sim.counterfactual.params.carbon_price_scale == 2.5
+    assert sim.counterfactual.params.negotiation is False
+    assert sim.model.params.negotiation is True
+
+
+# --- the simulation's data ----------------------------------------------------------------
+def test_run_and_counterfactual_match_the_batch_runs(stepped):
+    """Stepping in the app gives exactly the series of run() with and without negotiation."""
+    ours = run("teaching", seed=SEED, steps=12).series
+    theirs = run("teaching", seed=SEED, steps=12, negotiation=False).series
+    pd.testing.assert_frame_equal(stepped.series(), ours)
+    frame = stepped.emissions_frame()
+    for label, expected in ((WITH, ours), (WITHOUT, theirs)):
+        for sector in ("steel", "cement"):
+            got = frame[(frame["run"] == label) & (frame["sector"] == sector)]
+            np.testing.assert_allclose(got["emissions_mt"], expected[f"emissions_{sector}_mt"])
+    avoided = theirs["emissions_mt"].sum() - ours["emissions_mt"].sum()
+    assert stepped.avoided_emissions_mt() == pytest.approx(avoided)
+
+
+def test_finance_by_direction_adds_up_to_the_series(stepped):
+    frame = stepped.finance_frame()
+    series = stepped.series()
+    assert set(frame["direction"]) == set(DIRECTIONS)
+    totals = frame.groupby(["year", "measure"])["musd"].sum().unstack()
+    np.testing.assert_allclose(totals["committed"], series["finance_committed_musd"], atol=1e-6)
+    np.testing.assert_allclose(totals["delivered"], series["finance_delivered_musd"], atol=1e-6)
+    assert series["finance_delivered_musd"].iloc[-1] > 0, "the check needs some finance"
+    # cumulative: never falls
+    for _, group in frame.groupby(["direction", "measure"]):
+        assert (group["musd"].diff().dropna() >= -1e-9).all()
+
+
+@pytest.mark.parametrize(
+    ("payer", "recipient", "direction"),
+    [
+        ("high", "low", DIRECTIONS[0]),
+        ("high", "lower_middle", DIRECTIONS[0]),
+        ("high", "upper_middle", DIRECTIONS[1]),
+        ("high", "high", DIRECTIONS[2]),
+        ("upper_middle", "low", DIRECTIONS[3]),
+    ],
+)
+def test_finance_direction(payer, recipient, direction):
+    assert finance_direction(payer, recipient) == direction
+
+
+def test_partnerships_and_technology_frames_follow_the_series(stepped):
+    series = stepped.series()
+    frame = stepped.partnerships_frame()
+    last = frame[frame["year"] == series["year"].iloc[-1]].set_index("kind")["active"]
+    for kind, active in last.items():
+        assert active == series[f"partnerships_{kind}"].iloc[-1]
+    tech = stepped.technology_frame()
+    assert set(tech["technology"]) <= set(stepped.low_carbon_technologies)
+    by_year = tech.groupby(["year", "sector"])["share"].sum()
+    assert ((by_year >= 0) & (by_year <= 1 + 1e-9)).all()
+
+
+def test_network_nodes_cover_every_agent_and_edges_are_the_active_partnerships(stepped):
+    model = stepped.model
+    nodes = stepped.network_nodes()
+    assert set(nodes["agent_id"]) == set(model.agent_by_id)
+    assert nodes["agent_id"].is_unique
+    edges = stepped.network_edges()
+    assert sorted(edges["partnership_id"]) == sorted(
+        p.partnership_id for p in model.registry.active()
+    )
+    assert edges[["x", "y", "x2", "y2"]].notna().all().all()
+    # node emissions add up to the model's total this year
+    countries = nodes[nodes["agent_type"] == "country"]
+    companies = nodes[nodes["agent_type"] == "company"]
+    total = stepped.series()["emissions_mt"].iloc[-1]
+    assert countries["emissions_mt"].sum() == pytest.approx(total)
+    assert companies["emissions_mt"].sum() == pytest.approx(total)
+    # finance into countries equals the model's per-country delivered finance
+    finance_in = countries.set_index("agent_id")["finance_in_musd"]
+    expected = pd.Series(model.finance_delivered_musd, index=model.countries.ids)
+    np.testing.assert_allclose(finance_in.reindex(expected.index), expected, atol=1e-6)
+
+
+def test_nodes_are_sized_before_the_first_step():
+    """Before any step the network shows the base year's emissions, not zeros."""
+    sim = Simulation("teaching", 1)
+    before = sim.network_nodes().set_index("agent_id")["emissions_mt"]
+    assert before.sum() > 0
+    sim.step()
+    after = sim.network_nodes().set_index("agent_id")["emissions_mt"]
+    # the first year's production follows demand: totals move, but not from zero
+    assert after.sum() == pytest.approx(before.sum(), rel=0.2)
+
+
+def test_layout_is_fixed_across_years_seeds_and_levers(stepped):
+    fresh = Simulation("teaching", 99, {"broker": False})
+    a = stepped.layout.set_index("agent_id")[["x", "y"]]
+    b = fresh.layout.set_index("agent_id")[["x", "y"]]
+    pd.testing.assert_frame_equal(a.sort_index(), b.sort_index())
+    nodes = stepped.network_nodes().set_index("agent_id")
+    pd.testing.assert_frame_equal(nodes[["x", "y"]].sort_index(), a.sort_index())
+
+
+def test_layout_places_companies_beside_their_country():
+    sim = Simulation("leadit", 1)
+    layout = sim.layout.set_index("agent_id")
+    positions = layout[["x", "y"]].round(9)
+    assert not positions.duplicated().any(), "two nodes share a position"
+    angle = np.arctan2(layout["x"], layout["y"])
+    countries = layout[layout["agent_type"] == "country"]
+    for agent_id, row in layout[layout["agent_type"] == "company"].iterrows():
+        gaps = np.abs(np.angle(np.exp(1j * (angle[countries.index] - angle[agent_id]))))
+        assert countries.index[int(np.argmin(gaps))] == row["country_id"], agent_id
+    radius = np.hypot(layout["x"], layout["y"])
+    assert (radius[layout["agent_type"] == "company"] > 1.0).all()
+    assert np.allclose(radius[layout["agent_type"] == "country"], 1.0)
+
+
+def test_agent_facts(stepped):
+    model = stepped.model
+    company = next(iter(model.company_agents.values()))
+    facts = stepped.agent_facts(company.agent_id)
+    assert facts["name"] == company.name
+    mix = facts["technology_mix"]
+    plants = (model.fleet.owner == company.index) & (model.fleet.capacity_mt > 0)
+    assert mix["capacity_mt"].sum() == pytest.approx(model.fleet.capacity_mt[plants].sum())
+    partners = {
+        p.party_b if p.party_a == company.agent_id else p.party_a
+        for p in model.registry.active()
+        if company.agent_id in (p.party_a, p.party_b)
+    }
+    assert len(facts["partners"]) == sum(
+        1 for p in model.registry.active() if company.agent_id in (p.party_a, p.party_b)
+    )
+    assert set(facts["partners"]["partner"]) == {model.display_name(p) for p in partners}
+    with pytest.raises(InputError, match="unknown agent"):
+        stepped.agent_facts("nobody")
+
+
+def test_event_log_filters_by_country_and_kind(stepped):
+    model = stepped.model
+    everything = stepped.events_frame(groups=tuple(EVENT_GROUPS))
+    assert len(everything) == len(model.events.rows)
+    assert everything["year"].is_monotonic_decreasing, "newest first"
+    country = next(iter(model.country_agents))
+    mine = stepped.events_frame(country=country, groups=tuple(EVENT_GROUPS))
+    assert 0 < len(mine) < len(everything)
+    assert ((mine["country_a"] == country) | (mine["country_b"] == country)).all()
+    agreements = stepped.events_frame(groups=("agreements",))
+    assert set(agreements["event"]) == {"agreement"}
+    assert agreements["text"].str.match(r"^\d{4}: ").all()
+    with pytest.raises(InputError, match="unknown country"):
+        stepped.events_frame(country="atlantis")
+
+
+def test_finance_events_name_the_recipient_country_sector_and_technology(stepped):
+    events = stepped.events_frame(groups=("finance and technology delivered",))
+    finance = events[events["text"].str.contains("of finance from")]
+    assert not finance.empty
+    text = finance["text"].iloc[0]
+    assert "(" in text
+    assert "steel)" in text or "cement)" in text
+    assert " for " in text
+
+
+def test_outputs_zip_holds_the_run_tables(stepped):
+    result = stepped.result()
+    archive = zipfile.ZipFile(io.BytesIO(outputs_zip(result)))
+    names = set(archive.namelist())
+    assert names == {
+        "series.parquet",
+        "events.parquet",
+        "partnerships.parquet",
+        "agents.parquet",
+        "technologies.parquet",
+        "run.json",
+    }
+    series = pd.read_parquet(io.BytesIO(archive.read("series.parquet")))
+    pd.testing.assert_frame_equal(series, stepped.series())
+    meta = json.loads(archive.read("run.json"))
+    assert meta["seed"] == SEED
+    assert meta["steps"] == 12
+    assert meta["scenario"] == "teaching"
+
+
+def test_step_stops_at_the_end_year():
+    sim = Simulation("teaching", 1)
+    years = sim.end_year - sim.start_year + 1
+    assert all(sim.step() for _ in range(years))
+    assert sim.finished
+    assert sim.last_year == sim.end_year
+    assert sim.step() is False
+    assert sim.years_done == years
+
+
+# --- charts -------------------------------------------------------------------------------
+def test_chart_specs_carry_this_years_data(stepped):
+    years = (stepped.start_year, stepped.end_year)
+    emissions = charts.emissions_chart(stepped.emissions_frame(), years)
+    assert len(emissions["datasets"]["emissions"]) == 12 * 2 * 2
+    assert emissions["usermeta"]["embedOptions"]["renderer"] == "svg"
+    network = charts.network_chart(stepped.network_nodes(), stepped.network_edges())
+    assert len(network["datasets"]["nodes"]) == len(stepped.layout)
+    assert len(network["datasets"]["edges"]) == len(stepped.model.registry.active())
+    without = charts.network_chart(
+        stepped.network_nodes(), stepped.network_edges(), show_membership=False
+    )
+    assert all(e["kind"] != "membership" for e in without["datasets"]["edges"])
+    # the JSON is valid (no NaN tokens) for the browser
+    json.loads(json.dumps(network, allow_nan=False))
+    with pytest.raises(ValueError, match="colour_by"):
+        charts.network_chart(stepped.network_nodes(), stepped.network_edges(), colour_by="x")
+
+
+def test_chart_templates_are_reused_and_not_mutated(stepped):
+    years = (stepped.start_year, stepped.end_year)
+    first = charts.finance_chart(stepped.finance_frame(), years)
+    empty = charts.finance_chart(stepped.finance_frame().iloc[0:0], years)
+    assert first["datasets"]["finance"]
+    assert not empty["datasets"]["finance"]
+    assert {k: val for k, val in first.items() if k != "datasets"} == {
+        k: val for k, val in empty.items() if k != "datasets"
+    }
+
+
+# --- the page, rendered without a browser -------------------------------------------------
+def _text(rc, class_: str) -> str:
+    return "".join(str(c) for c in rc.find(v.Html, class_=class_).widget.children)
+
+
+def _chart(rc, name: str) -> dict:
+    return rc.find(v.Html, class_=f"chart chart-{name}").find(VegaLite).widget.spec
+
+
+@pytest.fixture
+def page(monkeypatch):
+    monkeypatch.setenv(SCENARIO_ENV, "teaching")
+    box, rc = solara.render(Page(), handle_error=False)
+    yield rc
+    rc.close()
+
+
+def test_page_step_advances_the_year_and_the_charts_get_new_data(page):
+    assert "0 of 27" in _text(page, "progress-text")
+    assert _text(page, "current-year") == "start of 2024"
+    before = len(_chart(page, "emissions")["datasets"]["emissions"])
+    nodes_before = _chart(page, "network")["datasets"]["nodes"]
+    step = page.find(v.Btn, class_="step")
+    for _ in range(3):
+        step.widget.click()
+    assert "3 of 27" in _text(page, "progress-text")
+    assert _text(page, "current-year") == "2026"
+    emissions = _chart(page, "emissions")["datasets"]["emissions"]
+    assert before == 0
+    assert len(emissions) == 3 * 2 * 2
+    assert {row["year"] for row in emissions} == {2024, 2025, 2026}
+    nodes_after = _chart(page, "network")["datasets"]["nodes"]
+    assert [n["agent_id"] for n in nodes_after] == [n["agent_id"] for n in nodes_before]
+    assert [(n["x"], n["y"]) for n in nodes_after] == [(n["x"], n["y"]) for n in nodes_before]
+    partnerships = _chart(page, "partnerships")["datasets"]["partnerships"]
+    assert {row["year"] for row in partnerships} == {2024, 2025, 2026}
+
+
+def test_page_levers_and_seed_apply_on_reset(page):
+    # set the seed text and the broker switch, then Reset: the new run uses both
+    seed_box = page.find(v.TextField, label="Seed (whole number)")
+    seed_box.widget.v_model = " 17 "
+    seed_box.widget.fire_event("focusout", None)
+    broker = page.find(v.Switch, label="Broker")
+    broker.widget.v_model = False
+    page.find(v.Btn, class_="step").widget.click()
+    page.find(v.Btn, class_="reset").widget.click()
+    assert "0 of 27" in _text(page, "progress-text")
+    page.find(v.Btn, class_="step").widget.click()
+    spec = _chart(page, "emissions")
+    expected = run("teaching", seed=17, steps=1, broker=False).series
+    steel = [
+        r for r in spec["datasets"]["emissions"] if r["run"] == WITH and r["sector"] == "steel"
+    ]
+    assert math.isclose(steel[0]["emissions_mt"], expected["emissions_steel_mt"].iloc[0])
+
+
+def test_page_shows_a_message_for_a_bad_seed_and_keeps_the_run(page):
+    page.find(v.Btn, class_="step").widget.click()
+    seed_box = page.find(v.TextField, label="Seed (whole number)")
+    seed_box.widget.v_model = "twelve"
+    seed_box.widget.fire_event("focusout", None)
+    page.find(v.Btn, class_="reset").widget.click()
+    errors = page.find(v.Alert, class_="app-error")
+    assert "not a whole number" in str(errors.widget.children)
+    assert "1 of 27" in _text(page, "progress-text"), "the running model is kept"
+
+
+def test_two_pages_have_their_own_models(monkeypatch):
+    monkeypatch.setenv(SCENARIO_ENV, "teaching")
+    _, first = solara.render(Page(), handle_error=False)
+    _, second = solara.render(Page(), handle_error=False)
+    first.find(v.Btn, class_="step").widget.click()
+    first.find(v.Btn, class_="step").widget.click()
+    assert "2 of 27" in _text(first, "progress-text")
+    assert "0 of 27" in _text(second, "progress-text")
+    second.find(v.Btn, class_="reset").widget.click()
+    assert "2 of 27" in _text(first, "progress-text")
+    first.close()
+    second.close()
+
+
+# --- the app command (without serving) ----------------------------------------------------
+runner = CliRunner()
+
+
+def test_app_command_refuses_bad_options(tmp_path):
+    result = runner.invoke(cli_app, ["app", "--no-browser", "--scenario", "atlantis"])
+    assert result.exit_code == 2
+    assert "unknown scenario" in result.output
+    result = runner.invoke(cli_app, ["app", "--no-browser", "--results", str(tmp_path / "no")])
+    assert result.exit_code == 2
+    assert "not a folder" in result.output
+    result = runner.invoke(cli_app, ["app", "--no-browser", "--session-timeout", "soon"])
+    assert result.exit_code == 2
+    assert "session-timeout" in result.output
+
+
+def test_app_command_refuses_a_busy_port():
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = runner.invoke(cli_app, ["app", "--no-browser", "--port", str(port)])
+    assert result.exit_code == 2
+    assert "choose another --port" in result.output

@@ -1,0 +1,283 @@
+"""The app in a real browser: Debian's chromium driven by Playwright, with the network closed.
+
+One ``industry-transition app`` server is started for the module (it prepares the offline
+assets itself). Every page blocks requests to any host but the local server and fails on a
+blocked request, an HTTP error, or a console error. Screenshots and the measured step times go
+to ``test-artifacts/browser/`` (kept after the run; look at them).
+
+Without chromium the tests are skipped, unless ``INDUSTRY_TRANSITION_REQUIRE_BROWSER=1`` (set by
+``.ci/run``), which turns a missing browser into a failure.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from industry_transition.experiments.sweep import sweep
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "browser"
+STARTUP_SECONDS = 120
+DRAW_MS = 60_000
+NETWORK_NODES = ".chart-network g.mark-symbol.role-mark path"
+EMISSION_LINES = ".chart-emissions g.mark-line.role-mark path"
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("INDUSTRY_TRANSITION_REQUIRE_BROWSER") == "1":
+        raise RuntimeError(f"chromium not found at {CHROMIUM}; .ci/run installs it with apt-get")
+    pytest.skip("chromium is not installed (apt-get install chromium)", allow_module_level=True)
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def results_root(tmp_path_factory) -> Path:
+    """A folder the results page may read, holding one small sweep."""
+    root = tmp_path_factory.mktemp("results")
+    spec = {
+        "scenario": "teaching",
+        "steps": 6,
+        "replications": 2,
+        "seed": 1,
+        "grid": {"carbon_price_scale": [0.5, 2.0]},
+    }
+    sweep(spec, out=root / "prices", workers=1, progress=False)
+    return root
+
+
+@pytest.fixture(scope="module")
+def server(results_root) -> Iterator[str]:
+    port = _free_port()
+    log = ARTIFACTS / "server.log"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "industry_transition",
+                "app",
+                "--no-browser",
+                "--port",
+                str(port),
+                "--results",
+                str(results_root),
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                pytest.fail(f"the app exited with {process.returncode}:\n{log.read_text()}")
+            try:
+                with socket.create_connection(("127.0.0.1", port), 1):
+                    break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            process.kill()
+            pytest.fail(f"the app did not open port {port} in {STARTUP_SECONDS} s")
+        yield f"http://127.0.0.1:{port}/"
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    assert "Could not load" not in log.read_text(), "the server could not serve an asset"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield instance
+        instance.close()
+
+
+class Watched:
+    """A page with the network closed, recording what went wrong."""
+
+    def __init__(self, browser, url: str) -> None:
+        self.context = browser.new_context(
+            viewport={"width": 1600, "height": 1250}, accept_downloads=True
+        )
+        self.page = self.context.new_page()
+        self.problems: list[str] = []
+        self.page.route("**/*", self._route)
+        self.page.on(
+            "console",
+            lambda m: (
+                self.problems.append(f"console error: {m.text}") if m.type == "error" else None
+            ),
+        )
+        self.page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
+        self.page.on(
+            "response",
+            lambda r: (
+                self.problems.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None
+            ),
+        )
+        self.page.goto(url)
+        self.page.wait_for_selector(NETWORK_NODES, timeout=DRAW_MS, state="attached")
+
+    def _route(self, route) -> None:
+        url = route.request.url
+        if url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")):
+            route.continue_()
+        else:
+            self.problems.append(f"blocked: {url}")
+            route.abort()
+
+    def year(self) -> str:
+        return self.page.inner_text(".current-year").strip()
+
+    def step(self) -> float:
+        """Click Step; seconds until the page shows the next year."""
+        before = self.year()
+        started = time.perf_counter()
+        self.page.click("button.step")
+        self.page.wait_for_function(
+            "before => document.querySelector('.current-year').innerText.trim() !== before",
+            arg=before,
+            timeout=30_000,
+        )
+        return time.perf_counter() - started
+
+    def count(self, selector: str) -> int:
+        return int(self.page.locator(selector).count())
+
+    def shot(self, name: str) -> None:
+        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+    def close(self) -> None:
+        self.context.close()
+        assert self.problems == [], self.problems
+
+
+def test_page_draws_steps_and_measures(server, browser):
+    watched = Watched(browser, server)
+    page = watched.page
+    assert watched.year() == "start of 2024"
+    assert watched.count(NETWORK_NODES) > 100, "leadit has over a hundred nodes"
+    assert watched.count(".chart-network g.mark-rule.role-mark line") > 0, "initial ties"
+    assert watched.count(".chart-finance .vega-embed svg") == 1
+    watched.shot("1-start")
+    times = [watched.step() for _ in range(3)]
+    assert watched.year() == "2026"
+    page.wait_for_selector(EMISSION_LINES, state="attached", timeout=DRAW_MS)
+    page.wait_for_function(
+        "() => document.querySelectorAll('.chart-emissions g.mark-symbol.role-mark path')"
+        ".length >= 12"
+    )
+    lines = page.locator(EMISSION_LINES)
+    assert lines.count() == 4, "steel and cement, with and without cooperation"
+    drawn = [lines.nth(i).get_attribute("d") for i in range(lines.count())]
+    assert all(d and d.count("L") >= 2 for d in drawn), "each line joins three years"
+    assert "3 of 27" in page.inner_text(".progress-text")
+    watched.shot("2-after-three-steps")
+    more = [watched.step() for _ in range(3)]
+    (ARTIFACTS / "step_times.json").write_text(
+        json.dumps({"scenario": "leadit", "seconds": times + more}, indent=2)
+    )
+    print(f"leadit step to page update, seconds: {[round(t, 3) for t in times + more]}")
+    assert max(times + more) < 5.0, "a step must not hang the page"
+    watched.close()
+
+
+def test_csv_download_and_scenario_switch(server, browser):
+    watched = Watched(browser, server)
+    page = watched.page
+    watched.step()
+    with page.expect_download() as info:
+        page.get_by_role("button", name="emissions.csv").click()
+    download = info.value
+    path = ARTIFACTS / "emissions.csv"
+    download.save_as(path)
+    lines = path.read_text().splitlines()
+    assert lines[0] == "year,sector,run,emissions_mt"
+    assert len(lines) == 1 + 4, "one year: two sectors, with and without cooperation"
+    page.click(".scenario-select")
+    page.get_by_role("option", name="teaching").click()
+    page.wait_for_function(
+        f"() => document.querySelectorAll('{NETWORK_NODES}').length > 0 && "
+        f"document.querySelectorAll('{NETWORK_NODES}').length < 40",
+        timeout=DRAW_MS,
+    )
+    assert watched.year() == "start of 2024"
+    watched.step()
+    assert watched.year() == "2024"
+    watched.shot("3-teaching")
+    watched.close()
+
+
+def test_sessions_are_independent(server, browser):
+    first = Watched(browser, server)
+    second = Watched(browser, server)
+    first.step()
+    first.step()
+    assert first.year() == "2025"
+    assert second.year() == "start of 2024"
+    second.page.click("button.reset")
+    second.page.wait_for_timeout(1500)
+    assert first.year() == "2025", "another session's Reset leaves this one alone"
+    first.close()
+    second.close()
+
+
+def test_bad_seed_and_results_page(server, browser, results_root):
+    watched = Watched(browser, server)
+    page = watched.page
+    seed = page.locator(".seed-input input")
+    seed.fill("twelve")
+    seed.press("Enter")
+    page.click("button.reset")
+    page.wait_for_selector(".app-error", timeout=10_000)
+    assert "not a whole number" in page.inner_text(".app-error")
+    assert "Traceback" not in page.inner_text("body")
+    page.get_by_role("button", name="Results").click()
+    box = page.locator(".results-path input")
+    box.wait_for(timeout=10_000)
+    box.fill("/etc")
+    box.press("Enter")
+    page.click("button.open")
+    page.wait_for_selector(".results-error", timeout=10_000)
+    assert "outside" in page.inner_text(".results-error")
+    box.fill("prices")
+    box.press("Enter")
+    page.click("button.open")
+    page.wait_for_selector(
+        ".chart-bands g.mark-symbol.role-mark path, .chart-bands path", timeout=DRAW_MS
+    )
+    page.wait_for_function(
+        "() => document.querySelectorAll('.chart-bands g.mark-line.role-mark path').length > 0"
+    )
+    watched.shot("4-results")
+    watched.close()
