@@ -235,6 +235,15 @@ def test_csv_download_and_scenario_switch(server, browser):
     watched.step()
     assert watched.year() == "2024"
     watched.shot("3-teaching")
+    page.get_by_role("button", name="Compare").click()
+    page.click("button.run-compare")
+    page.wait_for_selector(
+        ".chart-difference g.mark-rect.role-mark path", state="attached", timeout=DRAW_MS
+    )
+    bars = page.locator(".chart-difference g.mark-rect.role-mark path").count()
+    assert bars == 27, "one bar per year, 2024-2050"
+    assert page.locator(".chart-comparison g.mark-line.role-mark path").count() == 2
+    watched.shot("4-compare")
     watched.close()
 
 
@@ -279,5 +288,5 @@ def test_bad_seed_and_results_page(server, browser, results_root):
     page.wait_for_function(
         "() => document.querySelectorAll('.chart-bands g.mark-line.role-mark path').length > 0"
     )
-    watched.shot("4-results")
+    watched.shot("5-results")
     watched.close()

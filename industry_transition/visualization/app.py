@@ -165,7 +165,7 @@ def EventLog(sim: Simulation, version: int) -> solara.Element:
     with sim.lock:
         frame = sim.events_frame(country=by_name.get(country.value), groups=tuple(groups.value))
     with solara.Card("What happened", classes=["event-card"]) as card:
-        with solara.Row():
+        with solara.Column(gap="0px"):
             solara.Select(
                 label="Country",
                 value=country,
@@ -614,7 +614,12 @@ def Page() -> solara.Element:  # noqa: C901 - the page wires state to components
                 solara.FileDownload(
                     lambda: outputs_zip(current.result()),
                     filename=f"{current.scenario}-seed{current.seed}-outputs.zip",
-                    label="run outputs (Parquet + run.json)",
+                    label="outputs.zip",
+                )
+                solara.Text(
+                    "the run so far: Parquet tables and run.json, as `industry-transition run` "
+                    "writes them",
+                    style={"font-size": "0.72rem", "color": "#666"},
                 )
                 solara.Text(
                     f"last year: model {1000 * current.step_seconds[-1]:,.0f} ms"

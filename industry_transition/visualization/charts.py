@@ -78,41 +78,48 @@ def emissions_chart(frame: pd.DataFrame, years: tuple[int, int]) -> dict[str, An
 
 @functools.cache
 def _emissions_template(years: tuple[int, int]) -> dict[str, Any]:
-    base = alt.Chart(_data("emissions"))
-    colour = alt.Color(
-        "sector:N",
-        scale=alt.Scale(domain=list(SECTORS), range=list(SECTOR_COLOURS.values())),
-        legend=alt.Legend(title="sector", orient="top"),
-    )
-    lines = base.mark_line(strokeWidth=2.5, point=alt.OverlayMarkDef(size=18)).encode(
-        x=_years(years),
-        y=alt.Y("emissions_mt:Q", title="MtCO2 per year", scale=alt.Scale(zero=False)),
-        color=colour,
-        strokeDash=alt.StrokeDash(
-            "run:N",
-            scale=alt.Scale(domain=[WITH, WITHOUT], range=[[1, 0], [5, 4]]),
-            legend=alt.Legend(title=None, orient="top", symbolStrokeColor="#444", labelLimit=260),
-        ),
-        tooltip=[
-            alt.Tooltip("year:Q", format="d"),
-            "sector:N",
-            "run:N",
-            alt.Tooltip("emissions_mt:Q", format=",.0f", title="MtCO2"),
-        ],
-    )
-    gap = (
-        base.transform_pivot("run", value="emissions_mt", groupby=["year", "sector"])
-        .mark_area(opacity=0.18)
-        .encode(x=_years(years), y=f"{WITH}:Q", y2=f"{WITHOUT}:Q", color=colour)
-    )
-    return _template(
-        alt.layer(gap, lines).properties(
-            width=WIDTH,
-            height=HEIGHT,
-            title=alt.Title(
-                "Emissions: with cooperation and without",
-                subtitle="shaded: what cooperation achieved (same seed)",
+    panels = []
+    for sector in SECTORS:
+        base = alt.Chart(_data("emissions"), title=f"{sector}").transform_filter(
+            alt.datum.sector == sector
+        )
+        colour = SECTOR_COLOURS[sector]
+        lines = base.mark_line(
+            strokeWidth=2.5, color=colour, point=alt.OverlayMarkDef(size=16)
+        ).encode(
+            x=_years(years),
+            y=alt.Y(
+                "emissions_mt:Q",
+                title="MtCO2 per year" if sector == SECTORS[0] else None,
+                scale=alt.Scale(zero=False),
             ),
+            strokeDash=alt.StrokeDash(
+                "run:N",
+                scale=alt.Scale(domain=[WITH, WITHOUT], range=[[1, 0], [5, 4]]),
+                legend=None,  # the subtitle says which is which
+            ),
+            tooltip=[
+                alt.Tooltip("year:Q", format="d"),
+                "sector:N",
+                "run:N",
+                alt.Tooltip("emissions_mt:Q", format=",.1f", title="MtCO2"),
+            ],
+        )
+        gap = (
+            base.transform_pivot("run", value="emissions_mt", groupby=["year", "sector"])
+            .mark_area(opacity=0.25, color=colour)
+            .encode(x=_years(years), y=f"{WITH}:Q", y2=f"{WITHOUT}:Q")
+        )
+        panels.append(alt.layer(gap, lines).properties(width=200, height=HEIGHT - 30))
+    return _template(
+        alt.hconcat(*panels)
+        .resolve_scale(y="independent")
+        .properties(
+            title=alt.Title(
+                "Emissions with cooperation and without",
+                subtitle="solid: with cooperation · dashed: same seed, no partnerships · "
+                "shaded: what cooperation achieved",
+            )
         )
     )
 
@@ -138,7 +145,11 @@ def _finance_template(years: tuple[int, int]) -> dict[str, Any]:
             strokeDash=alt.StrokeDash(
                 "measure:N",
                 scale=alt.Scale(domain=["delivered", "committed"], range=[[1, 0], [5, 4]]),
-                legend=alt.Legend(title=None, orient="right", symbolStrokeColor="#444"),
+                legend=alt.Legend(
+                    title=None,
+                    orient="right",
+                    symbolStrokeColor="#444",
+                ),
             ),
             tooltip=[
                 alt.Tooltip("year:Q", format="d"),
