@@ -62,7 +62,12 @@ def config_hash(scenario: Scenario, seed: int) -> str:
 
 
 def run(
-    scenario: str | Path = "teaching", *, seed: int, steps: int | None = None, **overrides: Any
+    scenario: str | Path = "teaching",
+    *,
+    seed: int,
+    steps: int | None = None,
+    snapshots: bool = True,
+    **overrides: Any,
 ) -> RunResult:
     """Run one simulation and return its tables.
 
@@ -70,12 +75,14 @@ def run(
         scenario: shipped scenario name or path to a scenario TOML.
         seed: the seed that determines the run exactly.
         steps: years to simulate (default: start_year to end_year).
+        snapshots: build the yearly ``agents`` and ``technologies`` tables (False leaves them
+            empty and saves time in sweeps, which store only series and events).
         **overrides: parameter values; unknown names raise an error naming the parameter.
     """
     started = time.perf_counter()
     seed = int(seed)  # NumPy integers (e.g. from EMA Workbench) are welcome too
     spec = load_scenario(scenario, overrides)
-    model = TransitionModel(spec, seed=seed)
+    model = TransitionModel(spec, seed=seed, snapshots=snapshots)
     total = spec.parameters.end_year - spec.parameters.start_year + 1
     years = total if steps is None else min(int(steps), total)
     for _ in range(years):

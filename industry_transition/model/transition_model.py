@@ -36,6 +36,8 @@ class TransitionModel(mesa.Model):
         scenario: a shipped scenario name (``teaching``) or a path to a scenario TOML file.
         seed: the one seed that determines the run. ``None`` draws one and records it.
         rng: accepted for ``mesa.batch_run`` compatibility; an integer used as the seed.
+        snapshots: keep yearly agent and technology tables (``agent_snapshots``,
+            ``technology_series``); sweeps turn them off. Results are the same either way.
         **overrides: parameter values (see ``industry-transition params``).
     """
 
@@ -45,6 +47,7 @@ class TransitionModel(mesa.Model):
         *,
         seed: int | None = None,
         rng: int | None = None,
+        snapshots: bool = True,
         **overrides: Any,
     ) -> None:
         if seed is None:
@@ -111,6 +114,7 @@ class TransitionModel(mesa.Model):
             self._initial_ties(tables)
         self.refresh_derived()
         self.datacollector = mesa.DataCollector(model_reporters=metrics.SERIES_REPORTERS)
+        self.keep_snapshots = bool(snapshots)
         self._snapshots: list[pd.DataFrame] = []
         self._technology_rows: list[pd.DataFrame] = []
         self.running = True
@@ -422,8 +426,9 @@ class TransitionModel(mesa.Model):
         """Phase 7: invariant checks and data collection."""
         self.check_invariants()
         self.datacollector.collect(self)
-        self._snapshots.append(metrics.agent_snapshot(self))
-        self._technology_rows.append(metrics.technology_snapshot(self))
+        if self.keep_snapshots:
+            self._snapshots.append(metrics.agent_snapshot(self))
+            self._technology_rows.append(metrics.technology_snapshot(self))
 
     # --- effects of agreements (model/agreements.py) -----------------------------------------
     def sign(self, deal: Deal, *, round_number: int, brokered: bool) -> Partnership:

@@ -182,7 +182,9 @@ class Simulation:
         self.spec = load_scenario(scenario, self.overrides)
         self.model = TransitionModel(self.spec, seed=self.seed)
         self.counterfactual = TransitionModel(
-            load_scenario(scenario, {**self.overrides, "negotiation": False}), seed=self.seed
+            load_scenario(scenario, {**self.overrides, "negotiation": False}),
+            seed=self.seed,
+            snapshots=False,  # the page reads only its series
         )
         self.layout = _layout(scenario, self.spec.data_hash)
         self.step_seconds: list[float] = []
