@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import pandas as pd
 import typer
@@ -55,7 +55,7 @@ def run_command(
 ) -> None:
     """Run one simulation, write Parquet tables and run.json, print a summary."""
     try:
-        overrides = parse_settings(set_ or [])
+        overrides: dict[str, Any] = dict(parse_settings(set_ or []))
         result = run(scenario, seed=seed, steps=steps, **overrides)
     except (ScenarioError, ParameterError) as err:
         fail(str(err))
