@@ -39,6 +39,16 @@ class Initiative(mesa.Agent):
         """
         if not (self.has_broker and self.model.params.broker) or agent_id not in self.members:
             return []
+        cache = self.model.costs
+        key = ("suggest", self.agent_id, agent_id, limit)
+        if cache.active and key in cache.memo:
+            return list(cache.memo[key])  # type: ignore[call-overload]
+        ranked = self._rank(agent_id, limit)
+        if cache.active:
+            cache.memo[key] = tuple(ranked)
+        return ranked
+
+    def _rank(self, agent_id: str, limit: int) -> list[str]:
         scored = [
             (self.model.complementarity(agent_id, other), other)
             for other in self.members

@@ -152,3 +152,70 @@ def running_cost(model: TransitionModel, plants: np.ndarray, variable: FloatArra
     utilisation = np.maximum(fleet.utilisation[plants], 1e-9)
     depreciation = fleet.capex_paid_usd_per_tpa[plants] / cycle / utilisation
     return variable[np.arange(len(plants)), fleet.technology[plants]] - depreciation
+
+
+class CostCache:
+    """Cost matrices of every plant (and other lookups), reused until the world changes.
+
+    During negotiation hundreds of deals are valued between two signatures, each for a handful
+    of plants; computing the matrices once for all plants and slicing rows gives the same
+    numbers (every operation is row-wise) for a fraction of the cost. ``TransitionModel``
+    holds one while it negotiates and clears it whenever an agreement is signed.
+
+    Variants: ``default`` (each plant's own financing), ``concessional`` (all low-carbon options
+    on concessional terms) and ``plain`` (none), as finance deals compare the last two.
+    """
+
+    def __init__(self, model: TransitionModel) -> None:
+        self.model = model
+        self._costs: dict[str, tuple[FloatArray, FloatArray]] = {}
+        self._thresholds: dict[str, FloatArray] = {}
+        self._available: np.ndarray | None = None
+        #: Other values that hold between signatures (broker rankings, complementarity),
+        #: kept only while ``active`` (during negotiation).
+        self.memo: dict[tuple[object, ...], object] = {}
+        self.active = False
+
+    def clear(self) -> None:
+        """Forget everything (the fleet, access, maturity or memberships may have changed)."""
+        self._costs.clear()
+        self._thresholds.clear()
+        self._available = None
+        self.memo.clear()
+
+    def _all(self) -> np.ndarray:
+        return np.arange(len(self.model.fleet))
+
+    def costs(self, plants: np.ndarray, variant: str = "default") -> tuple[FloatArray, FloatArray]:
+        """``plant_costs`` rows for ``plants`` under a financing variant."""
+        if variant not in self._costs:
+            everything = self._all()
+            concessional = {
+                "default": None,
+                "concessional": np.ones(everything.size, dtype=bool),
+                "plain": np.zeros(everything.size, dtype=bool),
+            }[variant]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                self._costs[variant] = plant_costs(
+                    self.model, everything, concessional=concessional
+                )
+        lcop, variable = self._costs[variant]
+        return lcop[plants], variable[plants]
+
+    def available(self, plants: np.ndarray) -> np.ndarray:
+        """``availability`` rows for ``plants``."""
+        if self._available is None:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                self._available = availability(self.model, self._all())
+        return self._available[plants]
+
+    def threshold(self, plants: np.ndarray, variant: str = "default") -> FloatArray:
+        """``switch_threshold`` for ``plants`` under a financing variant."""
+        if variant not in self._thresholds:
+            everything = self._all()
+            lcop, variable = self.costs(everything, variant)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                self._thresholds[variant] = switch_threshold(
+                    self.model, everything, lcop, variable, self.available(everything)
+                )
+        return self._thresholds[variant][plants]

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from industry_transition.model.costs import availability, plant_costs, switch_threshold
 from industry_transition.model.economics import annuity_factor, capital_recovery_factor, nash_split
 
 if TYPE_CHECKING:
@@ -88,15 +87,12 @@ def finance_deal(model: TransitionModel, donor: Country, company: Company) -> De
     if plants.size == 0:
         return None
     fleet, tech = model.fleet, model.technologies
-    concessional = np.ones(plants.size, dtype=bool)
-    # A grant already on the plant (from a commitment that later defaulted) counts.
-    held = fleet.grant_musd[plants]
-    lcop, variable = plant_costs(model, plants, grant_musd=held, concessional=concessional)
-    available = availability(model, plants)
-    lcop_plain, variable_plain = plant_costs(
-        model, plants, grant_musd=held, concessional=~concessional
-    )
-    threshold = switch_threshold(model, plants, lcop_plain, variable_plain, available)
+    # A grant already on the plant (from a commitment that later defaulted) counts: the cached
+    # costs use each plant's own grant.
+    cache = model.costs
+    lcop, _ = cache.costs(plants, "concessional")
+    available = cache.available(plants)
+    threshold = cache.threshold(plants, "plain")
     rate = (
         model.countries.cost_of_capital[company.country_index]
         + (model.companies.cost_of_capital_premium[company.index])
@@ -148,9 +144,8 @@ def licence_value(model: TransitionModel, company: Company, technology: int) -> 
     if plants.size == 0 or model.technologies.sector[technology] != company.sector:
         return 0.0
     fleet, companies = model.fleet, model.companies
-    lcop, variable = plant_costs(model, plants)
-    available = availability(model, plants)
-    threshold = switch_threshold(model, plants, lcop, variable, available)
+    lcop, _ = model.costs.costs(plants)
+    threshold = model.costs.threshold(plants)
     saving = np.maximum(threshold - lcop[:, technology], 0.0)  # USD/t
     rate = model.countries.cost_of_capital[company.country_index]
     years_to_use = np.maximum(

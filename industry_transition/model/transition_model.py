@@ -13,6 +13,7 @@ import pandas as pd
 from industry_transition.agents import Company, Country, Initiative
 from industry_transition.model import agreements, metrics
 from industry_transition.model import demand as demand_phase
+from industry_transition.model.costs import CostCache
 from industry_transition.model.deals import Deal
 from industry_transition.model.delivery import FinanceBook, deliver
 from industry_transition.model.events import EventLog
@@ -91,6 +92,7 @@ class TransitionModel(mesa.Model):
         self.trust = TrustBook(p.initial_trust)
         self.registry = PartnershipRegistry(self.network, self.trust)
         self.ledger = Ledger()
+        self.costs = CostCache(self)  # valid within negotiation, between signatures
         self.events = EventLog()
         self.finance = FinanceBook(
             self.countries.donor_budget_musd.copy(),
@@ -349,6 +351,14 @@ class TransitionModel(mesa.Model):
         Finance and licences score by the production they could convert (Mt), government ties
         and co-development by a unit score: a heuristic for ranking, not a valuation.
         """
+        if self.costs.active:
+            key = ("complementarity", a, b)
+            if key not in self.costs.memo:
+                self.costs.memo[key] = self._complementarity(a, b)
+            return self.costs.memo[key]  # type: ignore[return-value]
+        return self._complementarity(a, b)
+
+    def _complementarity(self, a: str, b: str) -> float:
         x, y = self.agent_by_id[a], self.agent_by_id[b]
         if isinstance(x, Company) and isinstance(y, Country):
             x, y = y, x
@@ -403,7 +413,13 @@ class TransitionModel(mesa.Model):
 
     def negotiate(self) -> None:
         """Phase 3: search, proposal, bargaining, agreement."""
-        negotiate(self)
+        self.costs.clear()
+        self.costs.active = True
+        try:
+            negotiate(self)
+        finally:
+            self.costs.active = False
+            self.costs.clear()
 
     def deliver(self) -> None:
         """Phase 4: disbursement, technology transfer, defaults, trust."""
@@ -433,6 +449,7 @@ class TransitionModel(mesa.Model):
     # --- effects of agreements (model/agreements.py) -----------------------------------------
     def sign(self, deal: Deal, *, round_number: int, brokered: bool) -> Partnership:
         """Turn a bargained deal into a partnership and apply what happens at signing."""
+        self.costs.clear()  # a signature may change the fleet, access or maturity
         return agreements.sign(self, deal, round_number=round_number, brokered=brokered)
 
     def split_plant(self, plant: int, capacity_mt: float) -> int:
@@ -464,12 +481,14 @@ class TransitionModel(mesa.Model):
         announce: bool = True,
     ) -> None:
         """Add a member to an initiative (a membership partnership to the initiative agent)."""
+        self.costs.clear()  # broker rankings depend on the members
         agreements.join_initiative(
             self, initiative, member_id, start_year=start_year, announce=announce
         )
 
     def leave_initiative(self, initiative: Initiative, member_id: str) -> None:
         """Remove a member from an initiative."""
+        self.costs.clear()  # broker rankings depend on the members
         agreements.leave_initiative(self, initiative, member_id)
 
     # --- invariants ---------------------------------------------------------------------------
