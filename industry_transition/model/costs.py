@@ -174,14 +174,36 @@ class CostCache:
         #: Other values that hold between signatures (broker rankings, complementarity),
         #: kept only while ``active`` (during negotiation).
         self.memo: dict[tuple[object, ...], object] = {}
+        #: Values that depend only on the state of the agents named with them (complementarity
+        #: of a pair, a country's number of government ties): a signature forgets the values of
+        #: its two parties only.
+        self.party_memo: dict[tuple[object, ...], object] = {}
+        self._party_keys: dict[str, list[tuple[object, ...]]] = {}
         self.active = False
 
     def clear(self) -> None:
         """Forget everything (the fleet, access, maturity or memberships may have changed)."""
+        self.signed()
+        self.party_memo.clear()
+        self._party_keys.clear()
+
+    def signed(self, *parties: str) -> None:
+        """An agreement between ``parties`` was signed: forget what it may have changed."""
         self._costs.clear()
         self._thresholds.clear()
         self._available = None
         self.memo.clear()
+        for party in parties:
+            for key in self._party_keys.pop(party, ()):
+                self.party_memo.pop(key, None)
+
+    def remember(self, key: tuple[object, ...], parties: tuple[str, ...], value: object) -> None:
+        """Keep ``value`` until one of ``parties`` signs an agreement (only while active)."""
+        if not self.active:
+            return
+        self.party_memo[key] = value
+        for party in parties:
+            self._party_keys.setdefault(party, []).append(key)
 
     def _all(self) -> np.ndarray:
         return np.arange(len(self.model.fleet))

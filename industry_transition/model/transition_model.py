@@ -322,11 +322,17 @@ class TransitionModel(mesa.Model):
 
     def government_ties(self, country_id: str) -> int:
         """Number of active government partnerships of a country."""
-        return sum(
+        key = ("government_ties", country_id)
+        known = self.costs.party_memo.get(key)
+        if known is not None:
+            return known  # type: ignore[return-value]
+        ties = sum(
             1
             for other in self.network.neighbors(country_id)
             if self.registry.has_active(country_id, other, "government")
         )
+        self.costs.remember(key, (country_id,), ties)
+        return ties
 
     def country_emissions_mt(self, country: int) -> float:
         """Last recorded yearly emissions of a country, MtCO2."""
@@ -351,12 +357,13 @@ class TransitionModel(mesa.Model):
         Finance and licences score by the production they could convert (Mt), government ties
         and co-development by a unit score: a heuristic for ranking, not a valuation.
         """
-        if self.costs.active:
-            key = ("complementarity", a, b)
-            if key not in self.costs.memo:
-                self.costs.memo[key] = self._complementarity(a, b)
-            return self.costs.memo[key]  # type: ignore[return-value]
-        return self._complementarity(a, b)
+        key = ("complementarity", a, b)
+        known = self.costs.party_memo.get(key)
+        if known is not None:
+            return known  # type: ignore[return-value]
+        value = self._complementarity(a, b)
+        self.costs.remember(key, (a, b), value)
+        return value
 
     def _complementarity(self, a: str, b: str) -> float:
         x, y = self.agent_by_id[a], self.agent_by_id[b]
@@ -449,7 +456,8 @@ class TransitionModel(mesa.Model):
     # --- effects of agreements (model/agreements.py) -----------------------------------------
     def sign(self, deal: Deal, *, round_number: int, brokered: bool) -> Partnership:
         """Turn a bargained deal into a partnership and apply what happens at signing."""
-        self.costs.clear()  # a signature may change the fleet, access or maturity
+        # a signature may change the fleet, access or maturity, and the parties' standing
+        self.costs.signed(deal.party_a, deal.party_b)
         return agreements.sign(self, deal, round_number=round_number, brokered=brokered)
 
     def split_plant(self, plant: int, capacity_mt: float) -> int:
