@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import mesa
 
+from industry_transition.model import broker
 from industry_transition.model.coalition import membership_gain
 
 if TYPE_CHECKING:
@@ -43,12 +44,16 @@ class Initiative(mesa.Agent):
         key = ("suggest", self.agent_id, agent_id, limit)
         if cache.active and key in cache.memo:
             return list(cache.memo[key])  # type: ignore[call-overload]
-        ranked = self._rank(agent_id, limit)
+        ranked = broker.rank(self.model, self, agent_id, limit)
         if cache.active:
             cache.memo[key] = tuple(ranked)
         return ranked
 
-    def _rank(self, agent_id: str, limit: int) -> list[str]:
+    def rank_plain(self, agent_id: str, limit: int) -> list[str]:
+        """The ranking by one ``complementarity`` call per co-member.
+
+        The reference that ``model.broker.rank`` reproduces with arrays (used by the tests).
+        """
         scored = [
             (self.model.complementarity(agent_id, other), other)
             for other in self.members

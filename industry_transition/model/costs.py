@@ -179,6 +179,10 @@ class CostCache:
         #: its two parties only.
         self.party_memo: dict[tuple[object, ...], object] = {}
         self._party_keys: dict[str, list[tuple[object, ...]]] = {}
+        #: Structures that change only with memberships (the broker's member arrays).
+        self.structure: dict[tuple[object, ...], object] = {}
+        #: Companies whose plants changed since ``company_production`` was computed.
+        self.stale_companies: set[str] = set()
         self.active = False
 
     def clear(self) -> None:
@@ -186,6 +190,8 @@ class CostCache:
         self.signed()
         self.party_memo.clear()
         self._party_keys.clear()
+        self.structure.clear()
+        self.stale_companies.clear()
 
     def signed(self, *parties: str) -> None:
         """An agreement between ``parties`` was signed: forget what it may have changed."""
@@ -196,6 +202,7 @@ class CostCache:
         for party in parties:
             for key in self._party_keys.pop(party, ()):
                 self.party_memo.pop(key, None)
+        self.stale_companies.update(parties)
 
     def remember(self, key: tuple[object, ...], parties: tuple[str, ...], value: object) -> None:
         """Keep ``value`` until one of ``parties`` signs an agreement (only while active)."""
@@ -241,3 +248,31 @@ class CostCache:
                     self.model, everything, lcop, variable, self.available(everything)
                 )
         return self._thresholds[variant][plants]
+
+    def company_production(self) -> FloatArray:
+        """Production (Mt) of every company's active plants, summed plant by plant in index order.
+
+        Computed once per negotiation and refreshed for the parties of each signature (a finance
+        deal splits a plant of its company), so it equals a fresh per-company sum.
+        """
+        model = self.model
+        production = self.structure.get(("company_production",))
+        if not self.active or production is None:
+            production = np.array(
+                [
+                    float(model.fleet.production_mt[model.plants_of(c)].sum())
+                    for c in range(len(model.companies.ids))
+                ]
+            )
+            if self.active:
+                self.structure[("company_production",)] = production
+                self.stale_companies.clear()
+            return production
+        for agent_id in self.stale_companies:
+            company = model.company_agents.get(agent_id)
+            if company is not None:
+                production[company.index] = float(  # type: ignore[index]
+                    model.fleet.production_mt[model.plants_of(company.index)].sum()
+                )
+        self.stale_companies.clear()
+        return production  # type: ignore[return-value]

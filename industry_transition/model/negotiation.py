@@ -8,6 +8,8 @@ each, and signs the one with the largest joint surplus if both sides gain.
 
 from __future__ import annotations
 
+import bisect
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -71,7 +73,7 @@ def candidates(
     )
     agent = model.agent_by_id[agent_id]
 
-    def take(ids: list[str], via_broker: bool = False) -> None:
+    def take(ids: Iterable[str], via_broker: bool = False) -> None:
         for other in ids:
             if len(chosen) >= limit - reserved:
                 return
@@ -87,8 +89,9 @@ def candidates(
         key=lambda n: (-model.trust.get(agent_id, n), n),
     )
     take(neighbours)
-    co_members = sorted({m for i in memberships for m in model.initiatives[i].members} - {agent_id})
-    take([co_members[int(j)] for j in rng.permutation(len(co_members))])
+    co_members = co_members_of(model, agent_id, memberships)
+    # lazily: the permutation is drawn in full, its members looked up only until K are found
+    take(co_members[int(j)] for j in rng.permutation(len(co_members)))
     two_hop = sorted(
         {m for n in neighbours for m in network.neighbors(n)} - {agent_id} - set(neighbours)
     )
@@ -105,6 +108,26 @@ def candidates(
             chosen[other] = False
             added += 1
     return list(chosen.items())
+
+
+def co_members_of(model: TransitionModel, agent_id: str, memberships: list[str]) -> list[str]:
+    """Sorted ids of the agent's fellow members across its initiatives (without the agent).
+
+    The sorted member list of each initiative is kept while memberships stay the same, so a
+    round costs one copy per member instead of one sort of the whole membership.
+    """
+    if len(memberships) != 1:
+        return sorted({m for i in memberships for m in model.initiatives[i].members} - {agent_id})
+    key = ("sorted_members", memberships[0])
+    members = model.costs.structure.get(key)
+    if not isinstance(members, list):
+        members = sorted(model.initiatives[memberships[0]].members)
+        if model.costs.active:
+            model.costs.structure[key] = members
+    position = bisect.bisect_left(members, agent_id)
+    if position < len(members) and members[position] == agent_id:
+        return members[:position] + members[position + 1 :]
+    return list(members)
 
 
 def possible_deals(model: TransitionModel, a: str, b: str) -> list[Deal]:

@@ -573,12 +573,51 @@ class Parameters(BaseModel):
     )
 
     # --- generated scenarios ----------------------------------------------------------------
+    # Only generated scenarios read these (load_scenario refuses them elsewhere); the synthetic
+    # world is drawn from `world_seed`, not from the run's seed (docs/model.md, "Synthetic").
     countries: int | None = _param(
         None,
         unit="countries",
         ge=1,
         le=100_000,
-        description="Generated scenarios (club-game): number of identical countries.",
+        description="Generated scenarios: number of countries (club-game: identical countries, "
+        "unset 10; synthetic: unset max(5, companies // 50), at most 200).",
+        source="experiment design",
+    )
+    companies: int | None = _param(
+        None,
+        unit="companies",
+        ge=1,
+        le=10_000_000,
+        description="Synthetic scenario: number of companies, producers and technology firms "
+        "(unset: 100).",
+        source="experiment design",
+    )
+    plants_per_company: float = _param(
+        2.0,
+        unit="plants per producing company",
+        ge=1.0,
+        le=100.0,
+        description="Synthetic scenario: mean number of plants of a producing company; each "
+        "has 1 + Poisson(this - 1). Technology firms own none, as in leadit.",
+        source="experiment design; leadit's representative companies hold 1-8 plant groups",
+    )
+    initiatives: int = _param(
+        1,
+        unit="initiatives",
+        ge=0,
+        le=1_000,
+        description="Synthetic scenario: number of initiatives (the first has a broker).",
+        source="experiment design; leadit has one (LeadIT)",
+    )
+    world_seed: int = _param(
+        0,
+        unit="seed",
+        ge=0,
+        le=2**32 - 1,
+        description="Synthetic scenario: the seed the world (countries, companies, plants, "
+        "ties) is drawn from. Separate from the run seed, so replications share one world; "
+        "vary it to vary worlds.",
         source="experiment design",
     )
 
