@@ -12,7 +12,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from industry_transition.model.economics import annuity_factor, capital_recovery_factor, nash_split
+from industry_transition.model.economics import (
+    annuity_factor,
+    nash_split,
+    scalar_annuity_factor,
+    scalar_capital_recovery_factor,
+)
 
 if TYPE_CHECKING:
     from industry_transition.agents import Company, Country
@@ -97,8 +102,8 @@ def finance_deal(model: TransitionModel, donor: Country, company: Company) -> De
         model.countries.cost_of_capital[company.country_index]
         + (model.companies.cost_of_capital_premium[company.index])
     )
-    crf = capital_recovery_factor(
-        max(rate - p.concessional_rate_reduction, 0.0), p.plant_life_years
+    crf = scalar_capital_recovery_factor(
+        float(max(rate - p.concessional_rate_reduction, 0.0)), float(p.plant_life_years)
     )
     capacity = np.minimum(fleet.capacity_mt[plants], p.finance_project_max_mt)[:, None]
     gap = np.maximum(lcop - threshold[:, None] + SWITCH_MARGIN_USD_PER_T, 0.0)
@@ -138,6 +143,18 @@ def licence_value(model: TransitionModel, company: Company, technology: int) -> 
     For each of its plants: the saving of the technology against the plant's switch threshold
     over the valuation horizon, discounted to the plant's next investment window.
     """
+    key = ("licence_value", company.agent_id, technology)
+    known = model.costs.party_memo.get(key)
+    if isinstance(known, float):
+        return known
+    value = _licence_value(model, company, technology)
+    # It depends on the company's plants, access and maturity, and on its country's route
+    # shares (capped routes): a signature by the company or in its country forgets it.
+    model.costs.remember(key, (company.agent_id, company.country.agent_id), value)
+    return value
+
+
+def _licence_value(model: TransitionModel, company: Company, technology: int) -> float:
     p = model.params
     plants = company.active_plants()
     plants = plants[model.fleet.pending_technology[plants] < 0]  # converting plants are busy
@@ -166,7 +183,7 @@ def licence_value(model: TransitionModel, company: Company, technology: int) -> 
     )
     years_to_use = years_to_use + p.switch_lead_time_years  # conversion takes time
     discount = (1.0 + rate) ** (-years_to_use.astype(float))
-    annuity = annuity_factor(rate, p.valuation_horizon_years)
+    annuity = scalar_annuity_factor(float(rate), float(p.valuation_horizon_years))
     return float(np.sum(saving * fleet.production_mt[plants] * annuity * discount))
 
 

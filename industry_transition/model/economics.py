@@ -6,6 +6,8 @@ intensities tCO2 per t; carbon prices USD per tCO2; electricity MWh per t.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -28,6 +30,18 @@ def capital_recovery_factor(rate: ArrayLike, years: ArrayLike) -> FloatArray:
 def annuity_factor(rate: ArrayLike, years: ArrayLike) -> FloatArray:
     """Present value of one unit paid yearly for ``years`` years: ``1 / CRF``."""
     return 1.0 / capital_recovery_factor(rate, years)
+
+
+@functools.lru_cache(maxsize=4096)
+def scalar_annuity_factor(rate: float, years: float) -> float:
+    """``annuity_factor`` for one rate, remembered (deal valuation asks for a few rates often)."""
+    return float(annuity_factor(rate, years))
+
+
+@functools.lru_cache(maxsize=4096)
+def scalar_capital_recovery_factor(rate: float, years: float) -> float:
+    """``capital_recovery_factor`` for one rate, remembered."""
+    return float(capital_recovery_factor(rate, years))
 
 
 def learning_exponent(learning_rate: ArrayLike) -> FloatArray:

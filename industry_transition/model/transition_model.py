@@ -457,7 +457,8 @@ class TransitionModel(mesa.Model):
     def sign(self, deal: Deal, *, round_number: int, brokered: bool) -> Partnership:
         """Turn a bargained deal into a partnership and apply what happens at signing."""
         # a signature may change the fleet, access or maturity, and the parties' standing
-        self.costs.signed(deal.party_a, deal.party_b)
+        homes = [h for h in (self.home_country(deal.party_a), self.home_country(deal.party_b)) if h]
+        self.costs.signed(deal.party_a, deal.party_b, *homes)
         return agreements.sign(self, deal, round_number=round_number, brokered=brokered)
 
     def split_plant(self, plant: int, capacity_mt: float) -> int:
