@@ -262,7 +262,10 @@ def government_deal(model: TransitionModel, a: Country, b: Country) -> Deal | No
         return None
     if not (a.is_donor or b.is_donor) or (a.income_group == "high" and b.income_group == "high"):
         return None
-    pairs = min(model.complementary_pairs(a, b), p.expected_deals_per_partnership)
+    pairs = min(
+        model.complementary_pairs(a, b, limit=p.expected_deals_per_partnership),
+        p.expected_deals_per_partnership,
+    )
     if pairs <= 0:
         return None
     yearly = pairs * p.transaction_cost_musd * p.government_tie_discount / 2

@@ -117,8 +117,10 @@ def _emissions_template(years: tuple[int, int]) -> dict[str, Any]:
         .properties(
             title=alt.Title(
                 "Emissions with cooperation and without",
-                subtitle="solid: with cooperation · dashed: same seed, no partnerships · "
-                "shaded: what cooperation achieved",
+                subtitle=[
+                    "solid: with cooperation · dashed: same seed, no partnerships",
+                    "shaded: what cooperation achieved",
+                ],
             )
         )
     )
