@@ -343,3 +343,31 @@ def test_transition_model_works_with_mesa_batch_run():
     assert {"emissions_mt", "year", "finance_delivered_musd"} <= set(frame.columns)
     assert len(frame) == 2 * 2 * 4  # settings x seeds x collected years
     assert sorted(set(frame["year"])) == [2024, 2025, 2026, 2027]
+
+
+def which_process(i: int, driver: int, marker: str) -> tuple[int, int]:
+    """A task for run_tasks: say which process ran it; the driver's tasks wait for the pool's."""
+    if i < 0:
+        raise ValueError(f"task {i} failed")
+    if os.getpid() != driver:
+        Path(marker).touch()
+    deadline = time.time() + 120
+    while not Path(marker).exists() and time.time() < deadline:
+        time.sleep(0.01)
+    return i, os.getpid()
+
+
+def test_the_sweep_process_and_its_pool_share_the_tasks(tmp_path):
+    from industry_transition.experiments.engines import run_tasks
+
+    marker = str(tmp_path / "pool-ran-a-task")
+    tasks = [(i, os.getpid(), marker) for i in range(6)]
+    results = list(run_tasks(which_process, tasks, workers=2))
+    assert sorted(i for i, _ in results) == list(range(6))
+    pids = {pid for _, pid in results}
+    assert os.getpid() in pids  # this process ran tasks (while the pool started)
+    assert len(pids) == 2  # and a pool process ran others
+    # an error in any task stops the sweep and is raised here
+    failing = [(i, os.getpid(), marker) for i in (0, -1, 2, 3)]
+    with pytest.raises(ValueError, match="task -1 failed"):
+        list(run_tasks(which_process, failing, workers=2))

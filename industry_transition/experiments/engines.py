@@ -1,6 +1,12 @@
-"""Execution engines behind one interface: ``concurrent.futures.Executor``.
+"""Execution engines: where a sweep's chunks run.
 
-- ``process`` (default): a local process pool (``--workers N``); with one worker, runs inline.
+- ``process`` (default): local processes. With one worker, chunks run inline in this process, no
+  pool. With N workers, this process runs chunks too, alongside a pool of N - 1 processes that
+  take chunks from the same queue: the sweep's own process is never idle while the pool starts
+  up, and N workers means N processes simulating. Pool processes are forked from a
+  ``forkserver`` that has imported the model once (in the background, while this process runs
+  the first chunks); they share its pages and start in milliseconds. The forkserver lives as
+  long as this process, so later sweeps start their pools at once.
 - ``dask``: a Dask ``LocalCluster`` on this machine, or an existing cluster given by
   ``scheduler="tcp://host:port"`` (on SLURM/PBS start one with dask-jobqueue). Dask's executor is
   used with ``pure=False`` so identical parameter sets are never deduplicated.
@@ -10,10 +16,26 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+import queue
+import sys
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Executor,
+    Future,
+    ProcessPoolExecutor,
+    as_completed,
+    wait,
+)
 from contextlib import contextmanager
+from multiprocessing.context import ForkServerContext
 from typing import Any
+
+# Imported once by the forkserver, before it forks pool processes: the model and what a chunk
+# needs to write its parts. Nothing heavier (SciPy's statistics, SALib, matplotlib, Dask).
+PRELOAD = ["industry_transition.experiments.sweep", "pyarrow.parquet"]
 
 
 class InlineExecutor(Executor):
@@ -37,11 +59,29 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
+def process_context() -> ForkServerContext:
+    """The ``forkserver`` context of pool processes, with the model modules preloaded.
+
+    When the ``industry-transition`` command line runs the sweep, its module is preloaded too:
+    each pool process re-imports the main script, which is then found already imported.
+    """
+    context = multiprocessing.get_context("forkserver")
+    preload = list(PRELOAD)
+    if "industry_transition.cli" in sys.modules:
+        preload.append("industry_transition.cli")
+    context.set_forkserver_preload(preload)
+    return context
+
+
 @contextmanager
 def make_executor(
     engine: str = "process", workers: int | None = None, scheduler: str | None = None
 ) -> Iterator[Executor]:
-    """Yield an executor for the engine; shut it (and any cluster it started) down after."""
+    """Yield an executor for the engine; shut it (and any cluster it started) down after.
+
+    ``process`` gives a plain pool of ``workers`` processes (inline with one); ``run_tasks``
+    is what sweeps use.
+    """
     workers = workers or default_workers()
     if scheduler is not None or engine == "dask":
         try:
@@ -65,13 +105,139 @@ def make_executor(
             if cluster is not None:
                 cluster.close()
         return
-    if engine != "process":
-        raise ValueError(f"unknown engine '{engine}' (allowed: process, dask)")
+    check_engine(engine)
     if workers == 1:
         yield InlineExecutor()
         return
-    # forkserver: workers start from a clean server process that has imported the model once.
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["industry_transition.experiments.sweep"])
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=process_context()) as pool:
         yield pool
+
+
+def check_engine(engine: str) -> None:
+    """Refuse an unknown engine name."""
+    if engine not in ("process", "dask"):
+        raise ValueError(f"unknown engine '{engine}' (allowed: process, dask)")
+
+
+def run_tasks(
+    fn: Callable[..., Any],
+    tasks: Sequence[tuple[Any, ...]],
+    *,
+    engine: str = "process",
+    workers: int | None = None,
+    scheduler: str | None = None,
+) -> Iterator[Any]:
+    """Run ``fn(*task)`` for every task and yield the results as they finish (in any order).
+
+    If the caller stops iterating (or an error is raised), tasks not yet started are dropped
+    and those running are awaited.
+    """
+    workers = workers or default_workers()
+    if scheduler is None:
+        check_engine(engine)
+    if scheduler is None and engine == "process":
+        if workers == 1 or len(tasks) <= 1:
+            for task in tasks:
+                yield fn(*task)
+        else:
+            yield from _run_with_pool(fn, tasks, min(workers, len(tasks)) - 1)
+        return
+    with make_executor(engine, workers, scheduler) as executor:
+        futures = [executor.submit(fn, *task) for task in tasks]
+        try:
+            for future in as_completed(futures):
+                yield future.result()
+        finally:
+            for future in futures:
+                future.cancel()
+
+
+_FINISHED = object()
+
+
+def _run_with_pool(
+    fn: Callable[..., Any], tasks: Sequence[tuple[Any, ...]], pool_size: int
+) -> Iterator[Any]:
+    """This process and ``pool_size`` pool processes take tasks from one queue.
+
+    A feeder thread waits for the forkserver to come up (it imports the model first; this
+    process runs tasks meanwhile), then starts the pool, keeps each pool process busy with one
+    task at a time and hands the results over through a queue. The main thread runs tasks
+    itself, collecting results in between. If it runs out of tasks before the pool has started,
+    it returns at once, without waiting for the forkserver.
+    """
+    todo = deque(tasks)
+    context = process_context()
+    results: queue.SimpleQueue[Any] = queue.SimpleQueue()
+    lock = threading.Lock()
+    closing = threading.Event()  # main -> feeder: take no more tasks
+    engaged = threading.Event()  # feeder -> main: the pool has started and may hold tasks
+    broken = threading.Event()  # feeder -> main: an error is in the results queue
+    feeder_done = threading.Event()  # the feeder's end marker has been read
+
+    def take() -> tuple[Any, ...] | None:
+        try:
+            return todo.popleft()
+        except IndexError:
+            return None
+
+    def feed() -> None:
+        try:
+            probe = context.Process(target=os.getpid, name="sweep-probe")
+            probe.start()  # returns once the forkserver has forked it, i.e. finished importing
+            probe.join()
+            with lock:
+                if closing.is_set():
+                    return
+                engaged.set()
+            with ProcessPoolExecutor(max_workers=pool_size, mp_context=context) as pool:
+                running: set[Future[Any]] = set()
+                while True:
+                    while len(running) < pool_size and not closing.is_set():
+                        task = take()
+                        if task is None:
+                            break
+                        running.add(pool.submit(fn, *task))
+                    if not running:
+                        return
+                    done, running = wait(running, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        results.put((True, future.result()))
+        except BaseException as err:  # noqa: BLE001 - re-raised in the main thread
+            results.put((False, err))
+            broken.set()
+        finally:
+            results.put(_FINISHED)
+
+    def collected(block: bool) -> Iterator[Any]:
+        """Results handed over by the feeder, up to its end marker (or while any are ready)."""
+        while not feeder_done.is_set():
+            try:
+                item = results.get(block=block)
+            except queue.Empty:
+                return
+            if item is _FINISHED:
+                feeder_done.set()
+                return
+            ok, value = item
+            if not ok:
+                raise value
+            yield value
+
+    def close() -> bool:
+        """Stop the feeder taking tasks; whether it has started the pool (and may hold some)."""
+        with lock:
+            closing.set()
+            return engaged.is_set()
+
+    feeder = threading.Thread(target=feed, name="sweep-feeder", daemon=True)
+    feeder.start()
+    try:
+        while not broken.is_set() and (task := take()) is not None:
+            yield fn(*task)
+            yield from collected(block=False)
+        yield from collected(block=close() or broken.is_set())
+    finally:
+        todo.clear()
+        if close():
+            feeder.join()  # lets the tasks it runs finish and shuts the pool down

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import platform
@@ -42,7 +43,15 @@ class RunResult:
 
 
 def package_versions() -> dict[str, str]:
-    """Installed versions of the packages that determine a run's results."""
+    """Installed versions of the packages that determine a run's results.
+
+    Read once per process (the code a process runs does not change while it runs).
+    """
+    return dict(_package_versions())
+
+
+@functools.cache
+def _package_versions() -> dict[str, str]:
     versions = {"python": platform.python_version()}
     for name in PACKAGES:
         try:
@@ -67,6 +76,7 @@ def run(
     seed: int,
     steps: int | None = None,
     snapshots: bool = True,
+    partnerships: bool = True,
     **overrides: Any,
 ) -> RunResult:
     """Run one simulation and return its tables.
@@ -77,6 +87,7 @@ def run(
         steps: years to simulate (default: start_year to end_year).
         snapshots: build the yearly ``agents`` and ``technologies`` tables (False leaves them
             empty and saves time in sweeps, which store only series and events).
+        partnerships: build the ``partnerships`` table (False leaves it empty; sweeps).
         **overrides: parameter values; unknown names raise an error naming the parameter.
     """
     started = time.perf_counter()
@@ -93,6 +104,7 @@ def run(
         seed=seed,
         overrides=overrides,
         runtime_seconds=time.perf_counter() - started,
+        partnerships=partnerships,
     )
 
 
@@ -103,8 +115,12 @@ def result_from_model(
     seed: int,
     overrides: dict[str, Any],
     runtime_seconds: float,
+    partnerships: bool = True,
 ) -> RunResult:
-    """The tables and provenance of a model stepped so far (also used by the app's downloads)."""
+    """The tables and provenance of a model stepped so far (also used by the app's downloads).
+
+    ``partnerships=False`` leaves the partnership table empty.
+    """
     metadata = {
         "scenario": spec.name,
         "scenario_path": str(spec.path),
@@ -120,7 +136,7 @@ def result_from_model(
     return RunResult(
         series=model.series(),
         events=model.events.to_frame(),
-        partnerships=model.partnership_table(),
+        partnerships=model.partnership_table() if partnerships else pd.DataFrame(),
         agents=model.agent_snapshots(),
         technologies=model.technology_series(),
         metadata=metadata,

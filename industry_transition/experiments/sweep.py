@@ -25,7 +25,6 @@ import subprocess
 import time
 import traceback
 from collections.abc import Mapping
-from concurrent.futures import as_completed
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +32,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from industry_transition.experiments.design import run_plan, settings_table
-from industry_transition.experiments.engines import default_workers, make_executor
+from industry_transition.experiments.engines import default_workers, run_tasks
 from industry_transition.experiments.outcomes import outcomes_from_series
 from industry_transition.experiments.run import package_versions, run
 from industry_transition.experiments.spec import (
@@ -46,6 +45,7 @@ from industry_transition.experiments.spec import (
 from industry_transition.model.scenario import load_scenario
 
 TABLES = ("runs", "series", "events")
+CHUNKS_PER_WORKER = 8  # see default_chunk_size
 
 
 def sweep(
@@ -65,7 +65,7 @@ def sweep(
     Args:
         spec: a :class:`SweepSpec` or a dict with the same keys as a spec file.
         out: output folder.
-        workers: parallel workers (default: the number of cores).
+        workers: processes running chunks, this one included (default: the number of cores).
         engine: ``process`` or ``dask``.
         scheduler: address of an existing Dask scheduler (implies the dask engine).
         events: also write every run's event log.
@@ -89,7 +89,7 @@ def sweep(
     done = finished_run_ids(out)
     todo = plan[~plan["run_id"].isin(done)]
     workers = workers or default_workers()
-    chunk = spec.chunk_size or max(1, min(50, math.ceil(len(todo) / (workers * 4) or 1)))
+    chunk = spec.chunk_size or default_chunk_size(len(todo), workers)
     chunks = [todo.iloc[i : i + chunk] for i in range(0, len(todo), chunk)]
     failed = 0
     bar = tqdm(
@@ -99,24 +99,14 @@ def sweep(
         disable=not progress,
         desc="sweep",
     )
-    with make_executor(engine, workers, scheduler) as executor:
-        futures = [
-            executor.submit(
-                run_chunk,
-                spec.scenario,
-                spec.steps,
-                rows.to_dict(orient="records"),
-                str(out),
-                events,
-                os.getpid(),
-            )
-            for rows in chunks
-        ]
-        for future in as_completed(futures):
-            ok, bad = future.result()
-            failed += bad
-            bar.update(ok + bad)
-            bar.set_postfix(failed=failed)
+    tasks = [
+        (spec.scenario, spec.steps, rows.to_dict(orient="records"), str(out), events, os.getpid())
+        for rows in chunks
+    ]
+    for ok, bad in run_tasks(run_chunk, tasks, engine=engine, workers=workers, scheduler=scheduler):
+        failed += bad
+        bar.update(ok + bad)
+        bar.set_postfix(failed=failed)
     bar.close()
     runs = read_table(out, "runs")
     manifest.update(
@@ -126,6 +116,17 @@ def sweep(
     )
     write_json(out / "sweep.json", manifest)
     return runs
+
+
+def default_chunk_size(runs: int, workers: int) -> int:
+    """Runs per chunk: about 8 chunks per worker, at most 50 runs.
+
+    Workers take chunks from one queue, so the size of the last chunks sets how unevenly they
+    finish; each chunk also writes its part files and passes through the queue, which costs a
+    few tens of milliseconds. (100 teaching runs on 2 workers: 8 and 16 chunks per worker were
+    equally fast within the noise of benchmarks/sweep.py.)
+    """
+    return max(1, min(50, math.ceil(runs / (workers * CHUNKS_PER_WORKER))))
 
 
 def inputs_digest(spec: SweepSpec, settings: pd.DataFrame) -> str:
@@ -238,7 +239,14 @@ def run_chunk(
         started = time.perf_counter()
         record = dict(row)
         try:
-            result = run(scenario, seed=int(row["seed"]), steps=steps, **parameters)
+            result = run(
+                scenario,
+                seed=int(row["seed"]),
+                steps=steps,
+                snapshots=False,
+                partnerships=False,
+                **parameters,
+            )
         except Exception:  # noqa: BLE001 - any failure is recorded with its traceback
             record.update(
                 status="failed",
