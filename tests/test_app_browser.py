@@ -106,11 +106,18 @@ def server(results_root) -> Iterator[str]:
             process.kill()
             pytest.fail(f"the app did not open port {port} in {STARTUP_SECONDS} s")
         yield f"http://127.0.0.1:{port}/"
-        process.terminate()
+        children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+        process.terminate()  # as a service manager stops it
         try:
             process.wait(10)
         except subprocess.TimeoutExpired:
             process.kill()
+        deadline = time.monotonic() + 10
+        while any(Path(f"/proc/{c}").exists() for c in children) and time.monotonic() < deadline:
+            time.sleep(0.2)
+    assert children, "the app runs the Solara server as a child process"
+    left = [c for c in children if Path(f"/proc/{c}").exists()]
+    assert left == [], f"SIGTERM to the app left its server running: {left}"
     assert "Could not load" not in log.read_text(), "the server could not serve an asset"
 
 

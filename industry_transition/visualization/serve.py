@@ -36,6 +36,7 @@ def app_command(
     """Serve the browser app (works offline once its JavaScript is cached)."""
     import os
     import re
+    import signal
     import socket
     import subprocess
     import sys
@@ -106,8 +107,16 @@ def app_command(
 
     if not no_browser:
         threading.Thread(target=open_when_ready, daemon=True).start()
+    server = subprocess.Popen(command, env=env)
+
+    def stop(signum: int, _frame: object) -> None:
+        # A service manager (or a test) stops this process with SIGTERM: stop the server too,
+        # or it would be left running without its parent.
+        server.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
     try:
-        code = subprocess.call(command, env=env)
-    except KeyboardInterrupt:
-        code = 0
-    raise typer.Exit(code=code)
+        code = server.wait()
+    except KeyboardInterrupt:  # Ctrl+C reaches the whole process group, the server included
+        code = server.wait()
+    raise typer.Exit(code=0 if code in (0, -signal.SIGTERM, -signal.SIGINT) else code)
