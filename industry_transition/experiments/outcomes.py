@@ -41,7 +41,9 @@ def run_outcomes(
     scenario: str | Path = "teaching", seed: int = 0, steps: int | None = None, **parameters: Any
 ) -> dict[str, float]:
     """Run one simulation and return its outcomes (see ``OUTCOMES``)."""
-    result = run(scenario, seed=seed, steps=steps, **parameters)
+    result = run(
+        scenario, seed=seed, steps=steps, snapshots=False, partnerships=False, **parameters
+    )
     outcomes = outcomes_from_series(result.series)
     assert set(outcomes) == set(OUTCOMES)
     return outcomes
