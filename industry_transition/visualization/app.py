@@ -35,6 +35,11 @@ from industry_transition.visualization.session import (
     parse_seed,
 )
 
+# Reacton's fast renderer re-executes only the components whose state changed (here the yearly
+# parts, which read the run's version) instead of the whole page on every step; read when a
+# page is rendered, so set before that. An explicit REACTON_FAST=0 still wins.
+os.environ.setdefault("REACTON_FAST", "1")
+
 #: Environment variable naming the scenario the app opens on (set by ``industry-transition app``).
 SCENARIO_ENV = "INDUSTRY_TRANSITION_APP_SCENARIO"
 DEFAULT_SEED = "1"
@@ -156,14 +161,17 @@ def _event_html(frame: pd.DataFrame) -> str:
 
 
 @solara.component
-def EventLog(sim: Simulation, version: int) -> solara.Element:
-    """The story of the run in words, newest first, filterable by country and kind."""
+def EventLog(sim: Simulation, version: solara.Reactive[int]) -> solara.Element:
+    """The story of the run in words, newest first, filterable by country and kind.
+
+    The filters are rendered once; only ``EventList`` follows the year.
+    """
     country = solara.use_reactive(ALL_COUNTRIES)
     groups = solara.use_reactive(list(DEFAULT_EVENT_GROUPS))
-    names = sorted((c.name, c.agent_id) for c in sim.model.country_agents.values())
-    by_name = dict(names)
-    with sim.lock:
-        frame = sim.events_frame(country=by_name.get(country.value), groups=tuple(groups.value))
+    names = solara.use_memo(
+        lambda: sorted((c.name, c.agent_id) for c in sim.model.country_agents.values()),
+        [id(sim)],
+    )
     with solara.Card("What happened", classes=["event-card"]) as card:
         with solara.Column(gap="0px"):
             solara.Select(
@@ -178,6 +186,27 @@ def EventLog(sim: Simulation, version: int) -> solara.Element:
                 on_value=groups.set,
                 all_values=list(EVENT_GROUPS),
             )
+        EventList(sim, version, dict(names).get(country.value), tuple(groups.value))
+    return card
+
+
+@solara.component
+def EventList(
+    sim: Simulation,
+    version: solara.Reactive[int],
+    country_id: str | None,
+    groups: tuple[str, ...],
+) -> solara.Element:
+    """The filtered events (re-rendered each year)."""
+    _ = version.value  # subscribe
+
+    def current() -> pd.DataFrame:
+        with sim.lock:
+            return sim.events_frame(country=country_id, groups=groups)
+
+    frame = current()
+    download = solara.use_memo(lambda: lambda: csv_bytes(current()), [id(sim), country_id, groups])
+    with solara.Column(gap="4px") as column:
         shown = frame.head(EVENT_ROWS)
         solara.Text(
             f"{len(frame):,} events"
@@ -189,13 +218,14 @@ def EventLog(sim: Simulation, version: int) -> solara.Element:
             unsafe_innerHTML=_event_html(shown),
             style="max-height: 320px; overflow-y: auto; font-size: 0.85rem",
         )
-        solara.FileDownload(lambda: csv_bytes(frame), filename="events.csv", label="events.csv")
-    return card
+        solara.FileDownload(download, filename="events.csv", label="events.csv")
+    return column
 
 
 @solara.component
-def Facts(sim: Simulation, agent_id: str | None, version: int) -> solara.Element:
+def Facts(sim: Simulation, agent_id: str | None, version: solara.Reactive[int]) -> solara.Element:
     """The selected node's facts: emissions, technology mix, partners, finance in and out."""
+    _ = version.value  # subscribe
     with solara.Card("Selected", classes=["facts"]) as card:
         if not agent_id:
             solara.Text("Click a node (or pick one above) to see its facts.")
@@ -243,8 +273,12 @@ def Facts(sim: Simulation, agent_id: str | None, version: int) -> solara.Element
 
 
 @solara.component
-def NetworkPanel(sim: Simulation, version: int) -> solara.Element:
-    """The partnership network with its controls and the selected node's facts."""
+def NetworkPanel(sim: Simulation, version: solara.Reactive[int]) -> solara.Element:
+    """The partnership network with its controls and the selected node's facts.
+
+    Controls, downloads and the agent picker are rendered once; the chart and the facts
+    follow the year.
+    """
     selected = solara.use_reactive(cast(str | None, None))
     colour_by = solara.use_reactive("income group")
     membership = solara.use_reactive(True)
@@ -253,21 +287,18 @@ def NetworkPanel(sim: Simulation, version: int) -> solara.Element:
         if isinstance(datum, dict) and datum.get("agent_id"):
             selected.set(str(datum["agent_id"]))
 
-    with sim.lock:
-        nodes, edges = sim.network_nodes(), sim.network_edges()
-    spec = solara.use_memo(
-        lambda: Spec(
-            charts.network_chart(
-                nodes,
-                edges,
-                colour_by="sector" if colour_by.value == "sector" else "income_group",
-                show_membership=membership.value,
-                selected=selected.value,
-            )
-        ),
-        [id(sim), version, colour_by.value, membership.value, selected.value],
+    def frames() -> tuple[pd.DataFrame, pd.DataFrame]:
+        with sim.lock:
+            return sim.network_nodes(), sim.network_edges()
+
+    def agent_names() -> list[tuple[str, str]]:
+        nodes = frames()[0]  # every agent is a node from the start
+        return sorted(zip(nodes["name"], nodes["agent_id"], strict=True))
+
+    names = solara.use_memo(agent_names, [id(sim)])
+    downloads = solara.use_memo(
+        lambda: (lambda: csv_bytes(frames()[0]), lambda: csv_bytes(frames()[1])), [id(sim)]
     )
-    names = sorted(zip(nodes["name"], nodes["agent_id"], strict=True))
     with solara.Columns([3, 2]) as columns:
         with solara.Card("Partnership network", classes=["network-card"]):
             with solara.Row():
@@ -275,19 +306,15 @@ def NetworkPanel(sim: Simulation, version: int) -> solara.Element:
                     value=colour_by, values=["income group", "sector"], dense=True
                 )
                 solara.Switch(label="initiative membership", value=membership)
-            Chart(spec, on_click=on_click, name="network")
+            NetworkChart(sim, version, colour_by.value, membership.value, selected.value, on_click)
             solara.Text(
                 "Squares: countries; circles: companies; diamonds: initiatives. Area: "
                 "emissions. Positions never move; only partnerships change.",
                 style={"font-size": "0.75rem", "color": "#666"},
             )
             with solara.Row():
-                solara.FileDownload(
-                    lambda: csv_bytes(nodes), filename="network_nodes.csv", label="nodes.csv"
-                )
-                solara.FileDownload(
-                    lambda: csv_bytes(edges), filename="network_edges.csv", label="edges.csv"
-                )
+                solara.FileDownload(downloads[0], filename="network_nodes.csv", label="nodes.csv")
+                solara.FileDownload(downloads[1], filename="network_edges.csv", label="edges.csv")
         with solara.Column():
             solara.Select(
                 label="Inspect an agent",
@@ -302,39 +329,86 @@ def NetworkPanel(sim: Simulation, version: int) -> solara.Element:
 
 
 @solara.component
-def ChartCard(title: str, spec: Spec, frame: pd.DataFrame, name: str) -> solara.Element:
-    """A chart with a CSV download of the data behind it."""
-    with solara.Card(classes=[f"card-{name}"]) as card:
-        Chart(spec, name=name)
-        solara.FileDownload(lambda: csv_bytes(frame), filename=f"{name}.csv", label=f"{name}.csv")
-    return card
+def NetworkChart(
+    sim: Simulation,
+    version: solara.Reactive[int],
+    colour_by: str,
+    membership: bool,
+    selected: str | None,
+    on_click: Any,
+) -> solara.Element:
+    """The network drawing (re-rendered each year)."""
+    year = version.value
+
+    def build() -> Spec:
+        with sim.lock:
+            nodes, edges = sim.network_nodes(), sim.network_edges()
+        return Spec(
+            charts.network_chart(
+                nodes,
+                edges,
+                colour_by="sector" if colour_by == "sector" else "income_group",
+                show_membership=membership,
+                selected=selected,
+            )
+        )
+
+    spec = solara.use_memo(build, [id(sim), year, colour_by, membership, selected])
+    return Chart(spec, on_click=on_click, name="network")
 
 
 @solara.component
-def Charts(sim: Simulation, version: int) -> solara.Element:
+def ChartCard(title: str, spec: Spec, download: Any, name: str) -> solara.Element:
+    """A chart with a CSV download of the data behind it."""
+    with solara.Card(classes=[f"card-{name}"]) as card:
+        Chart(spec, name=name)
+        solara.FileDownload(download, filename=f"{name}.csv", label=f"{name}.csv")
+    return card
+
+
+CHART_FRAMES = {
+    "emissions": "emissions_frame",
+    "finance": "finance_frame",
+    "partnerships": "partnerships_frame",
+    "low_carbon": "technology_frame",
+}
+
+
+@solara.component
+def Charts(sim: Simulation, version: solara.Reactive[int]) -> solara.Element:
     """The four yearly charts."""
     years = (sim.start_year, sim.end_year)
+    year = version.value
 
-    def build() -> dict[str, tuple[Spec, pd.DataFrame]]:
+    def build() -> dict[str, Spec]:
         with sim.lock:
             emissions, finance = sim.emissions_frame(), sim.finance_frame()
             partnerships, technology = sim.partnerships_frame(), sim.technology_frame()
         return {
-            "emissions": (Spec(charts.emissions_chart(emissions, years)), emissions),
-            "finance": (Spec(charts.finance_chart(finance, years)), finance),
-            "partnerships": (Spec(charts.partnerships_chart(partnerships, years)), partnerships),
-            "low_carbon": (
-                Spec(charts.technology_chart(technology, years, sim.low_carbon_technologies)),
-                technology,
+            "emissions": Spec(charts.emissions_chart(emissions, years)),
+            "finance": Spec(charts.finance_chart(finance, years)),
+            "partnerships": Spec(charts.partnerships_chart(partnerships, years)),
+            "low_carbon": Spec(
+                charts.technology_chart(technology, years, sim.low_carbon_technologies)
             ),
         }
 
-    built = solara.use_memo(build, [id(sim), version])
+    def frame_csv(method: str) -> Any:
+        def data() -> bytes:
+            with sim.lock:
+                return csv_bytes(getattr(sim, method)())
+
+        return data
+
+    built = solara.use_memo(build, [id(sim), year])
+    downloads = solara.use_memo(
+        lambda: {name: frame_csv(method) for name, method in CHART_FRAMES.items()}, [id(sim)]
+    )
     with solara.Div(
         style={"display": "flex", "flex-wrap": "wrap", "gap": "12px", "align-items": "flex-start"}
     ) as row:
-        for name, (spec, frame) in built.items():
-            ChartCard(name, spec, frame, name)
+        for name, spec in built.items():
+            ChartCard(name, spec, downloads[name], name)
     return row
 
 
@@ -366,7 +440,7 @@ def YearBanner(sim: Simulation, version: int, playing: bool) -> solara.Element:
 
 
 @solara.component
-def RunView(sim: Simulation, version: int) -> solara.Element:
+def RunView(sim: Simulation, version: solara.Reactive[int]) -> solara.Element:
     """The main tab: network, facts, event log and charts."""
     with solara.Column() as column:
         NetworkPanel(sim, version)
@@ -479,6 +553,93 @@ as what follows from these assumptions, not as forecasts. See `docs/model.md` an
 
 
 @solara.component
+def StepButtons(
+    sim: Simulation | None,
+    version: solara.Reactive[int],
+    playing: solara.Reactive[bool],
+    reset: Any,
+    step: Any,
+) -> solara.Element:
+    """Reset, Step and Play/Pause (re-rendered each year, unlike the rest of the controls)."""
+    _ = version.value  # subscribe: a step may finish the run
+    finished = sim is None or sim.finished
+    with solara.Row() as row:
+        solara.Button("Reset", on_click=reset, classes=["reset"], icon_name="mdi-restore")
+        solara.Button(
+            "Step",
+            on_click=step,
+            classes=["step"],
+            icon_name="mdi-skip-next",
+            disabled=playing.value or finished,
+        )
+        solara.Button(
+            "Pause" if playing.value else "Play",
+            on_click=lambda: playing.set(not playing.value),
+            classes=["play"],
+            color="primary",
+            icon_name="mdi-pause" if playing.value else "mdi-play",
+            disabled=sim is None or (sim.finished and not playing.value),
+        )
+    return row
+
+
+@solara.component
+def RunFooter(
+    sim: Simulation, version: solara.Reactive[int], last_render_s: list[float]
+) -> solara.Element:
+    """The run's download and the last step's timing."""
+    _ = version.value  # subscribe
+    with solara.Column(gap="4px") as column:
+        if sim.years_done:
+            solara.FileDownload(
+                lambda: outputs_zip(sim.result()),
+                filename=f"{sim.scenario}-seed{sim.seed}-outputs.zip",
+                label="outputs.zip",
+            )
+            solara.Text(
+                "the run so far: Parquet tables and run.json, as `industry-transition run` "
+                "writes them",
+                style={"font-size": "0.72rem", "color": "#666"},
+            )
+            solara.Text(
+                f"last year: model {1000 * sim.step_seconds[-1]:,.0f} ms"
+                + (f", page {1000 * last_render_s[-1]:,.0f} ms" if last_render_s else ""),
+                style={"font-size": "0.75rem", "color": "#666"},
+                classes=["step-time"],
+            )
+    return column
+
+
+@solara.component
+def Workspace(
+    sim: Simulation,
+    version: solara.Reactive[int],
+    playing: bool,
+    view: solara.Reactive[str],
+    applied: dict[str, Any],
+) -> solara.Element:
+    """The right-hand side: the year and the chosen view.
+
+    Only the components that read ``version`` re-render when a year is simulated; the
+    controls column does not.
+    """
+    year = version.value
+    with solara.Column(gap="8px") as column:
+        with solara.Row(style={"align-items": "center", "justify-content": "space-between"}):
+            YearBanner(sim, year, playing)
+            solara.ToggleButtonsSingle(value=view, values=VIEWS, classes=["views"])
+        if view.value == "Run":
+            RunView(sim, version)
+        elif view.value == "Compare":
+            CompareView(sim.scenario, sim.seed, applied)
+        elif view.value == "Results":
+            ResultsView()
+        else:
+            AboutView()
+    return column
+
+
+@solara.component
 def Page() -> solara.Element:  # noqa: C901 - the page wires state to components
     """The app: one ``Simulation`` per browser session."""
     scenario = solara.use_reactive(initial_scenario())
@@ -575,23 +736,7 @@ def Page() -> solara.Element:  # noqa: C901 - the page wires state to components
                 continuous_update=False,
                 classes=["seed-input"],
             )
-            with solara.Row():
-                solara.Button("Reset", on_click=reset, classes=["reset"], icon_name="mdi-restore")
-                solara.Button(
-                    "Step",
-                    on_click=step,
-                    classes=["step"],
-                    icon_name="mdi-skip-next",
-                    disabled=playing.value or current is None or current.finished,
-                )
-                solara.Button(
-                    "Pause" if playing.value else "Play",
-                    on_click=lambda: playing.set(not playing.value),
-                    classes=["play"],
-                    color="primary",
-                    icon_name="mdi-pause" if playing.value else "mdi-play",
-                    disabled=current is None or (current.finished and not playing.value),
-                )
+            StepButtons(current, version, playing, reset, step)
             solara.Text(
                 f"Pause between years when playing: {delay_ms.value} ms",
                 style={"font-size": "0.85rem"},
@@ -610,36 +755,11 @@ def Page() -> solara.Element:  # noqa: C901 - the page wires state to components
                 solara.Warning("Levers or seed changed: press Reset to start a run with them.")
             solara.Markdown("#### Levers")
             LeverPanel(scenario.value, pending.value, pending.set)
-            if current is not None and current.years_done:
-                solara.FileDownload(
-                    lambda: outputs_zip(current.result()),
-                    filename=f"{current.scenario}-seed{current.seed}-outputs.zip",
-                    label="outputs.zip",
-                )
-                solara.Text(
-                    "the run so far: Parquet tables and run.json, as `industry-transition run` "
-                    "writes them",
-                    style={"font-size": "0.72rem", "color": "#666"},
-                )
-                solara.Text(
-                    f"last year: model {1000 * current.step_seconds[-1]:,.0f} ms"
-                    + (f", page {1000 * last_render_s[-1]:,.0f} ms" if last_render_s else ""),
-                    style={"font-size": "0.75rem", "color": "#666"},
-                    classes=["step-time"],
-                )
+            if current is not None:
+                RunFooter(current, version, last_render_s)
         with solara.Column(style={"padding": "8px", "flex-grow": "1", "min-width": "0"}):
             if current is None:
                 solara.Error(error.value or "no model")
                 return page
-            with solara.Row(style={"align-items": "center", "justify-content": "space-between"}):
-                YearBanner(current, version.value, playing.value)
-                solara.ToggleButtonsSingle(value=view, values=VIEWS, classes=["views"])
-            if view.value == "Run":
-                RunView(current, version.value)
-            elif view.value == "Compare":
-                CompareView(current.scenario, current.seed, applied.value)
-            elif view.value == "Results":
-                ResultsView()
-            else:
-                AboutView()
+            Workspace(current, version, playing.value, view, applied.value)
     return page
