@@ -1,0 +1,867 @@
+"""Batch valuation: the best deal of many candidate pairs at once, with arrays.
+
+``negotiation.possible_deals`` values one pair at a time with the functions of
+``model/deals.py``, and a proposer keeps the first deal with the largest joint surplus.
+:func:`value_pairs` gives, for every pair ``(a[i], b[i])`` of agent indices, exactly that choice
+(kind, parties in the deal's order, values, technology, plant, bargaining weight):
+
+- the cost rows (``plant_costs``, availability, ``switch_threshold``) are computed only for the
+  plants of the companies that need them, the plain and own-financing variants in one call;
+- licence values of every (company, technology) needed come from one (plants x technologies)
+  array summed per company;
+- a finance deal expands only the (plant, technology) cells that qualify, pair by pair, and
+  takes the first maximum of each pair's cells at its donor's ambition;
+- transaction costs look trust, shared initiatives and allied home countries up with arrays;
+- government ties (country pairs, few) call ``deals.government_deal`` itself.
+
+Agent index: the position in ``model.proposers``, countries first (index ``i < C``: country
+``i``), then companies (index ``C + j``: company ``j``). ``tests/test_valuation.py`` compares
+every field with the scalar functions on evolving and perturbed worlds.
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+
+from industry_transition.model.costs import switch_threshold
+from industry_transition.model.deals import SWITCH_MARGIN_USD_PER_T, Deal, government_deal
+from industry_transition.model.economics import (
+    FloatArray,
+    capital_recovery_factor,
+    variable_cost,
+)
+from industry_transition.model.world import INCOME_CODE
+
+if TYPE_CHECKING:
+    from industry_transition.agents import Company, Country
+    from industry_transition.model.transition_model import TransitionModel
+
+IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+
+#: Deal kinds by code (the position); -1 means the pair has no deal.
+KIND_CODES = ("finance", "technology", "codevelopment", "government")
+FINANCE, TECHNOLOGY, CODEVELOPMENT, GOVERNMENT = range(4)
+
+
+@dataclass
+class PairDeals:
+    """The best deal of each pair, one entry per pair (see :func:`value_pairs`).
+
+    Where a pair has no deal: ``kind`` -1, parties, technology and plant -1, values and
+    ``weight_a`` 0.
+    """
+
+    kind: NDArray[np.int8]
+    party_a: IntArray  # agent index of Deal.party_a (donor, licensee, first co-developer...)
+    party_b: IntArray  # agent index of Deal.party_b
+    value_a: FloatArray
+    value_b: FloatArray
+    technology: IntArray  # technology index, -1 if none
+    plant: IntArray  # plant index, -1 if none
+    weight_a: FloatArray  # bargaining weight of party_a
+
+    def __len__(self) -> int:
+        return int(self.kind.size)
+
+    @property
+    def surplus(self) -> FloatArray:
+        """Joint gain of each pair's deal (``value_a + value_b``), -inf where there is none."""
+        return np.where(self.kind >= 0, self.value_a + self.value_b, -np.inf)
+
+    def deal(self, model: TransitionModel, i: int) -> Deal:
+        """The :class:`Deal` of pair ``i`` (ValueError if the pair has none)."""
+        code = int(self.kind[i])
+        if code < 0:
+            raise ValueError(f"pair {i} has no deal")
+        technology = int(self.technology[i])
+        return Deal(
+            kind=KIND_CODES[code],
+            party_a=model.proposers[int(self.party_a[i])],
+            party_b=model.proposers[int(self.party_b[i])],
+            value_a=float(self.value_a[i]),
+            value_b=float(self.value_b[i]),
+            technology=model.technologies.ids[technology] if technology >= 0 else "",
+            plant=int(self.plant[i]),
+            transferable=code != GOVERNMENT,
+            weight_a=float(self.weight_a[i]),
+        )
+
+
+def no_deals(n: int) -> PairDeals:
+    """``n`` pairs without a deal."""
+    return PairDeals(
+        kind=np.full(n, -1, dtype=np.int8),
+        party_a=np.full(n, -1, dtype=np.int64),
+        party_b=np.full(n, -1, dtype=np.int64),
+        value_a=np.zeros(n),
+        value_b=np.zeros(n),
+        technology=np.full(n, -1, dtype=np.int64),
+        plant=np.full(n, -1, dtype=np.int64),
+        weight_a=np.zeros(n),
+    )
+
+
+# --- lookups kept per model (the proposers do not change after construction) ------------------
+@dataclass
+class _Index:
+    proposers: list[str]
+    position: dict[str, int]  # proposer id -> agent index
+    agents: list[Country | Company]
+
+
+_INDEX: weakref.WeakKeyDictionary[TransitionModel, _Index] = weakref.WeakKeyDictionary()
+
+
+def _index(model: TransitionModel) -> _Index:
+    known = _INDEX.get(model)
+    if (
+        known is not None
+        and known.proposers is model.proposers
+        and len(known.agents) == len(model.proposers)
+    ):
+        return known
+    agents: list[Country | Company] = [
+        *model.country_agents.values(),
+        *model.company_agents.values(),
+    ]
+    index = _Index(model.proposers, {a: i for i, a in enumerate(model.proposers)}, agents)
+    _INDEX[model] = index
+    return index
+
+
+# --- transaction costs --------------------------------------------------------------------------
+def transaction_costs(model: TransitionModel, a: IntArray, b: IntArray) -> FloatArray:
+    """``deals.transaction_cost`` of each pair of agent indices."""
+    p = model.params
+    index = _index(model)
+    trust = _trust(model, index, a, b)
+    cost = p.transaction_cost_musd * (1.0 - p.trust_discount * trust)
+    cost = np.where(
+        _share_initiative(model, index, a, b), cost * (1.0 - p.membership_discount), cost
+    )
+    allied = _home_countries_allied(model, a, b)
+    return np.where(allied, cost * (1.0 - p.government_tie_discount), cost)
+
+
+def _trust(model: TransitionModel, index: _Index, a: IntArray, b: IntArray) -> FloatArray:
+    """Trust of each pair: the initial value unless the pair is in ``trust.values``."""
+    book = model.trust
+    out = np.full(a.size, book.initial, dtype=float)
+    values = book.values
+    if not values or a.size == 0:
+        return out
+    ids = index.proposers
+    if a.size <= len(values):
+        # fewer pairs than remembered trusts: look the pairs up
+        out[:] = [book.get(ids[x], ids[y]) for x, y in zip(a.tolist(), b.tolist(), strict=True)]
+        return out
+    # otherwise encode the remembered pairs once and search them
+    position = index.position
+    n = len(ids)
+    codes: list[int] = []
+    trusts: list[float] = []
+    for (x, y), value in values.items():
+        i, j = position.get(x), position.get(y)
+        if i is not None and j is not None:
+            codes.append(min(i, j) * n + max(i, j))
+            trusts.append(value)
+    if not codes:
+        return out
+    known = np.array(codes, dtype=np.int64)
+    order = np.argsort(known)
+    known, known_trust = known[order], np.array(trusts)[order]
+    query = np.minimum(a, b) * n + np.maximum(a, b)
+    at = np.minimum(np.searchsorted(known, query), known.size - 1)
+    found = known[at] == query
+    out[found] = known_trust[at[found]]
+    return out
+
+
+def _share_initiative(model: TransitionModel, index: _Index, a: IntArray, b: IntArray) -> BoolArray:
+    """Whether the two agents of each pair are members of a common initiative.
+
+    Reads the agents' ``initiatives`` (as ``share_initiative`` does), or, when the initiatives
+    have fewer members than the pairs have agents, the members of each initiative (the model
+    keeps both sides of a membership together).
+    """
+    n = len(index.proposers)
+    seen = np.zeros(n, dtype=bool)
+    seen[a] = True
+    seen[b] = True
+    agents = np.flatnonzero(seen)
+    initiatives = list(model.initiatives.values())
+    member = np.zeros((n, len(initiatives)), dtype=bool)
+    if sum(len(i.members) for i in initiatives) < agents.size:
+        position = index.position
+        for column, initiative in enumerate(initiatives):
+            found = [position.get(m, -1) for m in initiative.members]
+            member[[r for r in found if r >= 0], column] = True
+    else:
+        columns = {initiative.agent_id: c for c, initiative in enumerate(initiatives)}
+        rows: list[int] = []
+        cols: list[int] = []
+        for agent in agents.tolist():
+            for initiative_id in index.agents[agent].initiatives:
+                rows.append(agent)
+                cols.append(columns[initiative_id])
+        member[rows, cols] = True
+    return np.asarray((member[a] & member[b]).any(axis=1))
+
+
+def home_countries(model: TransitionModel, agents: IntArray) -> IntArray:
+    """Home country index of each agent index (a country is its own home)."""
+    c = len(model.countries.ids)
+    company = np.maximum(agents - c, 0)
+    return np.where(agents < c, agents, model.companies.country[company]).astype(np.int64)
+
+
+def _home_countries_allied(model: TransitionModel, a: IntArray, b: IntArray) -> BoolArray:
+    """Whether distinct home countries of each pair have an active government partnership."""
+    ha, hb = home_countries(model, a), home_countries(model, b)
+    differ = ha != hb
+    if not differ.any():
+        return differ
+    ids = model.countries.ids
+    involved = np.zeros(len(ids), dtype=bool)
+    involved[ha[differ]] = True
+    involved[hb[differ]] = True
+    involved_ids = {ids[c] for c in np.flatnonzero(involved).tolist()}
+    allied = np.zeros((len(ids), len(ids)), dtype=bool)
+    for country in involved_ids:
+        # a government partnership is an edge between two countries: read the neighbours
+        for other in involved_ids.intersection(model.network.neighbors(country)):
+            if country < other and model.registry.has_active(country, other, "government"):
+                i, j = model.country_agents[country].index, model.country_agents[other].index
+                allied[i, j] = allied[j, i] = True
+    return differ & allied[ha, hb]
+
+
+# --- plants and cost rows -----------------------------------------------------------------------
+def _plants_by_company(model: TransitionModel, companies: IntArray) -> tuple[IntArray, IntArray]:
+    """Active plants of ``companies`` (ascending) and each plant's row in ``companies``.
+
+    The plants are those of ``model.plants_of``, in its order. For many companies they are
+    read from the fleet arrays at once (``plants_of`` is the index of active plants that the
+    model rebuilds after every change of the fleet, so the two agree).
+    """
+    fleet = model.fleet
+    if companies.size * 16 < len(fleet):
+        groups = list(map(model.plants_of, companies.tolist()))
+        if not groups:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        counts = np.fromiter(map(len, groups), dtype=np.int64, count=len(groups))
+        plants = np.concatenate(groups).astype(np.int64, copy=False)
+        return plants, np.repeat(np.arange(len(groups), dtype=np.int64), counts)
+    row = np.full(len(model.companies.ids), -1, dtype=np.int64)
+    row[companies] = np.arange(companies.size)
+    plants = np.flatnonzero((row[fleet.owner] >= 0) & fleet.active())
+    plants = plants[np.argsort(fleet.owner[plants], kind="stable")]
+    return plants, row[fleet.owner[plants]]
+
+
+def availability(model: TransitionModel, plants: IntArray) -> BoolArray:
+    """``costs.availability`` of ``plants``, the same computation.
+
+    The one difference: the country-sector capacity is summed with ``bincount`` (the same sums
+    in the same order as ``np.add.at`` in ``sector_capacity_by_country``, a tenth of the time),
+    so that valuing a few pairs costs little in a large world.
+    """
+    fleet, tech, companies = model.fleet, model.technologies, model.companies
+    owner = fleet.owner[plants]
+    sector_ok = tech.sector[None, :] == fleet.sector[plants][:, None]
+    mature = companies.available_year[owner] <= model.year
+    allowed = sector_ok & companies.access[owner] & mature
+    share = model.technology_share_by_country()  # (country, tech)
+    n_countries = len(model.countries.ids)
+    capacity = np.bincount(
+        fleet.country * 2 + fleet.sector, weights=fleet.capacity_mt, minlength=2 * n_countries
+    ).reshape(n_countries, 2)
+    country = fleet.country[plants]
+    sector_capacity = capacity[country, fleet.sector[plants]]
+    added = fleet.capacity_mt[plants] / np.maximum(sector_capacity, 1e-12)
+    projected = share[country] + added[:, None]
+    under_cap = projected <= model.route_caps()[country] + 1e-9
+    current = np.zeros_like(allowed)
+    current[np.arange(len(plants)), fleet.technology[plants]] = True
+    return np.asarray(allowed & (under_cap | current))
+
+
+def plant_costs_two_ways(
+    model: TransitionModel, plants: IntArray, rows: IntArray
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """``costs.plant_costs`` of ``plants``, and concessional LCOPs of ``plants[rows]``.
+
+    The first is each plant's own financing (the ``default`` variant), the second every
+    low-carbon option on concessional terms (``concessional``), sharing the work. The same
+    operations as ``plant_costs``, element by element; the capital recovery factor is computed
+    per plant for its two rates (plain and concessional) instead of per cell.
+
+    Returns:
+        (lcop, variable, concessional lcop of ``plants[rows]``).
+    """
+    p = model.params
+    fleet, tech, countries, companies = (
+        model.fleet,
+        model.technologies,
+        model.countries,
+        model.companies,
+    )
+    owner = fleet.owner[plants]
+    country = fleet.country[plants]
+    low = tech.low_carbon[None, :]
+    rate = countries.cost_of_capital[country] + companies.cost_of_capital_premium[owner]
+    reduced = np.maximum(rate - p.concessional_rate_reduction, 0.0)
+    crf_rate = capital_recovery_factor(rate, p.plant_life_years)[:, None]
+    crf_reduced = capital_recovery_factor(reduced, p.plant_life_years)[:, None]
+    multiplier = np.where(low, countries.capability_multiplier[country][:, None], 1.0)
+    capacity = np.maximum(fleet.capacity_mt[plants], 1e-12)
+    grant_per_tpa = np.where(low, (fleet.grant_musd[plants] / capacity)[:, None], 0.0)
+    capex = np.maximum(tech.capex_usd_per_tpa[None, :] * multiplier - grant_per_tpa, 0.0)
+    intensity = model.intensity[country]
+    incumbent_cost = tech.opex_usd_per_t[tech.incumbent[fleet.sector[plants]]]
+    premium = np.where(low, p.green_premium_share * incumbent_cost[:, None], 0.0)
+    variable = variable_cost(
+        tech.opex_usd_per_t[None, :],
+        tech.electricity_mwh_per_t[None, :],
+        countries.electricity_usd_per_mwh[country][:, None],
+        model.decision_price[owner][:, None],
+        intensity,
+        premium,
+    )
+    crf = np.where(low & fleet.financed[plants][:, None], crf_reduced, crf_rate)
+    lcop = crf * capex / p.target_utilisation + variable
+    crf = np.where(low, crf_reduced[rows], crf_rate[rows])
+    concessional = crf * capex[rows] / p.target_utilisation + variable[rows]
+    return lcop, variable, concessional
+
+
+@dataclass
+class _Plants:
+    """The plants valued, grouped by company, with their cost rows (``default`` variant).
+
+    For a plant open to finance (not financed) the default variant is the plain one, which is
+    what finance deals compare against; ``concessional`` holds the LCOP on concessional terms
+    of the ``finance`` rows.
+    """
+
+    companies: IntArray  # company indices, ascending
+    plants: IntArray  # active plants not converting, grouped by company
+    position: IntArray  # each plant's row in ``companies``
+    lcop: FloatArray
+    threshold: FloatArray
+    available: BoolArray
+    finance: IntArray  # rows of ``plants`` open to finance (companies that need them)
+    concessional: FloatArray
+
+
+def _plant_rows(model: TransitionModel, companies: IntArray, for_finance: BoolArray) -> _Plants:
+    """Cost rows of the companies' active plants that are not converting.
+
+    ``for_finance[i]``: company ``companies[i]`` is in a finance pair, so its plants open to
+    finance also get concessional costs.
+    """
+    fleet, tech = model.fleet, model.technologies
+    plants, position = _plants_by_company(model, companies)
+    idle = fleet.pending_technology[plants] < 0  # converting plants are busy
+    plants, position = plants[idle], position[idle]
+    finance = np.flatnonzero(
+        for_finance[position] & ~fleet.financed[plants] & ~tech.low_carbon[fleet.technology[plants]]
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lcop, variable, concessional = plant_costs_two_ways(model, plants, finance)
+        available = availability(model, plants)
+        threshold = switch_threshold(model, plants, lcop, variable, available)
+    return _Plants(companies, plants, position, lcop, threshold, available, finance, concessional)
+
+
+# --- licence values -----------------------------------------------------------------------------
+def _licence_values(
+    model: TransitionModel, rows: _Plants, wanted: BoolArray, columns: IntArray
+) -> FloatArray:
+    """``deals.licence_value`` of the ``wanted`` companies of ``rows`` for ``columns``.
+
+    Returns a (companies of ``rows`` x technologies) array; other entries are left at 0.
+    """
+    p = model.params
+    fleet, tech, comp = model.fleet, model.technologies, model.companies
+    out = np.zeros((rows.companies.size, len(tech)))
+    used = np.flatnonzero(wanted[rows.position])
+    if used.size == 0 or columns.size == 0:
+        return out
+    plants, position = rows.plants[used], rows.position[used]
+    owner = rows.companies[position]
+    saving = np.maximum(rows.threshold[used, None] - rows.lcop[used[:, None], columns], 0.0)
+    country = comp.country[owner]
+    available_year = comp.available_year[owner][:, columns]
+    years_to_use = np.maximum(
+        np.maximum(fleet.next_investment_year[plants][:, None], available_year) - model.year, 0
+    )
+    # A plant that saves money with the technology may switch before its window.
+    years_to_use = np.where(
+        saving > 0,
+        np.minimum(years_to_use, np.maximum(available_year - model.year, 0)),
+        years_to_use,
+    )
+    years_to_use = years_to_use + p.switch_lead_time_years
+    # (1 + r) ** -years for the country's rate, read from a table of each country's powers
+    row, countries = _rows(country, len(model.countries.ids))
+    rate = model.countries.cost_of_capital[countries]
+    years = np.arange(max(int(years_to_use.max()), 0) + 1)
+    if years_to_use.min() >= 0 and rate.size * years.size < years_to_use.size:
+        powers = (1.0 + rate)[:, None] ** (-years.astype(float))[None, :]
+        discount = powers[row[:, None], years_to_use]
+    else:
+        discount = (1.0 + rate[row])[:, None] ** (-years_to_use.astype(float))
+    annuity = 1.0 / capital_recovery_factor(rate, float(p.valuation_horizon_years))
+    production = fleet.capacity_mt[plants] * fleet.utilisation[plants]
+    term = saving * production[:, None] * annuity[row][:, None] * discount
+    counts = np.bincount(position, minlength=rows.companies.size)
+    starts = np.cumsum(counts) - counts
+    some = counts > 0
+    sums = np.zeros((rows.companies.size, columns.size))
+    sums[some] = np.add.reduceat(term, starts[some], axis=0)
+    # another sector's technology is worth nothing to the company
+    same_sector = tech.sector[columns][None, :] == comp.sector[rows.companies][:, None]
+    out[:, columns] = np.where(same_sector, sums, 0.0)
+    return out
+
+
+# --- finance ------------------------------------------------------------------------------------
+@dataclass
+class _FinanceCells:
+    """The (plant, technology) cells a grant could switch, grouped by company."""
+
+    start: IntArray  # first cell of each company (row of ``_Plants.companies``)
+    count: IntArray
+    abatement: FloatArray
+    need: FloatArray
+    plant: IntArray
+    technology: IntArray
+
+
+def _finance_cells(model: TransitionModel, rows: _Plants) -> _FinanceCells:
+    """Abatement and grant need of every cell that qualifies, as in ``deals.finance_deal``."""
+    p = model.params
+    fleet, tech, comp = model.fleet, model.technologies, model.companies
+    plants = rows.plants[rows.finance]
+    n = plants.size
+    owner = rows.companies[rows.position[rows.finance]]
+    country = comp.country[owner]
+    rate = model.countries.cost_of_capital[country] + comp.cost_of_capital_premium[owner]
+    crf = capital_recovery_factor(
+        np.maximum(rate - p.concessional_rate_reduction, 0.0), float(p.plant_life_years)
+    )
+    capacity = np.minimum(fleet.capacity_mt[plants], p.finance_project_max_mt)[:, None]
+    threshold = rows.threshold[rows.finance]
+    gap = np.maximum(rows.concessional - threshold[:, None] + SWITCH_MARGIN_USD_PER_T, 0.0)
+    need = gap * p.target_utilisation / crf[:, None] * capacity
+    capex_cap = tech.capex_usd_per_tpa[None, :] * capacity
+    intensity = model.intensity[country]  # the company's country, one row per plant
+    current = fleet.technology[plants]
+    production = capacity * fleet.utilisation[plants][:, None]
+    current_intensity = intensity[np.arange(n), current]
+    abatement = (current_intensity[:, None] - intensity) * production * (p.valuation_horizon_years)
+    ok = (
+        rows.available[rows.finance]
+        & tech.low_carbon[None, :]
+        & (abatement > 0)
+        & (need > 0)
+        & (need <= capex_cap)
+    )
+    ok &= ~(tech.low_carbon[current])[:, None]
+    cell_rows, cols = np.nonzero(ok)  # row-major: each company's cells in its argmax order
+    count = np.bincount(rows.position[rows.finance][cell_rows], minlength=rows.companies.size)
+    return _FinanceCells(
+        start=np.cumsum(count) - count,
+        count=count,
+        abatement=abatement[cell_rows, cols],
+        need=need[cell_rows, cols],
+        plant=plants[cell_rows],
+        technology=cols.astype(np.int64),
+    )
+
+
+def _rows(values: IntArray, size: int) -> tuple[IntArray, IntArray]:
+    """The distinct ``values`` (ascending, below ``size``) and each value's row among them."""
+    seen = np.zeros(size, dtype=bool)
+    seen[values] = True
+    distinct = np.flatnonzero(seen)
+    row = np.full(size, -1, dtype=np.int64)
+    row[distinct] = np.arange(distinct.size)
+    return row[values], distinct
+
+
+def _segment_first_max(values: FloatArray, counts: IntArray) -> IntArray:
+    """Position in ``values`` of the first maximum of each consecutive (non-empty) segment."""
+    starts = np.cumsum(counts) - counts
+    segment = np.repeat(np.arange(counts.size), counts)
+    best = np.maximum.reduceat(values, starts)
+    at_max = np.flatnonzero(values == best[segment])
+    first = np.ones(at_max.size, dtype=bool)
+    first[1:] = segment[at_max[1:]] != segment[at_max[:-1]]
+    return at_max[first]
+
+
+# --- the batch ----------------------------------------------------------------------------------
+def value_pairs(model: TransitionModel, a: np.ndarray, b: np.ndarray) -> PairDeals:
+    """Best deal of each pair (a[i], b[i]) as possible_deals + first strict max would choose.
+
+    ``a`` and ``b`` hold agent indices (``model.proposers`` order), ``a[i] != b[i]``. The deal of
+    pair ``i`` equals, field by field, the first deal of largest surplus among
+    ``negotiation.possible_deals(model, proposers[a[i]], proposers[b[i]])``. Nothing in the
+    model is changed. ``model.costs`` need not be active: only country pairs use it, through
+    ``government_deal`` (its memo of government ties and complementarity, while active).
+    """
+    a = np.asarray(a, dtype=np.int64).ravel()
+    b = np.asarray(b, dtype=np.int64).ravel()
+    if a.shape != b.shape:
+        raise ValueError(f"a and b differ in length: {a.size} != {b.size}")
+    out = no_deals(a.size)
+    if a.size == 0:
+        return out
+    n_countries = len(model.countries.ids)
+    a_country, b_country = a < n_countries, b < n_countries
+    _Batch(
+        model,
+        out,
+        a,
+        b,
+        np.flatnonzero(a_country != b_country),
+        np.flatnonzero(~a_country & ~b_country),
+    ).value()
+    _value_governments(model, out, np.flatnonzero(a_country & b_country), a, b)
+    return out
+
+
+def _value_governments(
+    model: TransitionModel, out: PairDeals, pairs: IntArray, a: IntArray, b: IntArray
+) -> None:
+    """Country pairs (few): ``deals.government_deal`` itself."""
+    countries = list(model.country_agents.values())
+    for i in pairs.tolist():
+        deal = government_deal(model, countries[int(a[i])], countries[int(b[i])])
+        if deal is None:
+            continue
+        out.kind[i] = GOVERNMENT
+        out.party_a[i], out.party_b[i] = a[i], b[i]
+        out.value_a[i], out.value_b[i] = deal.value_a, deal.value_b
+        out.weight_a[i] = deal.weight_a
+
+
+class _Batch:
+    """Finance pairs (a country and a company) and company pairs, valued with arrays."""
+
+    def __init__(
+        self,
+        model: TransitionModel,
+        out: PairDeals,
+        a: IntArray,
+        b: IntArray,
+        finance: IntArray,
+        pairs: IntArray,
+    ) -> None:
+        self.model, self.out = model, out
+        self.n_countries = c = len(model.countries.ids)
+        comp, countries = model.companies, model.countries
+        # finance pairs that could trade: a donor and a producer in an eligible country
+        donor = np.where(a[finance] < c, a[finance], b[finance])
+        company = np.where(a[finance] < c, b[finance], a[finance]) - c
+        eligible = comp.is_producer & (countries.income[comp.country] != INCOME_CODE["high"])
+        live = (countries.donor_budget_musd[donor] > 0) & eligible[company]
+        self.finance, self.donor, self.company = finance[live], donor[live], company[live]
+        # company pairs
+        self.pairs = pairs
+        self.x, self.y = a[pairs] - c, b[pairs] - c
+
+    def value(self) -> None:
+        model = self.model
+        comp, tech = model.companies, model.technologies
+        x, y = self.x, self.y
+        same = comp.sector[x] == comp.sector[y]
+        # licences either way: the owner's technologies the producer lacks
+        if 2 * x.size < len(comp.ids):
+            owner_x, owner_y = comp.owns[x].any(axis=1), comp.owns[y].any(axis=1)
+        else:
+            owner = comp.owns.any(axis=1)
+            owner_x, owner_y = owner[x], owner[y]
+        rows_xy = np.flatnonzero(same & owner_x & comp.is_producer[y])
+        rows_yx = np.flatnonzero(same & owner_y & comp.is_producer[x])
+        offers_xy = comp.owns[x[rows_xy]] & ~comp.access[y[rows_xy]]
+        offers_yx = comp.owns[y[rows_yx]] & ~comp.access[x[rows_yx]]
+        self._drop_pending_licences(rows_xy, offers_xy, rows_yx, offers_yx)
+        # co-development: immature low-carbon technologies both producers can use
+        n_companies = len(comp.ids)
+        rows_cd = np.zeros(0, dtype=np.int64)
+        options_cd = np.zeros((0, len(tech)), dtype=bool)
+        if model.params.codevelopment_years_forward != 0:
+            rows_cd = np.flatnonzero(same & comp.is_producer[x] & comp.is_producer[y])
+            xc, yc = x[rows_cd], y[rows_cd]
+            # per company (the pair is in one sector): min(year x, year y) > t iff both are
+            row_cd, members = _rows(np.concatenate([xc, yc]), n_companies)
+            open_cd = (
+                (tech.sector[None, :] == comp.sector[members][:, None])
+                & tech.low_carbon[None, :]
+                & comp.access[members]
+                & (comp.available_year[members] > model.year + 1)
+            )
+            options_cd = open_cd[row_cd[: xc.size]] & open_cd[row_cd[xc.size :]]
+            keep = options_cd.any(axis=1)
+            rows_cd, options_cd = rows_cd[keep], options_cd[keep]
+        # the companies and plants to value
+        licensee = np.zeros(n_companies, dtype=bool)
+        licensee[y[rows_xy[offers_xy.any(axis=1)]]] = True
+        licensee[x[rows_yx[offers_yx.any(axis=1)]]] = True
+        licensee[x[rows_cd]] = True
+        licensee[y[rows_cd]] = True
+        financed = np.zeros(n_companies, dtype=bool)
+        financed[self.company] = True
+        companies = np.flatnonzero(licensee | financed)
+        rows = _plant_rows(model, companies, financed[companies])
+        row_of = np.full(n_companies, -1, dtype=np.int64)
+        row_of[companies] = np.arange(companies.size)
+        finance = self._finance_choice(rows, row_of)
+        # one transaction-cost lookup for the finance pairs with a deal and the company pairs
+        # with an option
+        priced = np.zeros(self.pairs.size, dtype=bool)
+        priced[rows_xy[offers_xy.any(axis=1)]] = True
+        priced[rows_yx[offers_yx.any(axis=1)]] = True
+        priced[rows_cd] = True
+        priced_rows = np.flatnonzero(priced)
+        c = self.n_countries
+        half_cost = (
+            transaction_costs(
+                model,
+                np.concatenate([finance.donor, x[priced_rows] + c]),
+                np.concatenate([finance.company + c, y[priced_rows] + c]),
+            )
+            / 2
+        )
+        self._finance(finance, half_cost[: finance.donor.size])
+        if priced_rows.size == 0:
+            return
+        pair_half_cost = np.zeros(self.pairs.size)
+        pair_half_cost[priced_rows] = half_cost[finance.donor.size :]
+        columns = np.flatnonzero(
+            offers_xy.any(axis=0) | offers_yx.any(axis=0) | options_cd.any(axis=0)
+        )
+        licence = _licence_values(model, rows, licensee[rows.companies], columns)
+        options = [
+            self._technology(rows_xy, offers_xy, licence[row_of[y[rows_xy]]], y, x, pair_half_cost),
+            self._technology(rows_yx, offers_yx, licence[row_of[x[rows_yx]]], x, y, pair_half_cost),
+            self._codevelopment(rows_cd, options_cd, licence, row_of, pair_half_cost),
+        ]
+        self._choose(options)
+
+    # -- finance ---------------------------------------------------------------------------------
+    def _finance_choice(self, rows: _Plants, row_of: IntArray) -> _FinanceChoice:
+        """Each finance pair's best cell (pairs without one are left out)."""
+        none = np.zeros(0, dtype=np.int64)
+        empty = _FinanceChoice(none, none, none, np.zeros(0), none)
+        if self.finance.size == 0 or rows.finance.size == 0:
+            return empty
+        model = self.model
+        cells = _finance_cells(model, rows)
+        count = cells.count[row_of[self.company]]
+        found = count > 0
+        if not found.any():
+            return empty
+        count = count[found]
+        donor, company = self.donor[found], self.company[found]
+        offset = np.cumsum(count) - count
+        cell = (
+            np.arange(int(count.sum()), dtype=np.int64)
+            - np.repeat(offset, count)
+            + np.repeat(cells.start[row_of[company]], count)
+        )
+        countries = model.countries
+        ambition = np.maximum(countries.ambition_usd_per_t, countries.carbon_price_usd_per_t)
+        value = cells.abatement[cell] * np.repeat(ambition[donor], count)
+        chosen = _segment_first_max(value - cells.need[cell], count)
+        best = cell[chosen]
+        return _FinanceChoice(
+            self.finance[found],
+            donor,
+            company,
+            value[chosen],
+            best,
+            cells,
+        )
+
+    def _finance(self, choice: _FinanceChoice, half_cost: FloatArray) -> None:
+        if choice.target.size == 0 or choice.cells is None:
+            return
+        out, cells, cell = self.out, choice.cells, choice.cell
+        target = choice.target
+        out.kind[target] = FINANCE
+        out.party_a[target] = choice.donor
+        out.party_b[target] = choice.company + self.n_countries
+        out.value_a[target] = choice.value - half_cost
+        out.value_b[target] = -cells.need[cell] - half_cost
+        out.technology[target] = cells.technology[cell]
+        out.plant[target] = cells.plant[cell]
+        out.weight_a[target] = self.model.params.bargaining_power_provider
+
+    # -- company pairs ---------------------------------------------------------------------------
+    def _drop_pending_licences(
+        self, rows_xy: IntArray, offers_xy: BoolArray, rows_yx: IntArray, offers_yx: BoolArray
+    ) -> None:
+        """Remove technologies with an active technology partnership between the pair.
+
+        ``licensable_technologies`` asks ``registry.has_active(owner, licensee, "technology",
+        technology)``. Such a pair has a network edge, so only the candidate pairs that are
+        neighbours are looked at.
+        """
+        pending = np.union1d(rows_xy[offers_xy.any(axis=1)], rows_yx[offers_yx.any(axis=1)])
+        if pending.size == 0:
+            return
+        model = self.model
+        index = _index(model)
+        c = self.n_countries
+        linked = pending[_are_neighbours(model, index, self.x[pending] + c, self.y[pending] + c)]
+        if linked.size == 0:
+            return
+        ids, technology_index = index.proposers, model.technologies.index
+        where_xy = {r: i for i, r in enumerate(rows_xy.tolist())}
+        where_yx = {r: i for i, r in enumerate(rows_yx.tolist())}
+        for row in linked.tolist():
+            x, y = ids[int(self.x[row]) + c], ids[int(self.y[row]) + c]
+            for partnership in model.registry.between(x, y):
+                k = technology_index.get(partnership.technology)
+                if partnership.kind != "technology" or k is None:
+                    continue
+                if row in where_xy:
+                    offers_xy[where_xy[row], k] = False
+                if row in where_yx:
+                    offers_yx[where_yx[row], k] = False
+
+    def _technology(
+        self,
+        rows: IntArray,
+        offers: BoolArray,
+        licence: FloatArray,
+        licensee: IntArray,
+        owner: IntArray,
+        half_cost: FloatArray,
+    ) -> _Option:
+        """``deals.technology_deal(owner, licensee)`` of the pairs ``rows``.
+
+        The licence chosen is ``max`` of (value, technology) tuples: the largest value, and
+        among equal values the highest technology index. ``licence`` holds the licensee's
+        licence values, one row per row of ``rows``.
+        """
+        p = self.model.params
+        value = np.where(offers, licence, -np.inf)
+        n_tech = offers.shape[1]
+        last = n_tech - 1 - np.argmax(value[:, ::-1] == value.max(axis=1)[:, None], axis=1)
+        best = value[np.arange(rows.size), last]
+        keep = offers.any(axis=1) & (best > 0)
+        rows, best, last = rows[keep], best[keep], last[keep]
+        cost = half_cost[rows]
+        return _Option(
+            TECHNOLOGY,
+            rows,
+            licensee[rows],
+            owner[rows],
+            best - cost,
+            -p.licence_cost_musd - cost,
+            last.astype(np.int64),
+            1.0 - p.bargaining_power_provider,
+        )
+
+    def _codevelopment(
+        self,
+        rows: IntArray,
+        options: BoolArray,
+        licence: FloatArray,
+        row_of: IntArray,
+        half_cost: FloatArray,
+    ) -> _Option:
+        """``deals.codevelopment_deal(x, y)``: the first technology with the largest surplus."""
+        p = self.model.params
+        keep = options.any(axis=1)
+        columns = np.flatnonzero(options.any(axis=0))  # ascending: the first maximum is kept
+        rows, options = rows[keep], options[keep][:, columns]
+        if rows.size == 0:
+            return _Option(CODEVELOPMENT, rows, rows, rows, np.zeros(0), np.zeros(0), rows, 0.5)
+        x, y = self.x[rows], self.y[rows]
+        share = p.codevelopment_years_forward / p.valuation_horizon_years
+        half = p.codevelopment_cost_musd / 2
+        cost = half_cost[rows][:, None]
+        licence = licence[:, columns]
+        value_a = licence[row_of[x]] * share - half - cost
+        value_b = licence[row_of[y]] * share - half - cost
+        k = np.argmax(np.where(options, value_a + value_b, -np.inf), axis=1)
+        at = np.arange(rows.size)
+        return _Option(CODEVELOPMENT, rows, x, y, value_a[at, k], value_b[at, k], columns[k], 0.5)
+
+    def _choose(self, options: list[_Option]) -> None:
+        """In ``possible_deals`` order, a later deal replaces only on a strictly larger surplus."""
+        out, c = self.out, self.n_countries
+        best = np.full(self.pairs.size, -np.inf)
+        have = np.zeros(self.pairs.size, dtype=bool)
+        for option in options:
+            rows = option.rows
+            surplus = option.value_a + option.value_b
+            take = ~have[rows] | (surplus > best[rows])
+            chosen = rows[take]
+            target = self.pairs[chosen]
+            out.kind[target] = option.kind
+            out.party_a[target] = option.party_a[take] + c
+            out.party_b[target] = option.party_b[take] + c
+            out.value_a[target] = option.value_a[take]
+            out.value_b[target] = option.value_b[take]
+            out.technology[target] = option.technology[take]
+            out.weight_a[target] = option.weight_a
+            best[chosen] = surplus[take]
+            have[chosen] = True
+
+
+@dataclass
+class _FinanceChoice:
+    """The best cell of each finance pair that has one."""
+
+    target: IntArray  # pair positions
+    donor: IntArray  # country index
+    company: IntArray  # company index
+    value: FloatArray  # donor's value of the abatement (before transaction cost)
+    cell: IntArray  # into ``cells``
+    cells: _FinanceCells | None = None
+
+
+@dataclass
+class _Option:
+    """One kind of deal for some company pairs (``rows`` of the batch's company pairs)."""
+
+    kind: int
+    rows: IntArray
+    party_a: IntArray  # company indices
+    party_b: IntArray
+    value_a: FloatArray
+    value_b: FloatArray
+    technology: IntArray
+    weight_a: float
+
+
+def _are_neighbours(model: TransitionModel, index: _Index, a: IntArray, b: IntArray) -> BoolArray:
+    """Whether each pair has an edge in ``model.network`` (the side with fewer agents is read)."""
+    n = len(index.proposers)
+    first, second = (a, b) if np.unique(a).size <= np.unique(b).size else (b, a)
+    position, ids = index.position, index.proposers
+    edges: list[int] = []
+    for agent in np.unique(first).tolist():
+        for neighbour in model.network.neighbors(ids[agent]):
+            other = position.get(neighbour)
+            if other is not None:
+                edges.append(agent * n + other)
+    if not edges:
+        return np.zeros(a.size, dtype=bool)
+    return np.isin(first * n + second, np.array(edges, dtype=np.int64))
+
+
+__all__ = ["KIND_CODES", "PairDeals", "no_deals", "transaction_costs", "value_pairs"]
