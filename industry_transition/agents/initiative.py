@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 
 import mesa
 
-from industry_transition.model import broker
 from industry_transition.model.coalition import membership_gain
 
 if TYPE_CHECKING:
@@ -32,36 +31,6 @@ class Initiative(mesa.Agent):
 
     def __repr__(self) -> str:
         return f"Initiative({self.agent_id})"
-
-    def suggest(self, agent_id: str, limit: int) -> list[str]:
-        """The broker's complementary matches for a member: co-members it could trade with.
-
-        Ranked by how much the pair could gain (complementarity score), best first.
-        """
-        if not (self.has_broker and self.model.params.broker) or agent_id not in self.members:
-            return []
-        cache = self.model.costs
-        key = ("suggest", self.agent_id, agent_id, limit)
-        if cache.active and key in cache.memo:
-            return list(cache.memo[key])  # type: ignore[call-overload]
-        ranked = broker.rank(self.model, self, agent_id, limit)
-        if cache.active:
-            cache.memo[key] = tuple(ranked)
-        return ranked
-
-    def rank_plain(self, agent_id: str, limit: int) -> list[str]:
-        """The ranking by one ``complementarity`` call per co-member.
-
-        The reference that ``model.broker.rank`` reproduces with arrays (used by the tests).
-        """
-        scored = [
-            (self.model.complementarity(agent_id, other), other)
-            for other in self.members
-            if other != agent_id
-        ]
-        scored = [(score, other) for score, other in scored if score > 0]
-        scored.sort(key=lambda item: (-item[0], item[1]))
-        return [other for _, other in scored[:limit]]
 
     def membership_gain_musd(self, country: Country) -> float:
         """Yearly net value of membership to a country (DESIGN.md, initiative membership).

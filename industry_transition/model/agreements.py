@@ -141,7 +141,7 @@ def split_plant(model: TransitionModel, plant: int, capacity_mt: float) -> int:
     if fleet.capacity_mt[plant] <= capacity_mt + 1e-12:
         return plant
     fleet.capacity_mt[plant] -= capacity_mt
-    count = sum(1 for i in fleet.ids if i.startswith(f"{fleet.ids[plant]}_line"))
+    count = fleet.lines.get(fleet.ids[plant], 0)
     line = fleet.append(
         f"{fleet.ids[plant]}_line{count + 1}",
         owner=int(fleet.owner[plant]),
@@ -156,7 +156,7 @@ def split_plant(model: TransitionModel, plant: int, capacity_mt: float) -> int:
         pending_year=int(fleet.pending_year[plant]),
     )
     model.plant_emissions_mt = np.append(model.plant_emissions_mt, 0.0)
-    model.refresh_plant_index()
+    model.plant_added(line)
     return line
 
 

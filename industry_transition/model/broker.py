@@ -1,12 +1,20 @@
-"""The broker's ranking of co-members, scored for all members at once.
+"""The broker: each member's co-members ranked by complementarity, for all members at once.
 
-``Initiative.suggest`` ranks a member's co-members by ``TransitionModel.complementarity``. The
-plain way calls it once per co-member, so a round of suggestions costs members squared Python
-calls: the cost that made a 10,000-company world superlinear. Here the same scores come from
-arrays. For a pair with no active partnership the score depends only on static attributes, the
-companies' production and their technology access, all vectorised; the pairs that do have one
-(the agent's network neighbours, few) are scored by ``complementarity`` itself. The ranking is
-identical to the plain one (``tests/test_broker.py`` compares them on evolving worlds).
+A broker suggests to each member the co-members it could trade with most
+(:meth:`TransitionModel.complementarity`), best first. Ties are broken by a priority drawn at
+random for each round (``priority``: a permutation of the proposers), so that equal scores do
+not always send every member to the same co-members.
+
+Ranking every co-member for every member costs members squared. Here the ranking uses the
+structure of the scores instead. For a pair with no active partnership a score is one of:
+the production of one side (finance: the eligible company's; licences: the licensee's), 1 (two
+countries that could tie), 0.1 (two producers of one sector with nothing to license), or 0. So
+each member's top ``limit`` comes from the first few entries of a handful of lists sorted
+once per round (donor countries, eligible companies by production, producers of each sector by
+production and by priority, technology owners of each sector). Pairs with an active
+partnership (network neighbours, few) are scored by ``complementarity`` itself.
+``plain_ranking`` is the one-call-per-co-member reference; ``tests/test_broker.py`` checks the
+two agree on evolving worlds.
 """
 
 from __future__ import annotations
@@ -25,112 +33,205 @@ PRODUCER_PAIR_SCORE = 0.1
 
 
 @dataclass
-class MemberArrays:
-    """Static attributes of an initiative's members, in member order."""
+class _Lists:
+    """An initiative's members in the orders the ranking reads (agent indices)."""
 
-    ids: list[str]
-    position: dict[str, int]
-    id_rank: np.ndarray  # rank of each id in sorted order (the ranking's tie-break)
-    is_company: np.ndarray
-    company: np.ndarray  # company index, -1 for countries
-    donor: np.ndarray  # countries with a finance budget
-    eligible: np.ndarray  # countries: not high income; companies: producers in such countries
-    producer: np.ndarray
-    sector: np.ndarray  # -1 for countries
+    countries: list[int]
+    eligible_countries: list[int]
+    donors: list[int]
+    eligible_donors: list[int]
+    eligible_companies_by_production: list[int]
+    producers_by_production: dict[int, list[int]]  # sector -> producers, most production first
+    producers_by_priority: dict[int, list[int]]  # sector -> producers by priority
+    owners: dict[int, list[int]]  # sector -> companies that own a technology, by priority
 
 
-def member_arrays(model: TransitionModel, initiative: Initiative) -> MemberArrays:
-    """Arrays of the members (cached until membership or the negotiation changes)."""
-    key = ("broker_members", initiative.agent_id)
-    cached = model.costs.structure.get(key)
-    if cached is not None:
-        return cached  # type: ignore[return-value]
-    ids = list(initiative.members)
-    n = len(ids)
-    is_company = np.zeros(n, dtype=bool)
-    company = np.full(n, -1, dtype=np.int64)
-    donor = np.zeros(n, dtype=bool)
-    eligible = np.zeros(n, dtype=bool)
-    producer = np.zeros(n, dtype=bool)
-    sector = np.full(n, -1, dtype=np.int64)
-    for i, agent_id in enumerate(ids):
-        agent = model.agent_by_id[agent_id]
-        if agent_id in model.company_agents:
-            is_company[i] = True
-            company[i] = agent.index
-            eligible[i] = agent.finance_eligible
-            producer[i] = agent.is_producer
-            sector[i] = agent.sector
-        elif agent_id in model.country_agents:
-            donor[i] = agent.is_donor
-            eligible[i] = agent.finance_eligible
-    order = sorted(range(n), key=lambda i: ids[i])
-    id_rank = np.empty(n, dtype=np.int64)
-    id_rank[order] = np.arange(n)
-    arrays = MemberArrays(
-        ids,
-        {a: i for i, a in enumerate(ids)},
-        id_rank,
-        is_company,
-        company,
-        donor,
-        eligible,
-        producer,
-        sector,
+def _lists(model: TransitionModel, members: list[int], priority: np.ndarray) -> _Lists:
+    c = len(model.countries.ids)
+    companies = model.companies
+    production = model.costs.company_production()
+    donor = model.countries.donor_budget_musd > 0
+    country_eligible = model.countries.eligible
+    by_priority = sorted(members, key=lambda i: priority[i])
+    countries = [i for i in by_priority if i < c]
+    company_members = [i for i in by_priority if i >= c]
+    producer = [i for i in company_members if companies.is_producer[i - c]]
+    eligible_companies = [i for i in producer if country_eligible[companies.country[i - c]]]
+
+    def by_production(ids: list[int]) -> list[int]:
+        # stable sort of a priority-ordered list: ties keep the priority order
+        return sorted(ids, key=lambda i: -production[i - c])
+
+    sectors = sorted({int(companies.sector[i - c]) for i in company_members})
+    owns_any = companies.owns.any(axis=1)
+    return _Lists(
+        countries=countries,
+        eligible_countries=[i for i in countries if country_eligible[i]],
+        donors=[i for i in countries if donor[i]],
+        eligible_donors=[i for i in countries if donor[i] and country_eligible[i]],
+        eligible_companies_by_production=by_production(eligible_companies),
+        producers_by_production={
+            s: by_production([i for i in producer if companies.sector[i - c] == s]) for s in sectors
+        },
+        producers_by_priority={
+            s: [i for i in producer if companies.sector[i - c] == s] for s in sectors
+        },
+        owners={
+            s: [i for i in company_members if companies.sector[i - c] == s and owns_any[i - c]]
+            for s in sectors
+        },
     )
-    if model.costs.active:
-        model.costs.structure[key] = arrays
-    return arrays
 
 
-def rank(model: TransitionModel, initiative: Initiative, agent_id: str, limit: int) -> list[str]:
-    """Co-members with a positive complementarity, best first, ties by id; at most ``limit``."""
-    m = member_arrays(model, initiative)
-    n = len(m.ids)
-    scores = np.zeros(n)
-    agent = model.agent_by_id[agent_id]
-    companies = np.flatnonzero(m.is_company)
-    production = np.zeros(n)
-    production[companies] = model.costs.company_production()[m.company[companies]]
-    if agent_id in model.country_agents:
-        donor = agent.is_donor
-        eligible = agent.finance_eligible
-        if donor:
-            scores = np.where(m.is_company & m.eligible, production, 0.0)
-        countries = ~m.is_company
-        either_donor = donor | m.donor
-        either_eligible = eligible | m.eligible
-        scores = np.where(countries, np.where(either_donor & either_eligible, 1.0, 0.0), scores)
-    else:
-        x = agent.index
-        own = float(model.costs.company_production()[x])
-        x_eligible = agent.finance_eligible
-        x_producer = agent.is_producer
-        countries = ~m.is_company
-        if x_eligible:
-            scores = np.where(countries & m.donor, own, 0.0)
-        same = m.is_company & (m.sector == agent.sector)
-        idx = m.company[same]
-        owns, access = model.companies.owns, model.companies.access
-        x_licenses = (owns[x][None, :] & ~access[idx]).any(axis=1)  # x could license to y
-        y_licenses = (owns[idx] & ~access[x][None, :]).any(axis=1)  # y could license to x
-        pair = np.where(
-            x_licenses & m.producer[same],
-            production[same],
-            np.where(
-                y_licenses & x_producer,
-                own,
-                np.where(x_producer & m.producer[same], PRODUCER_PAIR_SCORE, 0.0),
-            ),
+def suggestions(
+    model: TransitionModel, initiative: Initiative, priority: np.ndarray, limit: int
+) -> dict[int, list[int]]:
+    """Each member's co-members with a positive complementarity, best first, at most ``limit``.
+
+    Keys and values are agent indices (positions in ``model.proposers``); ties go to the lower
+    ``priority``.
+    """
+    index = model.proposer_index
+    members = [index[m] for m in initiative.members if m in index]
+    member_set = set(members)
+    lists = _lists(model, members, priority)
+    c = len(model.countries.ids)
+    companies = model.companies
+    production = model.costs.company_production()
+    owns_any = companies.owns.any(axis=1)
+    eligible = model.countries.eligible
+    ranked: dict[int, list[int]] = {}
+    # Companies that own no technology and have no partner among the members rank their
+    # co-members alike when they share a sector, producer status, eligibility, technology
+    # access and the order of their own production against the 0.1 score: rank each such
+    # class once (one entry more, for the member itself) and drop the member.
+    classes: dict[tuple[object, ...], list[int]] = {}
+    for x in members:
+        neighbours = _member_neighbours(model, x, member_set)
+        j = x - c
+        if x < c or neighbours or owns_any[j]:
+            ranked[x] = _rank(model, x, lists, neighbours, priority, limit)
+            continue
+        own = float(production[j])
+        key = (
+            int(companies.sector[j]),
+            bool(companies.is_producer[j]),
+            bool(eligible[companies.country[j]]),
+            companies.access[j].tobytes(),
+            (own > PRODUCER_PAIR_SCORE) - (own < PRODUCER_PAIR_SCORE),
+            own > 0,
         )
-        scores[same] = pair
-    # Pairs with an active partnership: the exact function (government ties, pending licences).
-    for neighbour in model.network.neighbors(agent_id):
-        i = m.position.get(neighbour)
-        if i is not None:
-            scores[i] = model.complementarity(agent_id, neighbour)
-    self_position = m.position[agent_id]
-    scores[self_position] = 0.0
-    chosen = np.flatnonzero(scores > 0)
-    order = chosen[np.lexsort((m.id_rank[chosen], -scores[chosen]))]
-    return [m.ids[int(i)] for i in order[:limit]]
+        shared = classes.get(key)
+        if shared is None:
+            shared = classes[key] = _rank(model, x, lists, set(), priority, limit + 1, self_ok=True)
+        ranked[x] = [i for i in shared if i != x][:limit]
+    return ranked
+
+
+def _member_neighbours(model: TransitionModel, x: int, member_set: set[int]) -> set[int]:
+    index = model.proposer_index
+    return {
+        index[n] for n in model.network.neighbors(model.proposers[x]) if n in index
+    } & member_set
+
+
+def _rank(
+    model: TransitionModel,
+    x: int,
+    lists: _Lists,
+    neighbours: set[int],
+    priority: np.ndarray,
+    limit: int,
+    *,
+    self_ok: bool = False,
+) -> list[int]:
+    """``x``'s top ``limit`` (with ``self_ok``, ``x`` itself may be among them)."""
+    c = len(model.countries.ids)
+    proposers = model.proposers
+    skip = set(neighbours) if self_ok else neighbours | {x}
+    need = limit + len(skip)
+    scored: list[tuple[float, int]] = []  # (score, agent)
+
+    def take(ids: list[int], score: float, count: int = need) -> None:
+        if score <= 0:
+            return
+        for i in ids[:count]:
+            scored.append((score, i))
+
+    production = model.costs.company_production()
+    countries = model.countries
+    if x < c:
+        donor = bool(countries.donor_budget_musd[x] > 0)
+        eligible = bool(countries.eligible[x])
+        if donor:
+            for i in lists.eligible_companies_by_production[:need]:
+                scored.append((float(production[i - c]), i))
+            take(lists.countries if eligible else lists.eligible_countries, 1.0)
+        else:
+            take(lists.donors if eligible else lists.eligible_donors, 1.0)
+    else:
+        companies = model.companies
+        j = x - c
+        sector = int(companies.sector[j])
+        own = float(production[j])
+        producer = bool(companies.is_producer[j])
+        if producer and countries.eligible[companies.country[j]]:
+            take(lists.donors, own)
+        owns, access = companies.owns, companies.access
+        # A: x could license to a producer y: y's production
+        wanted = owns[j]
+        x_owns = bool(wanted.any())
+
+        def licensee(i: int) -> bool:
+            return x_owns and bool((wanted & ~access[i - c]).any())
+
+        if x_owns:
+            found = 0
+            for i in lists.producers_by_production.get(sector, []):
+                if found >= need:
+                    break
+                if (self_ok or i != x) and licensee(i):
+                    found += 1
+                    scored.append((float(production[i - c]), i))
+        # B: y could license to x (and y is not in A): x's production
+        licensors: set[int] = set()
+        if producer:
+            for i in lists.owners.get(sector, []):
+                if (i == x and not self_ok) or (companies.is_producer[i - c] and licensee(i)):
+                    continue  # x's licensee (A) or x itself
+                if (owns[i - c] & ~access[j]).any():
+                    licensors.add(i)
+                    scored.append((own, i))
+            # C: any other producer of the sector
+            count = 0
+            for i in lists.producers_by_priority.get(sector, []):
+                if count >= need:
+                    break
+                # A licensee of x scores by its production (even when not among the first
+                # ``need`` of A, which rank above it); a licensor by x's production.
+                if i in licensors or licensee(i):
+                    continue
+                scored.append((PRODUCER_PAIR_SCORE, i))
+                count += 1
+    ranked = {i: s for s, i in scored if s > 0 and i not in skip}
+    for n in neighbours:
+        score = model.complementarity(proposers[x], proposers[n])
+        if score > 0:
+            ranked[n] = score
+    order = sorted(ranked, key=lambda i: (-ranked[i], priority[i]))
+    return order[:limit]
+
+
+def plain_ranking(
+    model: TransitionModel, initiative: Initiative, agent_id: str, priority: np.ndarray, limit: int
+) -> list[str]:
+    """The ranking by one ``complementarity`` call per co-member (the reference for tests)."""
+    index = model.proposer_index
+    scored = [
+        (model.complementarity(agent_id, other), other)
+        for other in initiative.members
+        if other != agent_id
+    ]
+    scored = [(score, other) for score, other in scored if score > 0]
+    scored.sort(key=lambda item: (-item[0], priority[index[item[1]]]))
+    return [other for _, other in scored[:limit]]

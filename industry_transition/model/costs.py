@@ -250,7 +250,7 @@ class CostCache:
         return self._thresholds[variant][plants]
 
     def company_production(self) -> FloatArray:
-        """Production (Mt) of every company's active plants, summed plant by plant in index order.
+        """Production (Mt) of every company's active plants, summed in plant index order.
 
         Computed once per negotiation and refreshed for the parties of each signature (a finance
         deal splits a plant of its company), so it equals a fresh per-company sum.
@@ -258,11 +258,12 @@ class CostCache:
         model = self.model
         production = self.structure.get(("company_production",))
         if not self.active or production is None:
-            production = np.array(
-                [
-                    float(model.fleet.production_mt[model.plants_of(c)].sum())
-                    for c in range(len(model.companies.ids))
-                ]
+            fleet = model.fleet
+            active = np.flatnonzero(fleet.active())
+            production = np.bincount(
+                fleet.owner[active],
+                weights=fleet.production_mt[active],
+                minlength=len(model.companies.ids),
             )
             if self.active:
                 self.structure[("company_production",)] = production
@@ -271,8 +272,12 @@ class CostCache:
         for agent_id in self.stale_companies:
             company = model.company_agents.get(agent_id)
             if company is not None:
-                production[company.index] = float(  # type: ignore[index]
-                    model.fleet.production_mt[model.plants_of(company.index)].sum()
-                )
+                plants = model.plants_of(company.index)
+                # the same sequential sum as the bincount above
+                production[company.index] = np.bincount(  # type: ignore[index]
+                    np.zeros(plants.size, dtype=np.intp),
+                    weights=model.fleet.production_mt[plants],
+                    minlength=1,
+                )[0]
         self.stale_companies.clear()
         return production  # type: ignore[return-value]

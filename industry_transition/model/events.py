@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,11 +22,22 @@ EVENT_COLUMNS = [
 ]
 
 
+#: A rejected proposal keeps its reason as a one-string tuple in place of its text, which is
+#: written when the log is read (there are many). Rows of strings and numbers only are not
+#: tracked by the garbage collector, so a long log costs it nothing.
+NO_JOINT_GAIN = ("no joint gain",)
+
+
 @dataclass
 class EventLog:
-    """Append-only list of events; one row per event."""
+    """Append-only list of events; one row per event.
+
+    ``names`` gives an agent's display name; rejected proposals (most events) keep only their
+    fields and get their text from it in ``to_frame``.
+    """
 
     rows: list[tuple[Any, ...]] = field(default_factory=list)
+    names: Callable[[str], str] = str
 
     def record(
         self,
@@ -57,6 +69,49 @@ class EventLog:
             )
         )
 
+    def reject(
+        self,
+        year: int,
+        round_number: int,
+        kind: str,
+        party_a: str,
+        party_b: str,
+        technology: str,
+        reason: str | None = None,
+    ) -> None:
+        """Add a rejected proposal (its text is written when the log is read)."""
+        self.rows.append(
+            (
+                year,
+                round_number,
+                "rejected",
+                kind,
+                party_a,
+                party_b,
+                "",
+                technology,
+                0.0,
+                NO_JOINT_GAIN if reason is None else (reason,),
+            )
+        )
+
     def to_frame(self) -> pd.DataFrame:
         """The log as a DataFrame with the columns in ``EVENT_COLUMNS``."""
-        return pd.DataFrame(self.rows, columns=EVENT_COLUMNS)
+        names: dict[str, str] = {}
+
+        def name(agent_id: str) -> str:
+            known = names.get(agent_id)
+            if known is None:
+                known = names[agent_id] = self.names(agent_id)
+            return known
+
+        rows = [
+            row
+            if not isinstance(row[9], tuple)
+            else (
+                *row[:9],
+                f"{row[0]}: {name(row[4])} and {name(row[5])} found no {row[3]} deal ({row[9][0]})",
+            )
+            for row in self.rows
+        ]
+        return pd.DataFrame(rows, columns=EVENT_COLUMNS)

@@ -50,14 +50,25 @@ class PlantFleet:
         return len(self.ids)
 
     def append(self, plant_id: str, **values: float | int | bool) -> int:
-        """Add one plant and return its index (building new capacity is rare: concatenation)."""
+        """Add one plant and return its index.
+
+        Each array is a view of a larger buffer that grows by half when full, so appending
+        costs amortised constant time (finance deals split plants one at a time).
+        """
         defaults = {"pending_technology": -1}
+        n = len(self.ids)
         for name in _ARRAY_FIELDS:
             current = getattr(self, name)
-            value = values.get(name, defaults.get(name, 0))
-            setattr(self, name, np.append(current, np.asarray(value, current.dtype)))
+            buffer = self._buffers.get(name)
+            if buffer is None or buffer.shape[0] <= n or current.base is not buffer:
+                buffer = np.empty(max(16, (n + 1) * 3 // 2), dtype=current.dtype)
+                buffer[:n] = current
+                self._buffers[name] = buffer
+            buffer[n] = values.get(name, defaults.get(name, 0))
+            setattr(self, name, buffer[: n + 1])
         self.ids.append(plant_id)
-        return len(self.ids) - 1
+        self._count_line(plant_id)
+        return n
 
     @property
     def production_mt(self) -> FloatArray:
@@ -65,6 +76,16 @@ class PlantFleet:
         return self.capacity_mt * self.utilisation
 
     def __post_init__(self) -> None:
+        self._buffers: dict[str, np.ndarray] = {}
+        #: Number of lines split off each plant id (``<id>_line<n>``), for naming the next.
+        self.lines: dict[str, int] = {}
+        for plant_id in self.ids:
+            self._count_line(plant_id)
+
+    def _count_line(self, plant_id: str) -> None:
+        stem, _, number = plant_id.rpartition("_line")
+        if stem and number.isdigit():
+            self.lines[stem] = self.lines.get(stem, 0) + 1
         if len(self.pending_technology) != len(self.ids):
             self.pending_technology = np.full(len(self.ids), -1, dtype=np.int64)
             self.pending_year = np.zeros(len(self.ids), dtype=np.int64)

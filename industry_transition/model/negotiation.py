@@ -1,15 +1,24 @@
-"""The negotiation protocol (DESIGN.md): candidates, valuation, bargaining, agreement.
+"""The negotiation protocol (DESIGN.md): search, valuation, bargaining, agreement.
 
-Each round every active agent, in random order from the negotiation stream, looks at no more
-than K candidates (broker suggestions, network neighbours, initiative co-members, neighbours of
-neighbours, a few random others: never an all-pairs scan), values every deal it could make with
-each, and signs the one with the largest joint surplus if both sides gain.
+Each year has ``rounds_per_year`` rounds. A round has two parts:
+
+1. **Search** (``model/search.py``): every proposer (country or company) finds at most K
+   candidates at once: broker suggestions, network neighbours, initiative co-members,
+   neighbours of neighbours and a few random others; never an all-pairs scan.
+2. **Proposals**, one proposer at a time in a random order: each proposer takes the deal with
+   the largest joint surplus among all deals it could make with its candidates, and signs it if
+   both sides gain. Every signed deal is visible to the proposers after it.
+
+All candidate deals of the round are valued at once with arrays at its start
+(``model/valuation.py``). A signature changes the parties (plants, access, trust), the route
+shares of a recipient's country, and for a government tie the transaction costs between the two
+countries' agents; each later proposer whose own pairs involve an agent so touched re-values
+them on the state at its turn. So every proposal is valued on the state it sees, as if the
+proposers had been valued one by one.
 """
 
 from __future__ import annotations
 
-import bisect
-from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -23,6 +32,8 @@ from industry_transition.model.deals import (
     government_deal,
     technology_deal,
 )
+from industry_transition.model.search import RoundDraws, find_candidates
+from industry_transition.model.valuation import KIND_CODES, PairDeals, value_pairs
 
 # Keys of draws outside the numbered rounds (rounds are 0, 1, ... < 10,000).
 ROUND_MEMBERSHIP = 10_000
@@ -36,11 +47,238 @@ def negotiate(model: TransitionModel) -> None:
     if not model.params.negotiation:
         return
     decide_memberships(model)
-    proposers = model.proposers
     for round_number in range(model.params.rounds_per_year):
-        order = model.substream("negotiation", model.year, round_number).permutation(len(proposers))
-        for i in order:
-            propose(model, proposers[int(i)], round_number, int(i))
+        negotiation_round(model, round_number)
+
+
+def negotiation_round(
+    model: TransitionModel, round_number: int, *, reference: bool = False
+) -> None:
+    """One round: search for all, value all candidate deals, then proposals in random order.
+
+    With ``reference``, every proposer values its candidates at its turn with the scalar deal
+    functions (``possible_deals``): the plain protocol the batch valuation must reproduce
+    (``tests/test_negotiation.py``).
+    """
+    p = model.params
+    n = len(model.proposers)
+    k = p.candidates_per_agent
+    draws = RoundDraws.draw(
+        model.substream("negotiation", model.year, round_number),
+        n,
+        k,
+        min(p.random_candidates, k),
+    )
+    found = find_candidates(model, draws)
+    book = _RoundBook(model, found.agents)
+    if not reference:
+        book.value(np.arange(n))
+    position = np.empty(n, dtype=np.int64)
+    position[draws.order] = np.arange(n)
+    order = draws.order.tolist()
+    for turn, i in enumerate(order):
+        if reference:
+            deal, column = book.reference_best(i)
+        else:
+            if book.stale[i]:
+                # Re-value this proposer and the next stale ones together: each is valued on
+                # the state after the last signature so far, and a later signature that
+                # touches one of them marks it stale again.
+                window = np.flatnonzero(
+                    book.stale & (position >= turn) & (position < turn + REVALUE_WINDOW)
+                )
+                book.value(window)
+            if book.rejected[i]:
+                book.reject(i, round_number)  # no joint gain: only the log changes
+                continue
+            deal, column = book.best(i)
+        if deal is None:
+            continue
+        if _conclude(model, deal, round_number, bool(found.brokered[i, column])):
+            book.signed(deal)
+
+
+#: Proposers re-valued together after a signature (the stale ones among the next this many).
+REVALUE_WINDOW = 512
+
+
+class _RoundBook:
+    """The valued candidate pairs of a round and which proposers must re-value them.
+
+    A signature touches the deals of some pairs (DESIGN.md negotiation; ``signed``):
+
+    - the pairs of an agent whose own state changed: a finance recipient and every company of
+      its country (the route shares of the country changed), a licensee, both co-developers;
+    - for a government tie of countries A and B, the pairs of an agent of A with an agent of B
+      (transaction costs), and every pair of two countries one of which is A or B (tie counts);
+    - a government deal between two countries counts the complementary pairs of all their
+      agents, so it is touched whenever any agent of either country is.
+
+    A proposer with a touched pair is stale until it is valued again.
+    """
+
+    def __init__(self, model: TransitionModel, agents: np.ndarray) -> None:
+        self.model = model
+        self.agents = agents
+        n, k = agents.shape
+        self.n = n
+        self.c = len(model.countries.ids)
+        self.surplus = np.full((n, k), -np.inf)
+        self.best_column = np.zeros(n, dtype=np.int64)
+        self.pair = np.full((n, k), -1, dtype=np.int64)
+        self.batch = np.full(n, -1, dtype=np.int64)
+        self.batches: list[PairDeals] = []
+        self.stale = np.zeros(n, dtype=bool)
+        self.rejected = np.zeros(n, dtype=bool)
+        # candidates with -1 replaced by n, so masks of length n + 1 can index them
+        self.lookup = np.where(agents >= 0, agents, n)
+        homes = np.append(model.home_of, -1)
+        self.home_pairs = homes[np.arange(n)][:, None] * self.c + homes[self.lookup]
+        self.home_pairs[agents < 0] = -1
+        # the country candidates of each country (government deals), n where none
+        countries = agents[: self.c]
+        self.country_pairs = np.where((countries >= 0) & (countries < self.c), countries, n)
+        self.members_of = _agents_by_country(model)
+
+    def value(self, rows: np.ndarray) -> None:
+        """Value the candidate pairs of ``rows`` on the current state."""
+        if rows.size == 0:
+            return
+        agents = self.agents[rows]
+        r, cols = np.nonzero(agents >= 0)
+        deals = value_pairs(self.model, rows[r], agents[r, cols])
+        self.batches.append(deals)
+        self.batch[rows] = len(self.batches) - 1
+        self.surplus[rows] = -np.inf
+        self.surplus[rows[r], cols] = deals.surplus
+        self.pair[rows[r], cols] = np.arange(r.size)
+        best = np.argmax(self.surplus[rows], axis=1)
+        self.best_column[rows] = best
+        self.stale[rows] = False
+        # proposals that bargaining would turn down: no transfer makes both gain
+        chosen = self.pair[rows, best]
+        found = self.surplus[rows, best] > -np.inf
+        chosen = np.where(found, chosen, 0)
+        government = deals.kind[chosen] == KIND_CODES.index("government")
+        gains = (deals.value_a[chosen] > 0) & (deals.value_b[chosen] > 0)
+        self.rejected[rows] = found & np.where(government, ~gains, deals.surplus[chosen] <= 0)
+
+    def reject(self, i: int, round_number: int) -> None:
+        """Log proposer ``i``'s best deal as rejected for want of a joint gain."""
+        deals = self.batches[int(self.batch[i])]
+        j = int(self.pair[i, int(self.best_column[i])])
+        model = self.model
+        technology = int(deals.technology[j])
+        model.events.reject(
+            model.year,
+            round_number,
+            KIND_CODES[int(deals.kind[j])],
+            model.proposers[int(deals.party_a[j])],
+            model.proposers[int(deals.party_b[j])],
+            model.technologies.ids[technology] if technology >= 0 else "",
+        )
+
+    def best(self, i: int) -> tuple[Deal | None, int]:
+        """Proposer ``i``'s best deal (first largest surplus) and its candidate column."""
+        column = int(self.best_column[i])
+        if self.surplus[i, column] == -np.inf:
+            return None, column
+        return self.batches[int(self.batch[i])].deal(self.model, int(self.pair[i, column])), column
+
+    def reference_best(self, i: int) -> tuple[Deal | None, int]:
+        """The same, valued now with the scalar functions (the reference protocol)."""
+        columns = np.flatnonzero(self.agents[i] >= 0)
+        if columns.size == 0:
+            return None, 0
+        fresh = reference_pairs(self.model, np.full(columns.size, i), self.agents[i, columns])
+        values = fresh.surplus
+        j = int(np.argmax(values))
+        if values[j] == -np.inf:
+            return None, 0
+        return fresh.deal(self.model, j), int(columns[j])
+
+    def signed(self, deal: Deal) -> None:
+        """Mark the proposers whose pairs the signature touched as stale."""
+        model, n, c = self.model, self.n, self.c
+        index = model.proposer_index
+        a, b = index[deal.party_a], index[deal.party_b]
+        touched = np.zeros(n + 1, dtype=bool)
+        countries = np.zeros(n + 1, dtype=bool)  # countries with a touched agent or a new tie
+        if deal.kind == "government":
+            countries[[a, b]] = True
+            ties = (self.home_pairs == a * c + b) | (self.home_pairs == b * c + a)
+            self.stale |= ties.any(axis=1)
+        else:
+            if deal.kind == "finance":
+                home = int(model.home_of[b])
+                touched[self.members_of[home]] = True
+                touched[home] = False  # a country's own deals do not use its route shares
+                touched[b] = True
+            elif deal.kind == "technology":
+                touched[a] = True  # the licensee
+            else:
+                touched[[a, b]] = True
+            countries[model.home_of[touched[:n]]] = True
+            self.stale |= touched[self.lookup].any(axis=1) | touched[:n]
+        self.stale[:c] |= countries[self.country_pairs].any(axis=1) | countries[:c]
+
+
+class ReferencePairs:
+    """The best deal of each pair by the scalar functions (the batch valuation's reference)."""
+
+    def __init__(self, deals: list[Deal | None]) -> None:
+        self.deals = deals
+        self.surplus = np.array([-np.inf if d is None else d.surplus for d in deals])
+
+    def deal(self, model: TransitionModel, i: int) -> Deal:
+        """A fresh copy of pair ``i``'s deal."""
+        deal = self.deals[i]
+        assert deal is not None
+        return Deal(**{f: getattr(deal, f) for f in deal.__dataclass_fields__})
+
+
+def reference_pairs(model: TransitionModel, a: np.ndarray, b: np.ndarray) -> ReferencePairs:
+    """Best deal of each pair (``a[i]``, ``b[i]``): ``possible_deals``, first largest surplus."""
+    out: list[Deal | None] = []
+    for x, y in zip(a.tolist(), b.tolist(), strict=True):
+        best = None
+        for deal in possible_deals(model, model.proposers[x], model.proposers[y]):
+            if best is None or deal.surplus > best.surplus:
+                best = deal
+        out.append(best)
+    return ReferencePairs(out)
+
+
+def _agents_by_country(model: TransitionModel) -> list[np.ndarray]:
+    """Agent indices of each country: the country itself and its companies."""
+    key = ("agents_by_country",)
+    known = model.costs.structure.get(key)
+    if known is None:
+        order = np.argsort(model.home_of, kind="stable")
+        bounds = np.searchsorted(model.home_of[order], np.arange(len(model.countries.ids) + 1))
+        known = [order[bounds[c] : bounds[c + 1]] for c in range(len(model.countries.ids))]
+        model.costs.structure[key] = known
+    return known  # type: ignore[return-value]
+
+
+def _conclude(model: TransitionModel, deal: Deal, round_number: int, brokered: bool) -> bool:
+    """Bargain over a proposer's best deal; sign it or log why not. Returns whether signed."""
+    reason = feasibility(model, deal)
+    if reason is None and bargain(deal):
+        reason = feasibility(model, deal, after_bargain=True)
+        if reason is None:
+            model.sign(deal, round_number=round_number, brokered=brokered)
+            return True
+    model.events.reject(
+        model.year,
+        round_number,
+        deal.kind,
+        deal.party_a,
+        deal.party_b,
+        deal.technology,
+        reason,
+    )
+    return False
 
 
 def decide_memberships(model: TransitionModel) -> None:
@@ -60,76 +298,6 @@ def decide_memberships(model: TransitionModel) -> None:
         initiative.years_since_review += 1
 
 
-def candidates(
-    model: TransitionModel, agent_id: str, rng: np.random.Generator | None = None
-) -> list[tuple[str, bool]]:
-    """Up to K candidate partners for ``agent_id``, each with whether the broker suggested it."""
-    p = model.params
-    limit = p.candidates_per_agent
-    reserved = min(p.random_candidates, limit)
-    chosen: dict[str, bool] = {}
-    rng = (
-        rng if rng is not None else model.substream("negotiation", model.year, ROUND_MEMBERSHIP + 1)
-    )
-    agent = model.agent_by_id[agent_id]
-
-    def take(ids: Iterable[str], via_broker: bool = False) -> None:
-        for other in ids:
-            if len(chosen) >= limit - reserved:
-                return
-            if other != agent_id and other not in chosen and other in model.proposer_ids:
-                chosen[other] = via_broker
-
-    memberships = sorted(getattr(agent, "initiatives", set()))
-    for initiative_id in memberships:
-        take(model.initiatives[initiative_id].suggest(agent_id, limit), via_broker=True)
-    network = model.network
-    neighbours = sorted(
-        (n for n in network.neighbors(agent_id) if n in model.proposer_ids),
-        key=lambda n: (-model.trust.get(agent_id, n), n),
-    )
-    take(neighbours)
-    co_members = co_members_of(model, agent_id, memberships)
-    # lazily: the permutation is drawn in full, its members looked up only until K are found
-    take(co_members[int(j)] for j in rng.permutation(len(co_members)))
-    two_hop = sorted(
-        {m for n in neighbours for m in network.neighbors(n)} - {agent_id} - set(neighbours)
-    )
-    take([two_hop[int(j)] for j in rng.permutation(len(two_hop))])
-    # A few random others, drawn by index (no scan over all agents); a draw that hits the
-    # agent itself or an already chosen candidate is simply not replaced beyond a few tries.
-    proposers = model.proposers
-    tries = 0
-    added = 0
-    while added < reserved and tries < 4 * reserved:
-        other = proposers[int(rng.integers(len(proposers)))]
-        tries += 1
-        if other != agent_id and other not in chosen:
-            chosen[other] = False
-            added += 1
-    return list(chosen.items())
-
-
-def co_members_of(model: TransitionModel, agent_id: str, memberships: list[str]) -> list[str]:
-    """Sorted ids of the agent's fellow members across its initiatives (without the agent).
-
-    The sorted member list of each initiative is kept while memberships stay the same, so a
-    round costs one copy per member instead of one sort of the whole membership.
-    """
-    if len(memberships) != 1:
-        return sorted({m for i in memberships for m in model.initiatives[i].members} - {agent_id})
-    key = ("sorted_members", memberships[0])
-    members = model.costs.structure.get(key)
-    if not isinstance(members, list):
-        members = sorted(model.initiatives[memberships[0]].members)
-        if model.costs.active:
-            model.costs.structure[key] = members
-    position = bisect.bisect_left(members, agent_id)
-    if position < len(members) and members[position] == agent_id:
-        return members[:position] + members[position + 1 :]
-    return list(members)
-
-
 def possible_deals(model: TransitionModel, a: str, b: str) -> list[Deal]:
     """Every deal two agents could make, valued (at most one of each kind)."""
     x, y = model.agent_by_id[a], model.agent_by_id[b]
@@ -147,37 +315,6 @@ def possible_deals(model: TransitionModel, a: str, b: str) -> list[Deal]:
     return [d for d in deals if d is not None]
 
 
-def propose(model: TransitionModel, agent_id: str, round_number: int, position: int = 0) -> None:
-    """One agent's turn: find its best deal among its candidates and sign it if both gain."""
-    best: Deal | None = None
-    best_via_broker = False
-    rng = model.substream("negotiation", model.year, round_number, position)
-    for other, via_broker in candidates(model, agent_id, rng):
-        for deal in possible_deals(model, agent_id, other):
-            if best is None or deal.surplus > best.surplus:
-                best, best_via_broker = deal, via_broker
-    if best is None:
-        return
-    reason = feasibility(model, best)
-    if reason is None and bargain(best):
-        reason = feasibility(model, best, after_bargain=True)
-        if reason is None:
-            model.sign(best, round_number=round_number, brokered=best_via_broker)
-            return
-    model.events.record(
-        model.year,
-        "rejected",
-        f"{model.year}: {model.display_name(best.party_a)} and "
-        f"{model.display_name(best.party_b)} found no {best.kind} deal "
-        f"({reason or 'no joint gain'})",
-        kind=best.kind,
-        party_a=best.party_a,
-        party_b=best.party_b,
-        technology=best.technology,
-        round_number=round_number,
-    )
-
-
 def feasibility(model: TransitionModel, deal: Deal, *, after_bargain: bool = False) -> str | None:
     """Why a deal cannot be signed (budgets, absorptive capacity), or None if it can."""
     if deal.kind != "finance" or not after_bargain:
@@ -192,9 +329,8 @@ def feasibility(model: TransitionModel, deal: Deal, *, after_bargain: bool = Fal
 
 
 __all__ = [
-    "candidates",
     "decide_memberships",
     "negotiate",
+    "negotiation_round",
     "possible_deals",
-    "propose",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from typing import Any
 
@@ -93,7 +94,7 @@ class TransitionModel(mesa.Model):
         self.registry = PartnershipRegistry(self.network, self.trust)
         self.ledger = Ledger()
         self.costs = CostCache(self)  # valid within negotiation, between signatures
-        self.events = EventLog()
+        self.events = EventLog(names=self.display_name)
         self.finance = FinanceBook(
             self.countries.donor_budget_musd.copy(),
             p.end_year - p.start_year + 1,
@@ -172,6 +173,13 @@ class TransitionModel(mesa.Model):
         }
         self.proposers: list[str] = list(self.country_agents) + list(self.company_agents)
         self.proposer_ids: set[str] = set(self.proposers)
+        #: Agent index: position in ``proposers`` (countries, then companies).
+        self.proposer_index: dict[str, int] = {a: i for i, a in enumerate(self.proposers)}
+        homes = np.concatenate([np.arange(len(self.countries.ids)), self.companies.country]).astype(
+            np.int64
+        )
+        #: Home country of each agent index.
+        self.home_of: np.ndarray = homes
         self.refresh_plant_index()
 
     def _initial_ties(self, tables: dict[str, pd.DataFrame]) -> None:
@@ -233,6 +241,12 @@ class TransitionModel(mesa.Model):
         self._plants_by_company = [
             sorted_plants[bounds[i] : bounds[i + 1]] for i in range(len(self.companies.ids))
         ]
+
+    def plant_added(self, plant: int) -> None:
+        """Index one new active plant (the highest index) under its owner."""
+        self.fleet_changed()
+        owner = int(self.fleet.owner[plant])
+        self._plants_by_company[owner] = np.append(self._plants_by_company[owner], plant)
 
     def plants_of(self, company: int) -> np.ndarray:
         """Active plant indices of a company."""
@@ -403,7 +417,22 @@ class TransitionModel(mesa.Model):
 
     # --- the year -----------------------------------------------------------------------------
     def step(self) -> None:
-        """One year: the seven phases of DESIGN.md."""
+        """One year: the seven phases of DESIGN.md.
+
+        Python's cyclic garbage collector is paused during the year and resumed after it (if
+        it was on): a year allocates many short-lived containers, and the collections they
+        trigger traversed the whole world each time (a fifth of a 10,000-company year). Cycles
+        made during the year are collected once it ends.
+        """
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            self._year()
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _year(self) -> None:
         self.update_policy()
         self.update_costs()
         self.negotiate()

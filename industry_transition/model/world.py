@@ -73,6 +73,11 @@ class CountryArrays:
         return self.donor_budget_musd > 0
 
     @property
+    def eligible(self) -> np.ndarray:
+        """Countries that may receive concessional finance (not high income)."""
+        return self.income != INCOME_CODE["high"]
+
+    @property
     def lower_income(self) -> np.ndarray:
         """Low and lower-middle income countries."""
         return np.isin(self.income, LOWER_INCOME_CODES)
