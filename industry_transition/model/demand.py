@@ -20,9 +20,15 @@ if TYPE_CHECKING:
 def capacity_by_country_sector(model: TransitionModel) -> FloatArray:
     """Installed capacity (Mt/yr) by country and sector."""
     fleet = model.fleet
-    out = np.zeros((len(model.countries.ids), 2))
-    np.add.at(out, (fleet.country, fleet.sector), fleet.capacity_mt)
-    return out
+    countries = len(model.countries.ids)
+    # bincount adds in plant order, as np.add.at would, at a fraction of the cost
+    return (
+        np.bincount(
+            fleet.country * 2 + fleet.sector, weights=fleet.capacity_mt, minlength=2 * countries
+        )
+        .reshape(countries, 2)
+        .astype(float, copy=False)
+    )  # float even for an empty fleet
 
 
 def update_demand(model: TransitionModel) -> None:

@@ -33,7 +33,7 @@ from industry_transition.model.deals import (
     technology_deal,
 )
 from industry_transition.model.search import RoundDraws, find_candidates
-from industry_transition.model.valuation import KIND_CODES, PairDeals, value_pairs
+from industry_transition.model.valuation import KIND_CODES, PairDeals, availability, value_pairs
 
 # Keys of draws outside the numbered rounds (rounds are 0, 1, ... < 10,000).
 ROUND_MEMBERSHIP = 10_000
@@ -94,8 +94,21 @@ def negotiation_round(
             deal, column = book.best(i)
         if deal is None:
             continue
-        if _conclude(model, deal, round_number, bool(found.brokered[i, column])):
-            book.signed(deal)
+        reason = verdict(model, deal)
+        if reason is None:
+            before = book.capped_availability(deal)
+            model.sign(deal, round_number=round_number, brokered=bool(found.brokered[i, column]))
+            book.signed(deal, before)
+        else:
+            model.events.reject(
+                model.year,
+                round_number,
+                deal.kind,
+                deal.party_a,
+                deal.party_b,
+                deal.technology,
+                reason,
+            )
 
 
 #: Proposers re-valued together after a signature (the stale ones among the next this many).
@@ -107,8 +120,9 @@ class _RoundBook:
 
     A signature touches the deals of some pairs (DESIGN.md negotiation; ``signed``):
 
-    - the pairs of an agent whose own state changed: a finance recipient and every company of
-      its country (the route shares of the country changed), a licensee, both co-developers;
+    - the pairs of an agent whose own state changed: a finance recipient (and every company of
+      its country when the conversion moves a capped route's share), a licensee, both
+      co-developers;
     - for a government tie of countries A and B, the pairs of an agent of A with an agent of B
       (transaction costs), and every pair of two countries one of which is A or B (tie counts);
     - a government deal between two countries counts the complementary pairs of all their
@@ -197,8 +211,29 @@ class _RoundBook:
             return None, 0
         return fresh.deal(self.model, j), int(columns[j])
 
-    def signed(self, deal: Deal) -> None:
-        """Mark the proposers whose pairs the signature touched as stale."""
+    def capped_availability(self, deal: Deal) -> tuple[np.ndarray, np.ndarray] | None:
+        """The plants of a finance recipient's country and which capped routes each may take.
+
+        Taken before the deal is signed; None when the deal moves no capped route's share.
+        """
+        model = self.model
+        if deal.kind != "finance":
+            return None
+        tech, fleet = model.technologies, model.fleet
+        capped = np.flatnonzero(tech.max_share < 1.0)
+        old = int(fleet.technology[deal.plant])
+        new = tech.index[deal.technology]
+        if not (tech.max_share[old] < 1.0 or tech.max_share[new] < 1.0):
+            return None  # the shares of capped routes do not move
+        home = int(model.home_of[model.proposer_index[deal.party_b]])
+        plants = np.flatnonzero((fleet.country == home) & fleet.active())
+        return plants, availability(model, plants)[:, capped]
+
+    def signed(self, deal: Deal, before: tuple[np.ndarray, np.ndarray] | None) -> None:
+        """Mark the proposers whose pairs the signature touched as stale.
+
+        ``before`` is ``capped_availability`` taken before a finance deal was signed.
+        """
         model, n, c = self.model, self.n, self.c
         index = model.proposer_index
         a, b = index[deal.party_a], index[deal.party_b]
@@ -210,10 +245,16 @@ class _RoundBook:
             self.stale |= ties.any(axis=1)
         else:
             if deal.kind == "finance":
-                home = int(model.home_of[b])
-                touched[self.members_of[home]] = True
-                touched[home] = False  # a country's own deals do not use its route shares
                 touched[b] = True
+                if before is not None:
+                    # The line converts, moving its country's route shares: other plants
+                    # there see it only where a capped route opens or closes for them.
+                    plants, old = before
+                    capped = np.flatnonzero(model.technologies.max_share < 1.0)
+                    now = availability(model, plants)[:, capped]
+                    moved = plants[(now != old).any(axis=1)]
+                    touched[self.c + model.fleet.owner[moved]] = True
+                    countries[int(model.home_of[b])] = True
             elif deal.kind == "technology":
                 touched[a] = True  # the licensee
             else:
@@ -261,24 +302,14 @@ def _agents_by_country(model: TransitionModel) -> list[np.ndarray]:
     return known  # type: ignore[return-value]
 
 
-def _conclude(model: TransitionModel, deal: Deal, round_number: int, brokered: bool) -> bool:
-    """Bargain over a proposer's best deal; sign it or log why not. Returns whether signed."""
+def verdict(model: TransitionModel, deal: Deal) -> str | None:
+    """Bargain over a proposer's best deal: None if it is signed, else why not."""
     reason = feasibility(model, deal)
-    if reason is None and bargain(deal):
+    if reason is None:
+        if not bargain(deal):
+            return "no joint gain"
         reason = feasibility(model, deal, after_bargain=True)
-        if reason is None:
-            model.sign(deal, round_number=round_number, brokered=brokered)
-            return True
-    model.events.reject(
-        model.year,
-        round_number,
-        deal.kind,
-        deal.party_a,
-        deal.party_b,
-        deal.technology,
-        reason,
-    )
-    return False
+    return reason
 
 
 def decide_memberships(model: TransitionModel) -> None:

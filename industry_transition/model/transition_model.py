@@ -85,6 +85,7 @@ class TransitionModel(mesa.Model):
             [p.steel_investment_cycle_years, p.cement_investment_cycle_years], dtype=float
         )
         self._share_cache: np.ndarray | None = None
+        self._capacity_cache: np.ndarray | None = None
         self.fleet = self._build_fleet(tables["plants"])
         self._create_agents(tables)
         self.network = nx.Graph()
@@ -272,13 +273,22 @@ class TransitionModel(mesa.Model):
     def fleet_changed(self) -> None:
         """Forget values derived from the fleet (call after capacity or routes change)."""
         self._share_cache = None
+        self._capacity_cache = None
 
     def _technology_share_by_country(self) -> np.ndarray:
         fleet, tech = self.fleet, self.technologies
-        by_tech = np.zeros((len(self.countries.ids), len(tech)))
+        countries, technologies = len(self.countries.ids), len(tech)
         # Conversions under way count toward the route they are becoming.
         route = np.where(fleet.pending_technology >= 0, fleet.pending_technology, fleet.technology)
-        np.add.at(by_tech, (fleet.country, route), fleet.capacity_mt)
+        by_tech = (
+            np.bincount(
+                fleet.country * technologies + route,
+                weights=fleet.capacity_mt,
+                minlength=countries * technologies,
+            )
+            .reshape(countries, technologies)
+            .astype(float, copy=False)
+        )
         by_sector = self.sector_capacity_by_country()[:, tech.sector]
         return np.divide(by_tech, by_sector, out=np.zeros_like(by_tech), where=by_sector > 0)
 
@@ -297,8 +307,13 @@ class TransitionModel(mesa.Model):
         return np.where(capped[None, :], np.minimum(ramp, tech.max_share[None, :]), 1.0)
 
     def sector_capacity_by_country(self) -> np.ndarray:
-        """Installed capacity (Mt/yr) by country and sector."""
-        return demand_phase.capacity_by_country_sector(self)
+        """Installed capacity (Mt/yr) by country and sector (cached until the fleet changes).
+
+        The array is shared: do not modify it.
+        """
+        if self._capacity_cache is None:
+            self._capacity_cache = demand_phase.capacity_by_country_sector(self)
+        return self._capacity_cache
 
     def display_name(self, agent_id: str) -> str:
         """Human-readable name of an agent."""

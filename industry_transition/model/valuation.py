@@ -268,9 +268,8 @@ def _plants_by_company(model: TransitionModel, companies: IntArray) -> tuple[Int
 def availability(model: TransitionModel, plants: IntArray) -> BoolArray:
     """``costs.availability`` of ``plants``, the same computation.
 
-    The one difference: the country-sector capacity is summed with ``bincount`` (the same sums
-    in the same order as ``np.add.at`` in ``sector_capacity_by_country``, a tenth of the time),
-    so that valuing a few pairs costs little in a large world.
+    Country-sector capacity and route shares come from the model's caches, which last until
+    the fleet changes, so that valuing a few pairs costs little in a large world.
     """
     fleet, tech, companies = model.fleet, model.technologies, model.companies
     owner = fleet.owner[plants]
@@ -278,10 +277,7 @@ def availability(model: TransitionModel, plants: IntArray) -> BoolArray:
     mature = companies.available_year[owner] <= model.year
     allowed = sector_ok & companies.access[owner] & mature
     share = model.technology_share_by_country()  # (country, tech)
-    n_countries = len(model.countries.ids)
-    capacity = np.bincount(
-        fleet.country * 2 + fleet.sector, weights=fleet.capacity_mt, minlength=2 * n_countries
-    ).reshape(n_countries, 2)
+    capacity = model.sector_capacity_by_country()
     country = fleet.country[plants]
     sector_capacity = capacity[country, fleet.sector[plants]]
     added = fleet.capacity_mt[plants] / np.maximum(sector_capacity, 1e-12)
