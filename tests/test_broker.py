@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from industry_transition import TransitionModel
-from industry_transition.model import broker
+from industry_transition.model import broker, search
 
 
 def assert_rankings_equal(model: TransitionModel, seed: int) -> int:
@@ -15,6 +15,10 @@ def assert_rankings_equal(model: TransitionModel, seed: int) -> int:
     for limit in (model.params.candidates_per_agent, 10_000):
         for initiative in model.initiatives.values():
             ranked = broker.suggestions(model, initiative, priority, limit)
+            # the same with the network given as arrays (as the search passes it)
+            assert ranked == broker.suggestions(
+                model, initiative, priority, limit, search.adjacency(model)[:2]
+            )
             assert set(ranked) == {model.proposer_index[m] for m in initiative.members}
             for member, suggested in ranked.items():
                 member_id = model.proposers[member]

@@ -84,22 +84,27 @@ def _lists(model: TransitionModel, members: list[int], priority: np.ndarray) -> 
 
 
 def suggestions(
-    model: TransitionModel, initiative: Initiative, priority: np.ndarray, limit: int
+    model: TransitionModel,
+    initiative: Initiative,
+    priority: np.ndarray,
+    limit: int,
+    adjacency: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> dict[int, list[int]]:
     """Each member's co-members with a positive complementarity, best first, at most ``limit``.
 
     Keys and values are agent indices (positions in ``model.proposers``); ties go to the lower
-    ``priority``.
+    ``priority``. ``adjacency`` is the network among proposers as CSR arrays ``(indptr,
+    indices)`` (``search.adjacency``); without it the network is read from ``model.network``.
     """
     index = model.proposer_index
     members = [index[m] for m in initiative.members if m in index]
-    member_set = set(members)
     lists = _lists(model, members, priority)
     c = len(model.countries.ids)
     companies = model.companies
     production = model.costs.company_production()
     owns_any = companies.owns.any(axis=1)
     eligible = model.countries.eligible
+    partners = _member_partners(model, members, adjacency)
     ranked: dict[int, list[int]] = {}
     # Companies that own no technology and have no partner among the members rank their
     # co-members alike when they share a sector, producer status, eligibility, technology
@@ -107,7 +112,7 @@ def suggestions(
     # class once (one entry more, for the member itself) and drop the member.
     classes: dict[tuple[object, ...], list[int]] = {}
     for x in members:
-        neighbours = _member_neighbours(model, x, member_set)
+        neighbours = partners.get(x, set())
         j = x - c
         if x < c or neighbours or owns_any[j]:
             ranked[x] = _rank(model, x, lists, neighbours, priority, limit)
@@ -128,11 +133,29 @@ def suggestions(
     return ranked
 
 
-def _member_neighbours(model: TransitionModel, x: int, member_set: set[int]) -> set[int]:
-    index = model.proposer_index
-    return {
-        index[n] for n in model.network.neighbors(model.proposers[x]) if n in index
-    } & member_set
+def _member_partners(
+    model: TransitionModel, members: list[int], adjacency: tuple[np.ndarray, np.ndarray] | None
+) -> dict[int, set[int]]:
+    """The network neighbours of each member among the members (members with none omitted)."""
+    n = len(model.proposers)
+    is_member = np.zeros(n, dtype=bool)
+    is_member[members] = True
+    if adjacency is None:
+        index = model.proposer_index
+        partners: dict[int, set[int]] = {}
+        for x in members:
+            found = {index[m] for m in model.network.neighbors(model.proposers[x]) if m in index}
+            found = {m for m in found if is_member[m]}
+            if found:
+                partners[x] = found
+        return partners
+    indptr, indices = adjacency
+    source = np.repeat(np.arange(n), np.diff(indptr))
+    both = is_member[source] & is_member[indices]
+    partners = {}
+    for x, y in zip(source[both].tolist(), indices[both].tolist(), strict=True):
+        partners.setdefault(x, set()).add(y)
+    return partners
 
 
 def _rank(

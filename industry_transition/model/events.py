@@ -69,6 +69,30 @@ class EventLog:
             )
         )
 
+    @staticmethod
+    def rejection(
+        year: int,
+        round_number: int,
+        kind: str,
+        party_a: str,
+        party_b: str,
+        technology: str,
+        reason: str | None = None,
+    ) -> tuple[object, ...]:
+        """The row of a rejected proposal (for adding many at once to ``rows``)."""
+        return (
+            year,
+            round_number,
+            "rejected",
+            kind,
+            party_a,
+            party_b,
+            "",
+            technology,
+            0.0,
+            NO_JOINT_GAIN if reason is None else (reason,),
+        )
+
     def reject(
         self,
         year: int,
@@ -81,18 +105,7 @@ class EventLog:
     ) -> None:
         """Add a rejected proposal (its text is written when the log is read)."""
         self.rows.append(
-            (
-                year,
-                round_number,
-                "rejected",
-                kind,
-                party_a,
-                party_b,
-                "",
-                technology,
-                0.0,
-                NO_JOINT_GAIN if reason is None else (reason,),
-            )
+            self.rejection(year, round_number, kind, party_a, party_b, technology, reason)
         )
 
     def to_frame(self) -> pd.DataFrame:

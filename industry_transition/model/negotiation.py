@@ -32,6 +32,7 @@ from industry_transition.model.deals import (
     government_deal,
     technology_deal,
 )
+from industry_transition.model.events import EventLog
 from industry_transition.model.search import RoundDraws, find_candidates
 from industry_transition.model.valuation import KIND_CODES, PairDeals, availability, value_pairs
 
@@ -70,45 +71,67 @@ def negotiation_round(
         min(p.random_candidates, k),
     )
     found = find_candidates(model, draws)
-    book = _RoundBook(model, found.agents)
-    if not reference:
-        book.value(np.arange(n))
-    position = np.empty(n, dtype=np.int64)
-    position[draws.order] = np.arange(n)
-    order = draws.order.tolist()
-    for turn, i in enumerate(order):
-        if reference:
+    book = _RoundBook(model, found.agents, round_number)
+    if reference:
+        for i in draws.order.tolist():
             deal, column = book.reference_best(i)
-        else:
+            if deal is not None:
+                _propose(model, book, deal, bool(found.brokered[i, column]), round_number)
+        return
+    book.value(np.arange(n))
+    log = model.events.rows
+    order = draws.order
+    turn = 0
+    while turn < n:
+        # Proposers whose best deal is known to fail (or who have none) and that no signature
+        # has touched only add their "rejected" line to the log: done in bulk, in order.
+        chunk = order[turn : turn + REVALUE_WINDOW]
+        busy = np.flatnonzero(book.stale[chunk] | ~book.quiet[chunk])
+        done = 0
+        for offset in busy.tolist():
+            log.extend(book.logged(chunk[done:offset]))
+            done = offset + 1
+            i = int(chunk[offset])
             if book.stale[i]:
-                # Re-value this proposer and the next stale ones together: each is valued on
-                # the state after the last signature so far, and a later signature that
-                # touches one of them marks it stale again.
-                window = np.flatnonzero(
-                    book.stale & (position >= turn) & (position < turn + REVALUE_WINDOW)
-                )
-                book.value(window)
-            if book.rejected[i]:
-                book.reject(i, round_number)  # no joint gain: only the log changes
+                # Re-value this proposer and the stale ones among the next: each is valued
+                # on the state after the last signature so far; a later signature that
+                # touches one marks it stale again.
+                ahead = order[turn + offset : turn + offset + REVALUE_WINDOW]
+                book.value(ahead[book.stale[ahead]])
+            if book.quiet[i]:  # re-valued above, or earlier in this chunk
+                log.extend(book.logged(chunk[offset : offset + 1]))
                 continue
             deal, column = book.best(i)
-        if deal is None:
-            continue
-        reason = verdict(model, deal)
-        if reason is None:
-            before = book.capped_availability(deal)
-            model.sign(deal, round_number=round_number, brokered=bool(found.brokered[i, column]))
-            book.signed(deal, before)
+            if deal is None:
+                continue
+            if _propose(model, book, deal, bool(found.brokered[i, column]), round_number):
+                break  # a signature: the rest of the chunk may be stale now
         else:
-            model.events.reject(
-                model.year,
-                round_number,
-                deal.kind,
-                deal.party_a,
-                deal.party_b,
-                deal.technology,
-                reason,
-            )
+            log.extend(book.logged(chunk[done:]))
+            done = len(chunk)
+        turn += done
+
+
+def _propose(
+    model: TransitionModel, book: _RoundBook, deal: Deal, brokered: bool, round_number: int
+) -> bool:
+    """Bargain over a proposer's best deal; sign it or log why not. Returns whether signed."""
+    reason = verdict(model, deal)
+    if reason is None:
+        before = book.capped_availability(deal)
+        model.sign(deal, round_number=round_number, brokered=brokered)
+        book.signed(deal, before)
+        return True
+    model.events.reject(
+        model.year,
+        round_number,
+        deal.kind,
+        deal.party_a,
+        deal.party_b,
+        deal.technology,
+        reason,
+    )
+    return False
 
 
 #: Proposers re-valued together after a signature (the stale ones among the next this many).
@@ -131,8 +154,9 @@ class _RoundBook:
     A proposer with a touched pair is stale until it is valued again.
     """
 
-    def __init__(self, model: TransitionModel, agents: np.ndarray) -> None:
+    def __init__(self, model: TransitionModel, agents: np.ndarray, round_number: int) -> None:
         self.model = model
+        self.round_number = round_number
         self.agents = agents
         n, k = agents.shape
         self.n = n
@@ -143,12 +167,27 @@ class _RoundBook:
         self.batch = np.full(n, -1, dtype=np.int64)
         self.batches: list[PairDeals] = []
         self.stale = np.zeros(n, dtype=bool)
-        self.rejected = np.zeros(n, dtype=bool)
+        # proposers with no deal, or whose best deal bargaining turns down (no transfer makes
+        # both sides gain), and the log line each of the latter will add
+        self.quiet = np.zeros(n, dtype=bool)
+        self.lines: list[tuple[object, ...] | None] = [None] * n
+        # kind, agent and technology ids by code (technology -1: none)
+        self.labels = (
+            np.array(KIND_CODES, dtype=object),
+            np.array(model.proposers, dtype=object),
+            np.array([*model.technologies.ids, ""], dtype=object),
+        )
         # candidates with -1 replaced by n, so masks of length n + 1 can index them
         self.lookup = np.where(agents >= 0, agents, n)
-        homes = np.append(model.home_of, -1)
-        self.home_pairs = homes[np.arange(n)][:, None] * self.c + homes[self.lookup]
-        self.home_pairs[agents < 0] = -1
+        # home country of each candidate (-1 where none)
+        self.candidate_homes = np.append(model.home_of, -1)[self.lookup]
+        # rows in which each agent is a candidate, as CSR arrays (indptr by agent, rows)
+        flat = agents.ravel()
+        present = np.flatnonzero(flat >= 0)
+        by_agent = present[np.argsort(flat[present], kind="stable")]
+        self.rows_of = by_agent // k
+        self.rows_indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(flat[present], minlength=n), out=self.rows_indptr[1:])
         # the country candidates of each country (government deals), n where none
         countries = agents[: self.c]
         self.country_pairs = np.where((countries >= 0) & (countries < self.c), countries, n)
@@ -175,22 +214,29 @@ class _RoundBook:
         chosen = np.where(found, chosen, 0)
         government = deals.kind[chosen] == KIND_CODES.index("government")
         gains = (deals.value_a[chosen] > 0) & (deals.value_b[chosen] > 0)
-        self.rejected[rows] = found & np.where(government, ~gains, deals.surplus[chosen] <= 0)
-
-    def reject(self, i: int, round_number: int) -> None:
-        """Log proposer ``i``'s best deal as rejected for want of a joint gain."""
-        deals = self.batches[int(self.batch[i])]
-        j = int(self.pair[i, int(self.best_column[i])])
+        rejected = found & np.where(government, ~gains, deals.surplus[chosen] <= 0)
+        self.quiet[rows] = ~found | rejected
         model = self.model
-        technology = int(deals.technology[j])
-        model.events.reject(
-            model.year,
-            round_number,
-            KIND_CODES[int(deals.kind[j])],
-            model.proposers[int(deals.party_a[j])],
-            model.proposers[int(deals.party_b[j])],
-            model.technologies.ids[technology] if technology >= 0 else "",
-        )
+        kinds, names, technologies = self.labels
+        lines = self.lines
+        picked = chosen[rejected]
+        year, round_number = model.year, self.round_number
+        for i in rows[~rejected].tolist():
+            lines[i] = None
+        for i, kind, a, b, technology in zip(
+            rows[rejected].tolist(),
+            kinds[deals.kind[picked]].tolist(),
+            names[deals.party_a[picked]].tolist(),
+            names[deals.party_b[picked]].tolist(),
+            technologies[deals.technology[picked]].tolist(),
+            strict=True,
+        ):
+            lines[i] = EventLog.rejection(year, round_number, kind, a, b, technology)
+
+    def logged(self, rows: np.ndarray) -> list[tuple[object, ...]]:
+        """The log lines of quiet proposers ``rows`` (those with a rejected deal), in order."""
+        lines = self.lines
+        return [line for i in rows.tolist() if (line := lines[i]) is not None]
 
     def best(self, i: int) -> tuple[Deal | None, int]:
         """Proposer ``i``'s best deal (first largest surplus) and its candidate column."""
@@ -241,8 +287,10 @@ class _RoundBook:
         countries = np.zeros(n + 1, dtype=bool)  # countries with a touched agent or a new tie
         if deal.kind == "government":
             countries[[a, b]] = True
-            ties = (self.home_pairs == a * c + b) | (self.home_pairs == b * c + a)
-            self.stale |= ties.any(axis=1)
+            # pairs of an agent of one country with an agent of the other
+            for home, other in ((a, b), (b, a)):
+                rows = self.members_of[home]
+                self.stale[rows[(self.candidate_homes[rows] == other).any(axis=1)]] = True
         else:
             if deal.kind == "finance":
                 touched[b] = True
@@ -259,8 +307,12 @@ class _RoundBook:
                 touched[a] = True  # the licensee
             else:
                 touched[[a, b]] = True
-            countries[model.home_of[touched[:n]]] = True
-            self.stale |= touched[self.lookup].any(axis=1) | touched[:n]
+            agents = np.flatnonzero(touched[:n])
+            countries[model.home_of[agents]] = True
+            self.stale[agents] = True
+            indptr = self.rows_indptr
+            for x in agents.tolist():
+                self.stale[self.rows_of[indptr[x] : indptr[x + 1]]] = True
         self.stale[:c] |= countries[self.country_pairs].any(axis=1) | countries[:c]
 
 

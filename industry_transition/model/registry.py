@@ -137,6 +137,10 @@ class PartnershipRegistry:
         for a, b, data in self.network.edges(data=True):
             data["trust"] = self.trust.get(a, b)
 
+    def live_pairs(self) -> int:
+        """Number of pairs with at least one active partnership (the graph's edges)."""
+        return len(self._by_pair)
+
     def active(self, kind: str | None = None) -> list[Partnership]:
         """Active partnerships, optionally of one kind, in formation order."""
         records = (self.records[i] for i in self.active_ids)

@@ -160,7 +160,12 @@ def _member_block(
     return block
 
 
-def _broker_blocks(model: TransitionModel, priority: np.ndarray, k: int) -> list[np.ndarray]:
+def _broker_blocks(
+    model: TransitionModel,
+    priority: np.ndarray,
+    k: int,
+    adjacency: tuple[np.ndarray, np.ndarray],
+) -> list[np.ndarray]:
     blocks: list[np.ndarray] = []
     if not model.params.broker:
         return blocks
@@ -170,7 +175,7 @@ def _broker_blocks(model: TransitionModel, priority: np.ndarray, k: int) -> list
         if not initiative.has_broker or not initiative.members:
             continue
         block = np.full((n, k), -1, dtype=np.int64)
-        for member, ranked in broker.suggestions(model, initiative, priority, k).items():
+        for member, ranked in broker.suggestions(model, initiative, priority, k, adjacency).items():
             block[member, : len(ranked)] = ranked
         blocks.append(block)
     return blocks
@@ -205,7 +210,7 @@ def find_candidates(model: TransitionModel, draws: RoundDraws) -> Candidates:
         for i in sorted(model.initiatives)
     ]
     indptr, indices, _ = adjacency(model)
-    brokers = _broker_blocks(model, draws.priority, k)
+    brokers = _broker_blocks(model, draws.priority, k, (indptr, indices))
     blocks = [
         *brokers,
         _neighbour_block(indptr, indices, k),

@@ -538,10 +538,24 @@ def value_pairs(model: TransitionModel, a: np.ndarray, b: np.ndarray) -> PairDea
 def _value_governments(
     model: TransitionModel, out: PairDeals, pairs: IntArray, a: IntArray, b: IntArray
 ) -> None:
-    """Country pairs (few): ``deals.government_deal`` itself."""
+    """Country pairs (few): ``deals.government_deal`` itself.
+
+    While the model negotiates, a pair's deal is remembered until an agent of either country
+    signs something (``CostCache.remember`` with the two countries: a signature forgets the
+    values of its parties and their home countries). It depends on nothing else: the tie
+    counts and the complementary pairs of the two countries' agents.
+    """
     countries = list(model.country_agents.values())
+    memo = model.costs.party_memo
     for i in pairs.tolist():
-        deal = government_deal(model, countries[int(a[i])], countries[int(b[i])])
+        x, y = countries[int(a[i])], countries[int(b[i])]
+        key = ("government_deal", x.agent_id, y.agent_id)
+        deal: Deal | None
+        if key in memo:
+            deal = memo[key]  # type: ignore[assignment]
+        else:
+            deal = government_deal(model, x, y)
+            model.costs.remember(key, (x.agent_id, y.agent_id), deal)
         if deal is None:
             continue
         out.kind[i] = GOVERNMENT
