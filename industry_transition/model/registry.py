@@ -9,6 +9,7 @@ edge is live, and copied onto the edge.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,6 +86,9 @@ class PartnershipRegistry:
         self.records: dict[str, Partnership] = {}
         self.active_ids: dict[str, None] = {}  # insertion-ordered set
         self._by_pair: dict[tuple[str, str], dict[str, None]] = {}
+        # active partnerships per (pair, kind), and partners per (agent, kind) with at least one
+        self._kind_count: dict[tuple[str, str, str], int] = {}
+        self._kind_partners: dict[tuple[str, str], int] = {}
         self._counter = 0
 
     def new_id(self, kind: str, year: int) -> str:
@@ -102,6 +106,7 @@ class PartnershipRegistry:
         self.active_ids[partnership.partnership_id] = None
         key = partnership.pair
         self._by_pair.setdefault(key, {})[partnership.partnership_id] = None
+        self._count(partnership, +1)
         self._sync_edge(key)
 
     def end(self, partnership: Partnership, status: str, year: int) -> None:
@@ -113,10 +118,25 @@ class PartnershipRegistry:
         self.active_ids.pop(partnership.partnership_id, None)
         key = partnership.pair
         live = self._by_pair.get(key, {})
-        live.pop(partnership.partnership_id, None)
+        if live.pop(partnership.partnership_id, "gone") is None:
+            self._count(partnership, -1)
         if not live:
             self._by_pair.pop(key, None)
         self._sync_edge(key)
+
+    def _count(self, partnership: Partnership, change: int) -> None:
+        a, b = partnership.pair
+        key = (a, b, partnership.kind)
+        count = self._kind_count.get(key, 0) + change
+        self._kind_count[key] = count
+        if (change > 0 and count == 1) or (change < 0 and count == 0):
+            for agent in (a, b):
+                slot = (agent, partnership.kind)
+                self._kind_partners[slot] = self._kind_partners.get(slot, 0) + change
+
+    def partners(self, agent: str, kind: str) -> int:
+        """Number of agents with which ``agent`` has at least one active ``kind`` partnership."""
+        return self._kind_partners.get((agent, kind), 0)
 
     def _sync_edge(self, key: tuple[str, str]) -> None:
         live = self._by_pair.get(key)
@@ -152,6 +172,10 @@ class PartnershipRegistry:
 
     def has_active(self, a: str, b: str, kind: str, technology: str = "") -> bool:
         """Whether an active partnership of this kind (and technology) links ``a`` and ``b``."""
+        if not self._kind_count.get((*pair_key(a, b), kind), 0):
+            return False
+        if not technology:
+            return True
         return any(
             p.kind == kind and (not technology or p.technology == technology)
             for p in self.between(a, b)
@@ -176,6 +200,12 @@ class PartnershipRegistry:
         for a, b in self.network.edges():
             if a == b:
                 raise AssertionError(f"self-loop on {a}")
+        counts = Counter((*self.records[i].pair, self.records[i].kind) for i in self.active_ids)
+        if {k: v for k, v in self._kind_count.items() if v} != dict(counts):
+            raise AssertionError("partnership counts by pair and kind are out of date")
+        partners = Counter((agent, kind) for a, b, kind in counts for agent in (a, b))
+        if {k: v for k, v in self._kind_partners.items() if v} != dict(partners):
+            raise AssertionError("partner counts by agent and kind are out of date")
 
     def to_frame(self) -> pd.DataFrame:
         """All partnerships ever formed, one row each."""

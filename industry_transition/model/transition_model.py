@@ -355,11 +355,7 @@ class TransitionModel(mesa.Model):
         known = self.costs.party_memo.get(key)
         if known is not None:
             return known  # type: ignore[return-value]
-        ties = sum(
-            1
-            for other in self.network.neighbors(country_id)
-            if self.registry.has_active(country_id, other, "government")
-        )
+        ties = self.registry.partners(country_id, "government")
         self.costs.remember(key, (country_id,), ties)
         return ties
 
