@@ -77,6 +77,8 @@ def one_size(companies: int, years: int, budget: float) -> dict[str, float]:
         "plants": len(model.fleet),
         "construction_s": construction,
         "year_s": statistics.median(per_year),
+        "year_min_s": min(per_year),
+        "year_max_s": max(per_year),
         "years": len(per_year),
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
@@ -84,7 +86,10 @@ def one_size(companies: int, years: int, budget: float) -> dict[str, float]:
 
 def sizes(ladder: list[int], years: int, budget: float) -> None:
     """Print the scaling table, each size in its own process (clean peak memory)."""
-    print("companies  countries   plants  build s  CPU s/year  peak MiB  time ratio  size ratio")
+    print(
+        "companies  countries   plants  build s  CPU s/year (min-max)  peak MiB"
+        "  time ratio  size ratio"
+    )
     previous: dict[str, float] | None = None
     for companies in ladder:
         code = (
@@ -99,7 +104,8 @@ def sizes(ladder: list[int], years: int, budget: float) -> None:
         size_ratio = f"{companies / previous['companies']:10.0f}" if previous else " " * 10
         print(
             f"{companies:9,d}  {row['countries']:9,d}  {row['plants']:7,d}  "
-            f"{row['construction_s']:7.2f}  {row['year_s']:10.3f}  {row['peak_rss_mib']:8.0f}"
+            f"{row['construction_s']:7.2f}  {row['year_s']:10.3f} "
+            f"({row['year_min_s']:.2f}-{row['year_max_s']:.2f})  {row['peak_rss_mib']:8.0f}"
             f"  {ratio}  {size_ratio}"
         )
         previous = row
@@ -123,6 +129,18 @@ def main() -> None:
     if args.sizes:
         sizes(args.sizes, args.years, args.budget)
         return
+    model_times = []
+    for _ in range(args.repeats):
+        started = time.process_time()
+        model = TransitionModel(args.scenario, seed=1)
+        while model.running:
+            model.step()
+        model_times.append(time.process_time() - started)
+    print(
+        f"{args.scenario}: model time (construction and all {model.year - model.params.start_year}"
+        f" years, CPU) min {min(model_times):.3f} s, median {statistics.median(model_times):.3f}"
+        f" s of {args.repeats}"
+    )
     walls = []
     for seed in range(args.repeats):
         t0 = time.perf_counter()

@@ -52,34 +52,32 @@ def _lists(model: TransitionModel, members: list[int], priority: np.ndarray) -> 
     production = model.costs.company_production()
     donor = model.countries.donor_budget_musd > 0
     country_eligible = model.countries.eligible
-    by_priority = sorted(members, key=lambda i: priority[i])
-    countries = [i for i in by_priority if i < c]
-    company_members = [i for i in by_priority if i >= c]
-    producer = [i for i in company_members if companies.is_producer[i - c]]
-    eligible_companies = [i for i in producer if country_eligible[companies.country[i - c]]]
+    ids = np.asarray(members, dtype=np.int64)
+    ids = ids[np.argsort(priority[ids], kind="stable")]  # by priority
+    countries = ids[ids < c]
+    firms = ids[ids >= c]
+    j = firms - c
+    sector = companies.sector[j]
+    producer = companies.is_producer[j]
+    eligible = producer & country_eligible[companies.country[j]]
+    owner = companies.owns.any(axis=1)[j]
+    output = production[j]
 
-    def by_production(ids: list[int]) -> list[int]:
+    def by_production(mask: np.ndarray) -> list[int]:
         # stable sort of a priority-ordered list: ties keep the priority order
-        return sorted(ids, key=lambda i: -production[i - c])
+        chosen = firms[mask]
+        return chosen[np.argsort(-output[mask], kind="stable")].tolist()
 
-    sectors = sorted({int(companies.sector[i - c]) for i in company_members})
-    owns_any = companies.owns.any(axis=1)
+    sectors = sorted(set(sector.tolist()))
     return _Lists(
-        countries=countries,
-        eligible_countries=[i for i in countries if country_eligible[i]],
-        donors=[i for i in countries if donor[i]],
-        eligible_donors=[i for i in countries if donor[i] and country_eligible[i]],
-        eligible_companies_by_production=by_production(eligible_companies),
-        producers_by_production={
-            s: by_production([i for i in producer if companies.sector[i - c] == s]) for s in sectors
-        },
-        producers_by_priority={
-            s: [i for i in producer if companies.sector[i - c] == s] for s in sectors
-        },
-        owners={
-            s: [i for i in company_members if companies.sector[i - c] == s and owns_any[i - c]]
-            for s in sectors
-        },
+        countries=countries.tolist(),
+        eligible_countries=countries[country_eligible[countries]].tolist(),
+        donors=countries[donor[countries]].tolist(),
+        eligible_donors=countries[donor[countries] & country_eligible[countries]].tolist(),
+        eligible_companies_by_production=by_production(eligible),
+        producers_by_production={s: by_production(producer & (sector == s)) for s in sectors},
+        producers_by_priority={s: firms[producer & (sector == s)].tolist() for s in sectors},
+        owners={s: firms[owner & (sector == s)].tolist() for s in sectors},
     )
 
 

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from industry_transition.model.economics import (
-    annuity_factor,
     nash_split,
     scalar_annuity_factor,
     scalar_capital_recovery_factor,
@@ -275,7 +274,7 @@ def government_deal(model: TransitionModel, a: Country, b: Country) -> Deal | No
         kind="government",
         party_a=a.agent_id,
         party_b=b.agent_id,
-        value_a=net * float(annuity_factor(a.cost_of_capital, duration)),
-        value_b=net * float(annuity_factor(b.cost_of_capital, duration)),
+        value_a=net * scalar_annuity_factor(a.cost_of_capital, float(duration)),
+        value_b=net * scalar_annuity_factor(b.cost_of_capital, float(duration)),
         transferable=False,
     )

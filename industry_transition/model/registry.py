@@ -157,6 +157,10 @@ class PartnershipRegistry:
         for a, b, data in self.network.edges(data=True):
             data["trust"] = self.trust.get(a, b)
 
+    def live_pair_keys(self) -> list[tuple[str, str]]:
+        """The pairs with at least one active partnership (the graph's edges), sorted ids."""
+        return list(self._by_pair)
+
     def live_pairs(self) -> int:
         """Number of pairs with at least one active partnership (the graph's edges)."""
         return len(self._by_pair)

@@ -81,12 +81,12 @@ def adjacency(model: TransitionModel) -> tuple[np.ndarray, np.ndarray, np.ndarra
     source: list[int] = []
     target: list[int] = []
     trust: list[float] = []
-    get = model.trust.get
-    for a, b in model.network.edges():
-        i, j = index.get(a), index.get(b)
+    remembered, initial = model.trust.values, model.trust.initial
+    for pair in model.registry.live_pair_keys():  # the graph's edges
+        i, j = index.get(pair[0]), index.get(pair[1])
         if i is None or j is None:
             continue  # membership edges to initiatives
-        t = get(a, b)
+        t = remembered.get(pair, initial)
         source += (i, j)
         target += (j, i)
         trust += (t, t)
