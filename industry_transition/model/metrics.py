@@ -172,70 +172,86 @@ SERIES_REPORTERS: dict[str, Callable[[Any], Any]] = {
 
 def agent_snapshot(model: TransitionModel) -> pd.DataFrame:
     """One row per country and company for this year: emissions, production, prices, finance."""
+    return pd.DataFrame(agent_snapshot_columns(model))
+
+
+def agent_snapshot_columns(model: TransitionModel) -> dict[str, np.ndarray]:
+    """``agent_snapshot`` as columns (countries first, then companies).
+
+    The model keeps these each year and builds one table at the end: a frame per year cost
+    more than the rest of a small world's accounting.
+    """
     fleet, countries, companies = model.fleet, model.countries, model.companies
-    n_companies = len(companies.ids)
+    n_companies, n_countries = len(companies.ids), len(countries.ids)
     emissions = np.bincount(fleet.owner, weights=model.plant_emissions_mt, minlength=n_companies)
     production = np.bincount(fleet.owner, weights=fleet.production_mt, minlength=n_companies)
     low = model.technologies.low_carbon[fleet.technology]
     capacity = np.bincount(fleet.owner, weights=fleet.capacity_mt, minlength=n_companies)
     low_capacity = np.bincount(fleet.owner, weights=fleet.capacity_mt * low, minlength=n_companies)
     country_capacity = capacity_by_country_sector(model).sum(axis=1)
-    degree = dict(model.network.degree())
-    company_rows = pd.DataFrame(
-        {
-            "year": model.year,
-            "agent_id": companies.ids,
-            "agent_type": "company",
-            "country_id": [countries.ids[c] for c in companies.country],
-            "emissions_mt": emissions,
-            "production_mt": production,
-            "capacity_mt": capacity,
-            "low_carbon_share": np.divide(
-                low_capacity, capacity, out=np.zeros(n_companies), where=capacity > 0
-            ),
-            "carbon_price_usd_per_t": countries.carbon_price_usd_per_t[companies.country],
-            "finance_received_musd": np.nan,
-            "capability_multiplier": countries.capability_multiplier[companies.country],
-            "partners": [degree.get(i, 0) for i in companies.ids],
-        }
-    )
-    country_rows = pd.DataFrame(
-        {
-            "year": model.year,
-            "agent_id": countries.ids,
-            "agent_type": "country",
-            "country_id": countries.ids,
-            "emissions_mt": model.emissions_by_country_sector_mt.sum(axis=1),
-            "production_mt": np.bincount(
-                fleet.country, weights=fleet.production_mt, minlength=len(countries.ids)
-            ),
-            "capacity_mt": country_capacity,
-            "low_carbon_share": np.nan,
-            "carbon_price_usd_per_t": countries.carbon_price_usd_per_t,
-            "finance_received_musd": model.finance_delivered_musd,
-            "capability_multiplier": countries.capability_multiplier,
-            "partners": [degree.get(i, 0) for i in countries.ids],
-        }
-    )
-    return pd.concat([country_rows, company_rows], ignore_index=True)
+    degree = model.network.degree
+    ids = np.array([*countries.ids, *companies.ids], dtype=object)
+    country_ids = np.array(countries.ids, dtype=object)
+    return {
+        "year": np.full(n_countries + n_companies, model.year, dtype=np.int64),
+        "agent_id": ids,
+        "agent_type": np.array(["country"] * n_countries + ["company"] * n_companies, dtype=object),
+        "country_id": np.concatenate([country_ids, country_ids[companies.country]]),
+        "emissions_mt": np.concatenate(
+            [model.emissions_by_country_sector_mt.sum(axis=1), emissions]
+        ),
+        "production_mt": np.concatenate(
+            [
+                np.bincount(fleet.country, weights=fleet.production_mt, minlength=n_countries),
+                production,
+            ]
+        ),
+        "capacity_mt": np.concatenate([country_capacity, capacity]),
+        "low_carbon_share": np.concatenate(
+            [
+                np.full(n_countries, np.nan),
+                np.divide(low_capacity, capacity, out=np.zeros(n_companies), where=capacity > 0),
+            ]
+        ),
+        "carbon_price_usd_per_t": np.concatenate(
+            [countries.carbon_price_usd_per_t, countries.carbon_price_usd_per_t[companies.country]]
+        ),
+        "finance_received_musd": np.concatenate(
+            [model.finance_delivered_musd, np.full(n_companies, np.nan)]
+        ),
+        "capability_multiplier": np.concatenate(
+            [countries.capability_multiplier, countries.capability_multiplier[companies.country]]
+        ),
+        "partners": np.array([degree(i) for i in ids.tolist()], dtype=np.int64),
+    }
+
+
+def join_columns(years: list[dict[str, np.ndarray]]) -> pd.DataFrame:
+    """One table from the columns of several years (in order)."""
+    if not years:
+        return pd.DataFrame()
+    return pd.DataFrame({name: np.concatenate([y[name] for y in years]) for name in years[0]})
 
 
 def technology_snapshot(model: TransitionModel) -> pd.DataFrame:
     """One row per technology for this year: capacity, sector share, capex, cumulative capacity."""
+    return pd.DataFrame(technology_snapshot_columns(model))
+
+
+def technology_snapshot_columns(model: TransitionModel) -> dict[str, np.ndarray]:
+    """``technology_snapshot`` as columns."""
     fleet, tech = model.fleet, model.technologies
     capacity = np.bincount(fleet.technology, weights=fleet.capacity_mt, minlength=len(tech))
     sector_total = np.bincount(fleet.sector, weights=fleet.capacity_mt, minlength=2)[tech.sector]
-    return pd.DataFrame(
-        {
-            "year": model.year,
-            "technology": tech.ids,
-            "sector": np.where(tech.sector == 0, "steel", "cement"),
-            "low_carbon": tech.low_carbon,
-            "capacity_mt": capacity,
-            "share_of_sector": np.divide(
-                capacity, sector_total, out=np.zeros(len(tech)), where=sector_total > 0
-            ),
-            "capex_usd_per_tpa": tech.capex_usd_per_tpa,
-            "cumulative_mt": tech.cumulative_mt,
-        }
-    )
+    return {
+        "year": np.full(len(tech), model.year, dtype=np.int64),
+        "technology": np.array(tech.ids, dtype=object),
+        "sector": np.where(tech.sector == 0, "steel", "cement").astype(object),
+        "low_carbon": np.asarray(tech.low_carbon, dtype=bool),
+        "capacity_mt": capacity,
+        "share_of_sector": np.divide(
+            capacity, sector_total, out=np.zeros(len(tech)), where=sector_total > 0
+        ),
+        "capex_usd_per_tpa": np.array(tech.capex_usd_per_tpa, dtype=float),
+        "cumulative_mt": np.array(tech.cumulative_mt, dtype=float),
+    }

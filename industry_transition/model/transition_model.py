@@ -119,8 +119,9 @@ class TransitionModel(mesa.Model):
         self.refresh_derived()
         self.datacollector = mesa.DataCollector(model_reporters=metrics.SERIES_REPORTERS)
         self.keep_snapshots = bool(snapshots)
-        self._snapshots: list[pd.DataFrame] = []
-        self._technology_rows: list[pd.DataFrame] = []
+        # yearly agent and technology tables, as columns (one frame is built when asked)
+        self._snapshots: list[dict[str, np.ndarray]] = []
+        self._technology_rows: list[dict[str, np.ndarray]] = []
         self.running = True
 
     # --- construction -------------------------------------------------------------------------
@@ -496,8 +497,8 @@ class TransitionModel(mesa.Model):
         self.check_invariants()
         self.datacollector.collect(self)
         if self.keep_snapshots:
-            self._snapshots.append(metrics.agent_snapshot(self))
-            self._technology_rows.append(metrics.technology_snapshot(self))
+            self._snapshots.append(metrics.agent_snapshot_columns(self))
+            self._technology_rows.append(metrics.technology_snapshot_columns(self))
 
     # --- effects of agreements (model/agreements.py) -----------------------------------------
     def sign(self, deal: Deal, *, round_number: int, brokered: bool) -> Partnership:
@@ -590,9 +591,7 @@ class TransitionModel(mesa.Model):
 
     def technology_series(self) -> pd.DataFrame:
         """Yearly technology table: capacity, share of sector, capex, cumulative capacity."""
-        if not self._technology_rows:
-            return pd.DataFrame()
-        return pd.concat(self._technology_rows, ignore_index=True)
+        return metrics.join_columns(self._technology_rows)
 
     def partnership_table(self) -> pd.DataFrame:
         """All partnerships with the parties' home countries and income groups."""
@@ -607,6 +606,4 @@ class TransitionModel(mesa.Model):
 
     def agent_snapshots(self) -> pd.DataFrame:
         """Agent-level yearly snapshots."""
-        if not self._snapshots:
-            return pd.DataFrame()
-        return pd.concat(self._snapshots, ignore_index=True)
+        return metrics.join_columns(self._snapshots)
