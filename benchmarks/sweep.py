@@ -211,9 +211,17 @@ def main() -> None:
         env["PYTHONPYCACHEPREFIX"] = str(Path(args.pycache).resolve())
         warm = "import industry_transition.experiments.sweep, mesa.batchrunner, pyarrow.parquet"
         subprocess.run([sys.executable, "-c", warm], env=env, check=True)
+    import importlib.util
+
+    import numpy
+
+    compiled = Path(importlib.util.cache_from_source(numpy.__file__)).exists()
     caching = (
         f"bytecode cached in {env['PYTHONPYCACHEPREFIX']}"
         if "PYTHONPYCACHEPREFIX" in env and not env.get("PYTHONDONTWRITEBYTECODE")
+        else "installed packages precompiled (uv compile-bytecode); the project's own modules "
+        "compiled at each import"
+        if compiled and env.get("PYTHONDONTWRITEBYTECODE")
         else "no bytecode cache: every interpreter compiles what it imports"
         if env.get("PYTHONDONTWRITEBYTECODE")
         else "bytecode cached next to the sources"
