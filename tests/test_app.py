@@ -17,7 +17,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import solara
-from solara.widgets import VegaLite
 from typer.testing import CliRunner
 
 from industry_transition import run
@@ -25,7 +24,7 @@ from industry_transition.cli import app as cli_app
 from industry_transition.model.parameters import Parameters
 from industry_transition.model.scenario import load_scenario
 from industry_transition.visualization import charts
-from industry_transition.visualization.app import SCENARIO_ENV, Page
+from industry_transition.visualization.app import SCENARIO_ENV, Page, VegaLite
 from industry_transition.visualization.session import (
     DIRECTIONS,
     EVENT_GROUPS,
