@@ -301,6 +301,17 @@ def plant_costs_two_ways(
     Returns:
         (lcop, variable, concessional lcop of ``plants[rows]``).
     """
+    lcop, variable, concessional, _ = _plant_costs(model, plants, rows)
+    return lcop, variable, concessional
+
+
+def _plant_costs(
+    model: TransitionModel, plants: IntArray, rows: IntArray
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """:func:`plant_costs_two_ways` and each plant's capital recovery factor at its reduced rate.
+
+    Finance cells use that factor too (the same concessional rate).
+    """
     p = model.params
     fleet, tech, countries, companies = (
         model.fleet,
@@ -313,8 +324,10 @@ def plant_costs_two_ways(
     low = tech.low_carbon[None, :]
     rate = countries.cost_of_capital[country] + companies.cost_of_capital_premium[owner]
     reduced = np.maximum(rate - p.concessional_rate_reduction, 0.0)
-    crf_rate = capital_recovery_factor(rate, p.plant_life_years)[:, None]
-    crf_reduced = capital_recovery_factor(reduced, p.plant_life_years)[:, None]
+    # both rates in one call (element by element, the same values as two calls)
+    n = plants.size
+    crf_both = capital_recovery_factor(np.concatenate([rate, reduced]), p.plant_life_years)
+    crf_rate, crf_reduced = crf_both[:n, None], crf_both[n:, None]
     multiplier = np.where(low, countries.capability_multiplier[country][:, None], 1.0)
     capacity = np.maximum(fleet.capacity_mt[plants], 1e-12)
     grant_per_tpa = np.where(low, (fleet.grant_musd[plants] / capacity)[:, None], 0.0)
@@ -334,7 +347,7 @@ def plant_costs_two_ways(
     lcop = crf * capex / p.target_utilisation + variable
     crf = np.where(low, crf_reduced[rows], crf_rate[rows])
     concessional = crf * capex[rows] / p.target_utilisation + variable[rows]
-    return lcop, variable, concessional
+    return lcop, variable, concessional, crf_both[n:]
 
 
 @dataclass
@@ -354,26 +367,44 @@ class _Plants:
     available: BoolArray
     finance: IntArray  # rows of ``plants`` open to finance (companies that need them)
     concessional: FloatArray
+    crf_reduced: FloatArray  # capital recovery factor at each plant's concessional rate
 
 
-def _plant_rows(model: TransitionModel, companies: IntArray, for_finance: BoolArray) -> _Plants:
+def _plant_rows(
+    model: TransitionModel, companies: IntArray, for_finance: BoolArray, for_licence: BoolArray
+) -> _Plants | None:
     """Cost rows of the companies' active plants that are not converting.
 
     ``for_finance[i]``: company ``companies[i]`` is in a finance pair, so its plants open to
-    finance also get concessional costs.
+    finance also get concessional costs. ``for_licence[i]``: the company may take a licence,
+    so all its plants are valued; a company in finance pairs only needs its plants open to
+    finance (every row is computed on its own, so leaving the others out changes nothing).
+    None if there is nothing to value: no plant open to finance and no licensee.
     """
     fleet, tech = model.fleet, model.technologies
     plants, position = _plants_by_company(model, companies)
     idle = fleet.pending_technology[plants] < 0  # converting plants are busy
     plants, position = plants[idle], position[idle]
-    finance = np.flatnonzero(
+    open_to_finance = (
         for_finance[position] & ~fleet.financed[plants] & ~tech.low_carbon[fleet.technology[plants]]
     )
+    if for_licence.any():
+        keep = open_to_finance | for_licence[position]
+        if not keep.all():
+            plants, position, open_to_finance = plants[keep], position[keep], open_to_finance[keep]
+    elif open_to_finance.any():
+        plants, position = plants[open_to_finance], position[open_to_finance]
+        open_to_finance = np.ones(plants.size, dtype=bool)
+    else:
+        return None
+    finance = np.flatnonzero(open_to_finance)
     with np.errstate(divide="ignore", invalid="ignore"):
-        lcop, variable, concessional = plant_costs_two_ways(model, plants, finance)
+        lcop, variable, concessional, crf_reduced = _plant_costs(model, plants, finance)
         available = availability(model, plants)
         threshold = switch_threshold(model, plants, lcop, variable, available)
-    return _Plants(companies, plants, position, lcop, threshold, available, finance, concessional)
+    return _Plants(
+        companies, plants, position, lcop, threshold, available, finance, concessional, crf_reduced
+    )
 
 
 # --- licence values -----------------------------------------------------------------------------
@@ -447,12 +478,10 @@ def _finance_cells(model: TransitionModel, rows: _Plants) -> _FinanceCells:
     fleet, tech, comp = model.fleet, model.technologies, model.companies
     plants = rows.plants[rows.finance]
     n = plants.size
-    owner = rows.companies[rows.position[rows.finance]]
-    country = comp.country[owner]
-    rate = model.countries.cost_of_capital[country] + comp.cost_of_capital_premium[owner]
-    crf = capital_recovery_factor(
-        np.maximum(rate - p.concessional_rate_reduction, 0.0), float(p.plant_life_years)
-    )
+    finance_position = rows.position[rows.finance]
+    country = comp.country[rows.companies[finance_position]]
+    # the plant's concessional rate, as in ``plant_costs_two_ways``
+    crf = rows.crf_reduced[rows.finance]
     capacity = np.minimum(fleet.capacity_mt[plants], p.finance_project_max_mt)[:, None]
     threshold = rows.threshold[rows.finance]
     gap = np.maximum(rows.concessional - threshold[:, None] + SWITCH_MARGIN_USD_PER_T, 0.0)
@@ -472,7 +501,7 @@ def _finance_cells(model: TransitionModel, rows: _Plants) -> _FinanceCells:
     )
     ok &= ~(tech.low_carbon[current])[:, None]
     cell_rows, cols = np.nonzero(ok)  # row-major: each company's cells in its argmax order
-    count = np.bincount(rows.position[rows.finance][cell_rows], minlength=rows.companies.size)
+    count = np.bincount(finance_position[cell_rows], minlength=rows.companies.size)
     return _FinanceCells(
         start=np.cumsum(count) - count,
         count=count,
@@ -545,23 +574,37 @@ def _value_governments(
     values of its parties and their home countries). It depends on nothing else: the tie
     counts and the complementary pairs of the two countries' agents.
     """
+    if pairs.size == 0:
+        return
     countries = list(model.country_agents.values())
     memo = model.costs.party_memo
-    for i in pairs.tolist():
-        x, y = countries[int(a[i])], countries[int(b[i])]
+    remember = model.costs.remember
+    found: list[int] = []
+    value_a: list[float] = []
+    value_b: list[float] = []
+    weight_a: list[float] = []
+    for i, xa, yb in zip(pairs.tolist(), a[pairs].tolist(), b[pairs].tolist(), strict=True):
+        x, y = countries[xa], countries[yb]
         key = ("government_deal", x.agent_id, y.agent_id)
         deal: Deal | None
         if key in memo:
             deal = memo[key]  # type: ignore[assignment]
         else:
             deal = government_deal(model, x, y)
-            model.costs.remember(key, (x.agent_id, y.agent_id), deal)
+            remember(key, (x.agent_id, y.agent_id), deal)
         if deal is None:
             continue
-        out.kind[i] = GOVERNMENT
-        out.party_a[i], out.party_b[i] = a[i], b[i]
-        out.value_a[i], out.value_b[i] = deal.value_a, deal.value_b
-        out.weight_a[i] = deal.weight_a
+        found.append(i)
+        value_a.append(deal.value_a)
+        value_b.append(deal.value_b)
+        weight_a.append(deal.weight_a)
+    if not found:
+        return
+    target = np.array(found, dtype=np.int64)
+    out.kind[target] = GOVERNMENT
+    out.party_a[target], out.party_b[target] = a[target], b[target]
+    out.value_a[target], out.value_b[target] = value_a, value_b
+    out.weight_a[target] = weight_a
 
 
 class _Batch:
@@ -578,18 +621,118 @@ class _Batch:
     ) -> None:
         self.model, self.out = model, out
         self.n_countries = c = len(model.countries.ids)
-        comp, countries = model.companies, model.countries
         # finance pairs that could trade: a donor and a producer in an eligible country
-        donor = np.where(a[finance] < c, a[finance], b[finance])
-        company = np.where(a[finance] < c, b[finance], a[finance]) - c
-        eligible = comp.is_producer & (countries.income[comp.country] != INCOME_CODE["high"])
-        live = (countries.donor_budget_musd[donor] > 0) & eligible[company]
-        self.finance, self.donor, self.company = finance[live], donor[live], company[live]
+        if finance.size:
+            comp, countries = model.companies, model.countries
+            fa, fb = a[finance], b[finance]
+            a_donor = fa < c
+            donor = np.where(a_donor, fa, fb)
+            company = np.where(a_donor, fb, fa) - c
+            live = (
+                (countries.donor_budget_musd[donor] > 0)
+                & comp.is_producer[company]
+                & (countries.income[comp.country[company]] != INCOME_CODE["high"])
+            )
+            self.finance, self.donor, self.company = finance[live], donor[live], company[live]
+        else:
+            self.finance = self.donor = self.company = finance
         # company pairs
         self.pairs = pairs
         self.x, self.y = a[pairs] - c, b[pairs] - c
 
     def value(self) -> None:
+        model = self.model
+        comp = model.companies
+        n_companies = len(comp.ids)
+        none = np.zeros(0, dtype=np.int64)
+        # company pairs: licences either way and co-development (none without company pairs)
+        offered: list[IntArray] = []  # rows of company pairs with an option, by kind
+        if self.pairs.size:
+            rows_xy, offers_xy, rows_yx, offers_yx, rows_cd, options_cd = self._pair_options()
+            rows_xy_offered = rows_xy[offers_xy.any(axis=1)]
+            rows_yx_offered = rows_yx[offers_yx.any(axis=1)]
+            offered = [rows_xy_offered, rows_yx_offered, rows_cd]
+        if self.finance.size == 0 and not any(rows.size for rows in offered):
+            return
+        # the companies and plants to value
+        x, y = self.x, self.y
+        licensee = np.zeros(n_companies, dtype=bool)
+        if offered:
+            licensee[y[rows_xy_offered]] = True
+            licensee[x[rows_yx_offered]] = True
+            licensee[x[rows_cd]] = True
+            licensee[y[rows_cd]] = True
+        financed = np.zeros(n_companies, dtype=bool)
+        financed[self.company] = True
+        companies = np.flatnonzero(licensee | financed)
+        rows = _plant_rows(model, companies, financed[companies], licensee[companies])
+        if rows is None:
+            return
+        row_of = np.full(n_companies, -1, dtype=np.int64)
+        row_of[companies] = np.arange(companies.size)
+        finance = self._finance_choice(rows, row_of)
+        # one transaction-cost lookup for the finance pairs with a deal and the company pairs
+        # with an option
+        if offered:
+            priced = np.zeros(self.pairs.size, dtype=bool)
+            for offered_rows in offered:
+                priced[offered_rows] = True
+            priced_rows = np.flatnonzero(priced)
+        else:
+            priced_rows = none
+        if finance.donor.size == 0 and priced_rows.size == 0:
+            return
+        c = self.n_countries
+        if priced_rows.size == 0:
+            half_cost = transaction_costs(model, finance.donor, finance.company + c) / 2
+        elif finance.donor.size == 0:
+            half_cost = transaction_costs(model, x[priced_rows] + c, y[priced_rows] + c) / 2
+        else:
+            half_cost = (
+                transaction_costs(
+                    model,
+                    np.concatenate([finance.donor, x[priced_rows] + c]),
+                    np.concatenate([finance.company + c, y[priced_rows] + c]),
+                )
+                / 2
+            )
+        self._finance(finance, half_cost[: finance.donor.size])
+        if priced_rows.size == 0:
+            return
+        pair_half_cost = np.zeros(self.pairs.size)
+        pair_half_cost[priced_rows] = half_cost[finance.donor.size :]
+        columns = np.flatnonzero(
+            offers_xy.any(axis=0) | offers_yx.any(axis=0) | options_cd.any(axis=0)
+        )
+        licence = _licence_values(model, rows, licensee[rows.companies], columns)
+        options = []
+        if rows_xy_offered.size:
+            options.append(
+                self._technology(
+                    rows_xy, offers_xy, licence[row_of[y[rows_xy]]], y, x, pair_half_cost
+                )
+            )
+        if rows_yx_offered.size:
+            options.append(
+                self._technology(
+                    rows_yx, offers_yx, licence[row_of[x[rows_yx]]], x, y, pair_half_cost
+                )
+            )
+        if rows_cd.size:
+            options.append(
+                self._codevelopment(rows_cd, options_cd, licence, row_of, pair_half_cost)
+            )
+        self._choose(options)
+
+    def _pair_options(
+        self,
+    ) -> tuple[IntArray, BoolArray, IntArray, BoolArray, IntArray, BoolArray]:
+        """Licence offers either way and co-development options of the company pairs.
+
+        Returns (rows x->y, offers x->y, rows y->x, offers y->x, co-development rows, options):
+        ``x -> y`` is a licence of company ``x`` to producer ``y``; offers already under an
+        active technology partnership of the pair are removed.
+        """
         model = self.model
         comp, tech = model.companies, model.technologies
         x, y = self.x, self.y
@@ -600,73 +743,32 @@ class _Batch:
         else:
             owner = comp.owns.any(axis=1)
             owner_x, owner_y = owner[x], owner[y]
-        rows_xy = np.flatnonzero(same & owner_x & comp.is_producer[y])
-        rows_yx = np.flatnonzero(same & owner_y & comp.is_producer[x])
+        producer_x, producer_y = comp.is_producer[x], comp.is_producer[y]
+        rows_xy = np.flatnonzero(same & owner_x & producer_y)
+        rows_yx = np.flatnonzero(same & owner_y & producer_x)
         offers_xy = comp.owns[x[rows_xy]] & ~comp.access[y[rows_xy]]
         offers_yx = comp.owns[y[rows_yx]] & ~comp.access[x[rows_yx]]
-        self._drop_pending_licences(rows_xy, offers_xy, rows_yx, offers_yx)
+        if rows_xy.size or rows_yx.size:
+            self._drop_pending_licences(rows_xy, offers_xy, rows_yx, offers_yx)
         # co-development: immature low-carbon technologies both producers can use
-        n_companies = len(comp.ids)
         rows_cd = np.zeros(0, dtype=np.int64)
         options_cd = np.zeros((0, len(tech)), dtype=bool)
         if model.params.codevelopment_years_forward != 0:
-            rows_cd = np.flatnonzero(same & comp.is_producer[x] & comp.is_producer[y])
-            xc, yc = x[rows_cd], y[rows_cd]
-            # per company (the pair is in one sector): min(year x, year y) > t iff both are
-            row_cd, members = _rows(np.concatenate([xc, yc]), n_companies)
-            open_cd = (
-                (tech.sector[None, :] == comp.sector[members][:, None])
-                & tech.low_carbon[None, :]
-                & comp.access[members]
-                & (comp.available_year[members] > model.year + 1)
-            )
-            options_cd = open_cd[row_cd[: xc.size]] & open_cd[row_cd[xc.size :]]
-            keep = options_cd.any(axis=1)
-            rows_cd, options_cd = rows_cd[keep], options_cd[keep]
-        # the companies and plants to value
-        licensee = np.zeros(n_companies, dtype=bool)
-        licensee[y[rows_xy[offers_xy.any(axis=1)]]] = True
-        licensee[x[rows_yx[offers_yx.any(axis=1)]]] = True
-        licensee[x[rows_cd]] = True
-        licensee[y[rows_cd]] = True
-        financed = np.zeros(n_companies, dtype=bool)
-        financed[self.company] = True
-        companies = np.flatnonzero(licensee | financed)
-        rows = _plant_rows(model, companies, financed[companies])
-        row_of = np.full(n_companies, -1, dtype=np.int64)
-        row_of[companies] = np.arange(companies.size)
-        finance = self._finance_choice(rows, row_of)
-        # one transaction-cost lookup for the finance pairs with a deal and the company pairs
-        # with an option
-        priced = np.zeros(self.pairs.size, dtype=bool)
-        priced[rows_xy[offers_xy.any(axis=1)]] = True
-        priced[rows_yx[offers_yx.any(axis=1)]] = True
-        priced[rows_cd] = True
-        priced_rows = np.flatnonzero(priced)
-        c = self.n_countries
-        half_cost = (
-            transaction_costs(
-                model,
-                np.concatenate([finance.donor, x[priced_rows] + c]),
-                np.concatenate([finance.company + c, y[priced_rows] + c]),
-            )
-            / 2
-        )
-        self._finance(finance, half_cost[: finance.donor.size])
-        if priced_rows.size == 0:
-            return
-        pair_half_cost = np.zeros(self.pairs.size)
-        pair_half_cost[priced_rows] = half_cost[finance.donor.size :]
-        columns = np.flatnonzero(
-            offers_xy.any(axis=0) | offers_yx.any(axis=0) | options_cd.any(axis=0)
-        )
-        licence = _licence_values(model, rows, licensee[rows.companies], columns)
-        options = [
-            self._technology(rows_xy, offers_xy, licence[row_of[y[rows_xy]]], y, x, pair_half_cost),
-            self._technology(rows_yx, offers_yx, licence[row_of[x[rows_yx]]], x, y, pair_half_cost),
-            self._codevelopment(rows_cd, options_cd, licence, row_of, pair_half_cost),
-        ]
-        self._choose(options)
+            rows_cd = np.flatnonzero(same & producer_x & producer_y)
+            if rows_cd.size:
+                xc, yc = x[rows_cd], y[rows_cd]
+                # per company (the pair is in one sector): min(year x, year y) > t iff both are
+                row_cd, members = _rows(np.concatenate([xc, yc]), len(comp.ids))
+                open_cd = (
+                    (tech.sector[None, :] == comp.sector[members][:, None])
+                    & tech.low_carbon[None, :]
+                    & comp.access[members]
+                    & (comp.available_year[members] > model.year + 1)
+                )
+                options_cd = open_cd[row_cd[: xc.size]] & open_cd[row_cd[xc.size :]]
+                keep = options_cd.any(axis=1)
+                rows_cd, options_cd = rows_cd[keep], options_cd[keep]
+        return rows_xy, offers_xy, rows_yx, offers_yx, rows_cd, options_cd
 
     # -- finance ---------------------------------------------------------------------------------
     def _finance_choice(self, rows: _Plants, row_of: IntArray) -> _FinanceChoice:
