@@ -829,7 +829,10 @@ class _Batch:
         technology)``. Such a pair has a network edge, so only the candidate pairs that are
         neighbours are looked at.
         """
-        pending = np.union1d(rows_xy[offers_xy.any(axis=1)], rows_yx[offers_yx.any(axis=1)])
+        offered = np.zeros(self.pairs.size, dtype=bool)
+        offered[rows_xy[offers_xy.any(axis=1)]] = True
+        offered[rows_yx[offers_yx.any(axis=1)]] = True
+        pending = np.flatnonzero(offered)  # ascending, each row once
         if pending.size == 0:
             return
         model = self.model
@@ -961,10 +964,23 @@ class _Option:
 
 
 def _are_neighbours(model: TransitionModel, index: _Index, a: IntArray, b: IntArray) -> BoolArray:
-    """Whether each pair has an edge in ``model.network`` (the side with fewer agents is read)."""
-    n = len(index.proposers)
+    """Whether each pair has an edge in ``model.network``.
+
+    Few pairs are looked up one by one; for many, the neighbours of the side with fewer agents
+    are read once.
+    """
+    ids = index.proposers
+    if a.size <= 256:
+        # few pairs: ask the (undirected) graph about each pair
+        has_edge = model.network.has_edge
+        return np.fromiter(
+            (has_edge(ids[x], ids[y]) for x, y in zip(a.tolist(), b.tolist(), strict=True)),
+            dtype=bool,
+            count=a.size,
+        )
+    n = len(ids)
     first, second = (a, b) if np.unique(a).size <= np.unique(b).size else (b, a)
-    position, ids = index.position, index.proposers
+    position = index.position
     edges: list[int] = []
     for agent in np.unique(first).tolist():
         for neighbour in model.network.neighbors(ids[agent]):
