@@ -273,18 +273,18 @@ def availability(model: TransitionModel, plants: IntArray) -> BoolArray:
     """
     fleet, tech, companies = model.fleet, model.technologies, model.companies
     owner = fleet.owner[plants]
-    sector_ok = tech.sector[None, :] == fleet.sector[plants][:, None]
+    sector = fleet.sector[plants]
+    sector_ok = tech.sector[None, :] == sector[:, None]
     mature = companies.available_year[owner] <= model.year
     allowed = sector_ok & companies.access[owner] & mature
     share = model.technology_share_by_country()  # (country, tech)
     capacity = model.sector_capacity_by_country()
     country = fleet.country[plants]
-    sector_capacity = capacity[country, fleet.sector[plants]]
+    sector_capacity = capacity[country, sector]
     added = fleet.capacity_mt[plants] / np.maximum(sector_capacity, 1e-12)
     projected = share[country] + added[:, None]
     under_cap = projected <= model.route_caps()[country] + 1e-9
-    current = np.zeros_like(allowed)
-    current[np.arange(len(plants)), fleet.technology[plants]] = True
+    current = fleet.technology[plants][:, None] == np.arange(len(tech))[None, :]
     return np.asarray(allowed & (under_cap | current))
 
 
@@ -472,10 +472,19 @@ class _FinanceCells:
     technology: IntArray
 
 
-def _finance_cells(model: TransitionModel, rows: _Plants) -> _FinanceCells:
-    """Abatement and grant need of every cell that qualifies, as in ``deals.finance_deal``."""
+def _finance_cells(model: TransitionModel, rows: _Plants) -> _FinanceCells | None:
+    """Abatement and grant need of every cell that qualifies, as in ``deals.finance_deal``.
+
+    None if no cell qualifies.
+    """
     p = model.params
     fleet, tech, comp = model.fleet, model.technologies, model.companies
+    threshold = rows.threshold[rows.finance]
+    gap = np.maximum(rows.concessional - threshold[:, None] + SWITCH_MARGIN_USD_PER_T, 0.0)
+    available = rows.available[rows.finance] & tech.low_carbon[None, :]
+    # a grant is needed only where the gap is positive (need > 0 implies gap > 0)
+    if not (available & (gap > 0)).any():
+        return None
     plants = rows.plants[rows.finance]
     n = plants.size
     finance_position = rows.position[rows.finance]
@@ -483,8 +492,6 @@ def _finance_cells(model: TransitionModel, rows: _Plants) -> _FinanceCells:
     # the plant's concessional rate, as in ``plant_costs_two_ways``
     crf = rows.crf_reduced[rows.finance]
     capacity = np.minimum(fleet.capacity_mt[plants], p.finance_project_max_mt)[:, None]
-    threshold = rows.threshold[rows.finance]
-    gap = np.maximum(rows.concessional - threshold[:, None] + SWITCH_MARGIN_USD_PER_T, 0.0)
     need = gap * p.target_utilisation / crf[:, None] * capacity
     capex_cap = tech.capex_usd_per_tpa[None, :] * capacity
     intensity = model.intensity[country]  # the company's country, one row per plant
@@ -492,13 +499,7 @@ def _finance_cells(model: TransitionModel, rows: _Plants) -> _FinanceCells:
     production = capacity * fleet.utilisation[plants][:, None]
     current_intensity = intensity[np.arange(n), current]
     abatement = (current_intensity[:, None] - intensity) * production * (p.valuation_horizon_years)
-    ok = (
-        rows.available[rows.finance]
-        & tech.low_carbon[None, :]
-        & (abatement > 0)
-        & (need > 0)
-        & (need <= capex_cap)
-    )
+    ok = available & (abatement > 0) & (need > 0) & (need <= capex_cap)
     ok &= ~(tech.low_carbon[current])[:, None]
     cell_rows, cols = np.nonzero(ok)  # row-major: each company's cells in its argmax order
     count = np.bincount(finance_position[cell_rows], minlength=rows.companies.size)
@@ -779,6 +780,8 @@ class _Batch:
             return empty
         model = self.model
         cells = _finance_cells(model, rows)
+        if cells is None:
+            return empty
         count = cells.count[row_of[self.company]]
         found = count > 0
         if not found.any():
