@@ -137,7 +137,7 @@ def largest_component_share(model: TransitionModel) -> float:
             x = parent[x]
         return x
 
-    for a, b in graph.edges():
+    for a, b in model.registry.live_pair_keys():  # the graph's edges (registry.check)
         ra, rb = root(a), root(b)
         if ra != rb:
             parent[ra] = rb

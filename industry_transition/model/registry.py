@@ -154,8 +154,9 @@ class PartnershipRegistry:
 
     def refresh_trust(self) -> None:
         """Copy remembered trust onto live edges."""
-        for a, b, data in self.network.edges(data=True):
-            data["trust"] = self.trust.get(a, b)
+        adjacency = self.network.adj
+        for a, b in self._by_pair:  # the live pairs are the edges (``check``)
+            adjacency[a][b]["trust"] = self.trust.get(a, b)
 
     def live_pair_keys(self) -> list[tuple[str, str]]:
         """The pairs with at least one active partnership (the graph's edges), sorted ids."""
@@ -188,7 +189,8 @@ class PartnershipRegistry:
     def check(self) -> None:
         """Raise AssertionError unless graph edges match exactly the pairs with live ties."""
         expected = {key for key, ids in self._by_pair.items() if ids}
-        edges = {pair_key(a, b) for a, b in self.network.edges()}
+        # the graph's edges, read from its adjacency (each edge seen from both ends)
+        edges = {pair_key(a, b) for a, near in self.network.adj.items() for b in near}
         if expected != edges:
             raise AssertionError(
                 f"graph and registry disagree: only in registry {sorted(expected - edges)[:3]}, "
@@ -201,7 +203,7 @@ class PartnershipRegistry:
             for pid in ids:
                 if self.records[pid].status != "active":
                     raise AssertionError(f"edge {key} carries ended partnership {pid}")
-        for a, b in self.network.edges():
+        for a, b in edges:
             if a == b:
                 raise AssertionError(f"self-loop on {a}")
         counts = Counter((*self.records[i].pair, self.records[i].kind) for i in self.active_ids)
