@@ -46,9 +46,10 @@ def invest(model: TransitionModel, new_plants: np.ndarray | None = None) -> np.n
     caps = CapTracker(model)
     lead = model.params.switch_lead_time_years
     decided = []
-    for row in considered:
+    orders = np.argsort(masked[considered], axis=1, kind="stable").tolist()
+    for row, order in zip(considered.tolist(), orders, strict=True):
         plant = int(plants[row])
-        technology = caps.cheapest_within_cap(plant, masked[row])
+        technology = caps.cheapest_within_cap(plant, masked[row], order)
         current = int(fleet.technology[plant])
         early = technology != current and masked[row, technology] < running[row]
         if not (at_window[row] or early):
@@ -121,13 +122,19 @@ class CapTracker:
         self.capped = tech.max_share < 1.0
         self.caps = model.route_caps()
 
-    def cheapest_within_cap(self, plant: int, costs: np.ndarray) -> int:
-        """The cheapest available route (finite cost) whose cap this plant would not break."""
+    def cheapest_within_cap(
+        self, plant: int, costs: np.ndarray, order: list[int] | None = None
+    ) -> int:
+        """The cheapest available route (finite cost) whose cap this plant would not break.
+
+        ``order`` is ``np.argsort(costs, kind="stable")`` when the caller has it already.
+        """
         fleet = self.model.fleet
         country, sector = int(fleet.country[plant]), int(fleet.sector[plant])
         current = int(fleet.technology[plant])
-        for route in np.argsort(costs, kind="stable"):
-            if not np.isfinite(costs[route]):
+        finite = np.isfinite(costs).tolist()
+        for route in order if order is not None else np.argsort(costs, kind="stable").tolist():
+            if not finite[route]:
                 break
             if self.capped[route] and route != current:
                 after = self.by_route[country, route] + fleet.capacity_mt[plant]
