@@ -104,21 +104,21 @@ def availability(model: TransitionModel, plants: np.ndarray) -> np.ndarray:
     """
     fleet, tech, companies = model.fleet, model.technologies, model.companies
     owner = fleet.owner[plants]
-    sector_ok = tech.sector[None, :] == fleet.sector[plants][:, None]
+    sector = fleet.sector[plants]
+    sector_ok = tech.sector[None, :] == sector[:, None]
     mature = companies.available_year[owner] <= model.year
     allowed = sector_ok & companies.access[owner] & mature
     # A capped route stays open only if this plant switching to it keeps the country's share
-    # of that route within the cap.
+    # of that route within the cap. Capacity and shares come from the model's caches, which
+    # last until the fleet changes, so a few plants cost little in a large world.
     share = model.technology_share_by_country()  # (country, tech)
-    sector_capacity = model.sector_capacity_by_country()[
-        fleet.country[plants], fleet.sector[plants]
-    ]
+    country = fleet.country[plants]
+    sector_capacity = model.sector_capacity_by_country()[country, sector]
     added = fleet.capacity_mt[plants] / np.maximum(sector_capacity, 1e-12)
-    projected = share[fleet.country[plants]] + added[:, None]
-    under_cap = projected <= model.route_caps()[fleet.country[plants]] + 1e-9
-    current = np.zeros_like(allowed)
-    current[np.arange(len(plants)), fleet.technology[plants]] = True
-    return allowed & (under_cap | current)
+    projected = share[country] + added[:, None]
+    under_cap = projected <= model.route_caps()[country] + 1e-9
+    current = fleet.technology[plants][:, None] == np.arange(len(tech))[None, :]
+    return np.asarray(allowed & (under_cap | current))
 
 
 def switch_threshold(

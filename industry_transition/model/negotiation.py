@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from industry_transition.agents import Company, Country
+from industry_transition.model.costs import availability
 from industry_transition.model.deals import (
     Deal,
     bargain,
@@ -34,7 +35,7 @@ from industry_transition.model.deals import (
 )
 from industry_transition.model.events import EventLog
 from industry_transition.model.search import RoundDraws, find_candidates
-from industry_transition.model.valuation import KIND_CODES, PairDeals, availability, value_pairs
+from industry_transition.model.valuation import KIND_CODES, PairDeals, value_pairs
 
 # Keys of draws outside the numbered rounds (rounds are 0, 1, ... < 10,000).
 ROUND_MEMBERSHIP = 10_000

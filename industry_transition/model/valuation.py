@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from industry_transition.model.costs import switch_threshold
+from industry_transition.model.costs import availability, switch_threshold
 from industry_transition.model.deals import SWITCH_MARGIN_USD_PER_T, Deal, government_deal
 from industry_transition.model.economics import (
     FloatArray,
@@ -263,29 +263,6 @@ def _plants_by_company(model: TransitionModel, companies: IntArray) -> tuple[Int
     plants = np.flatnonzero((row[fleet.owner] >= 0) & fleet.active())
     plants = plants[np.argsort(fleet.owner[plants], kind="stable")]
     return plants, row[fleet.owner[plants]]
-
-
-def availability(model: TransitionModel, plants: IntArray) -> BoolArray:
-    """``costs.availability`` of ``plants``, the same computation.
-
-    Country-sector capacity and route shares come from the model's caches, which last until
-    the fleet changes, so that valuing a few pairs costs little in a large world.
-    """
-    fleet, tech, companies = model.fleet, model.technologies, model.companies
-    owner = fleet.owner[plants]
-    sector = fleet.sector[plants]
-    sector_ok = tech.sector[None, :] == sector[:, None]
-    mature = companies.available_year[owner] <= model.year
-    allowed = sector_ok & companies.access[owner] & mature
-    share = model.technology_share_by_country()  # (country, tech)
-    capacity = model.sector_capacity_by_country()
-    country = fleet.country[plants]
-    sector_capacity = capacity[country, sector]
-    added = fleet.capacity_mt[plants] / np.maximum(sector_capacity, 1e-12)
-    projected = share[country] + added[:, None]
-    under_cap = projected <= model.route_caps()[country] + 1e-9
-    current = fleet.technology[plants][:, None] == np.arange(len(tech))[None, :]
-    return np.asarray(allowed & (under_cap | current))
 
 
 def plant_costs_two_ways(

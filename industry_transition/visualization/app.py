@@ -51,6 +51,7 @@ class VegaLite(SolaraVegaLite):
 
     template_file = str(Path(__file__).with_name("vegalite.vue"))
 
+
 #: Environment variable naming the scenario the app opens on (set by ``industry-transition app``).
 SCENARIO_ENV = "INDUSTRY_TRANSITION_APP_SCENARIO"
 DEFAULT_SEED = "1"
