@@ -171,15 +171,12 @@ class CostCache:
         self._costs: dict[str, tuple[FloatArray, FloatArray]] = {}
         self._thresholds: dict[str, FloatArray] = {}
         self._available: np.ndarray | None = None
-        #: Other values that hold between signatures (broker rankings, complementarity),
-        #: kept only while ``active`` (during negotiation).
-        self.memo: dict[tuple[object, ...], object] = {}
         #: Values that depend only on the state of the agents named with them (complementarity
         #: of a pair, a country's number of government ties): a signature forgets the values of
         #: its two parties only.
         self.party_memo: dict[tuple[object, ...], object] = {}
         self._party_keys: dict[str, list[tuple[object, ...]]] = {}
-        #: Structures that change only with memberships (the broker's member arrays).
+        #: Structures that change only with memberships (each country's agents).
         self.structure: dict[tuple[object, ...], object] = {}
         #: Companies whose plants changed since ``company_production`` was computed.
         self.stale_companies: set[str] = set()
@@ -198,7 +195,6 @@ class CostCache:
         self._costs.clear()
         self._thresholds.clear()
         self._available = None
-        self.memo.clear()
         for party in parties:
             for key in self._party_keys.pop(party, ()):
                 self.party_memo.pop(key, None)

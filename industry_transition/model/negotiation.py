@@ -178,10 +178,8 @@ class _RoundBook:
             np.array(model.proposers, dtype=object),
             np.array([*model.technologies.ids, ""], dtype=object),
         )
-        # candidates with -1 replaced by n, so masks of length n + 1 can index them
-        self.lookup = np.where(agents >= 0, agents, n)
         # home country of each candidate (-1 where none)
-        self.candidate_homes = np.append(model.home_of, -1)[self.lookup]
+        self.candidate_homes = np.append(model.home_of, -1)[np.where(agents >= 0, agents, n)]
         # rows in which each agent is a candidate, as CSR arrays (indptr by agent, rows)
         flat = agents.ravel()
         present = np.flatnonzero(flat >= 0)
