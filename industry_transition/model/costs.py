@@ -94,30 +94,37 @@ def plant_costs(
     return lcop, variable
 
 
-def availability(model: TransitionModel, plants: np.ndarray) -> np.ndarray:
+def availability(
+    model: TransitionModel, plants: np.ndarray, technologies: np.ndarray | None = None
+) -> np.ndarray:
     """Which technologies each plant's owner may build this year (sector, access, maturity, cap).
 
     A technology with ``max_share < 1`` (scrap EAF: scrap supply; LC3: clay) is open to a plant
     only if the plant switching to it keeps the route's share of the country's sector capacity
     within this year's cap (:meth:`TransitionModel.route_caps`); a plant already on the route
-    keeps it.
+    keeps it. ``technologies``: only these columns (indices), in this order (default: all).
     """
     fleet, tech, companies = model.fleet, model.technologies, model.companies
+    columns = np.arange(len(tech)) if technologies is None else np.asarray(technologies)
     owner = fleet.owner[plants]
     sector = fleet.sector[plants]
-    sector_ok = tech.sector[None, :] == sector[:, None]
-    mature = companies.available_year[owner] <= model.year
-    allowed = sector_ok & companies.access[owner] & mature
+    sector_ok = tech.sector[columns][None, :] == sector[:, None]
+    if technologies is None:
+        access, ready = companies.access[owner], companies.available_year[owner]
+    else:
+        access = companies.access[owner[:, None], columns[None, :]]
+        ready = companies.available_year[owner[:, None], columns[None, :]]
+    allowed = sector_ok & access & (ready <= model.year)
     # A capped route stays open only if this plant switching to it keeps the country's share
     # of that route within the cap. Capacity and shares come from the model's caches, which
     # last until the fleet changes, so a few plants cost little in a large world.
-    share = model.technology_share_by_country()  # (country, tech)
+    share = model.technology_share_by_country()[:, columns]  # (country, tech)
     country = fleet.country[plants]
     sector_capacity = model.sector_capacity_by_country()[country, sector]
     added = fleet.capacity_mt[plants] / np.maximum(sector_capacity, 1e-12)
     projected = share[country] + added[:, None]
-    under_cap = projected <= model.route_caps()[country] + 1e-9
-    current = fleet.technology[plants][:, None] == np.arange(len(tech))[None, :]
+    under_cap = projected <= model.route_caps()[:, columns][country] + 1e-9
+    current = fleet.technology[plants][:, None] == columns[None, :]
     return np.asarray(allowed & (under_cap | current))
 
 

@@ -81,7 +81,7 @@ def schedule_switch(model: TransitionModel, plant: int, technology: int, lead: i
     fleet, tech = model.fleet, model.technologies
     fleet.pending_technology[plant] = technology
     fleet.pending_year[plant] = model.year + lead
-    model.fleet_changed()
+    model.fleet_changed(int(fleet.country[plant]))
     company_id = model.companies.ids[fleet.owner[plant]]
     model.events.record(
         model.year,
@@ -175,7 +175,7 @@ def rebuild(
         model.countries.capability_multiplier[country] if tech.low_carbon[technology] else 1.0
     )
     fleet.technology[plant] = technology
-    model.fleet_changed()
+    model.fleet_changed(country)
     fleet.capex_paid_usd_per_tpa[plant] = tech.capex_usd_per_tpa[technology] * multiplier
     cycle = model.cycle_years[fleet.sector[plant]]
     fleet.next_investment_year[plant] = model.year + max(1, int(cycle) + jitter)

@@ -271,8 +271,9 @@ class _RoundBook:
         if not (tech.max_share[old] < 1.0 or tech.max_share[new] < 1.0):
             return None  # the shares of capped routes do not move
         home = int(model.home_of[model.proposer_index[deal.party_b]])
-        plants = np.flatnonzero((fleet.country == home) & fleet.active())
-        return plants, availability(model, plants)[:, capped]
+        plants = model.country_plants(home)
+        plants = plants[fleet.capacity_mt[plants] > 0]  # active
+        return plants, availability(model, plants, capped)
 
     def signed(self, deal: Deal, before: tuple[np.ndarray, np.ndarray] | None) -> None:
         """Mark the proposers whose pairs the signature touched as stale.
@@ -298,7 +299,7 @@ class _RoundBook:
                     # there see it only where a capped route opens or closes for them.
                     plants, old = before
                     capped = np.flatnonzero(model.technologies.max_share < 1.0)
-                    now = availability(model, plants)[:, capped]
+                    now = availability(model, plants, capped)
                     moved = plants[(now != old).any(axis=1)]
                     touched[self.c + model.fleet.owner[moved]] = True
                     countries[int(model.home_of[b])] = True

@@ -189,15 +189,17 @@ class PartnershipRegistry:
     def check(self) -> None:
         """Raise AssertionError unless graph edges match exactly the pairs with live ties."""
         expected = {key for key, ids in self._by_pair.items() if ids}
-        # the graph's edges, read from its adjacency (each edge seen from both ends)
-        edges = {pair_key(a, b) for a, near in self.network.adj.items() for b in near}
+        # the graph's edges, read from its adjacency dicts (each edge seen from both ends;
+        # NetworkX's views would wrap every node's dict)
+        adjacency = dict(self.network.adjacency())
+        edges = {pair_key(a, b) for a, near in adjacency.items() for b in near}
         if expected != edges:
             raise AssertionError(
                 f"graph and registry disagree: only in registry {sorted(expected - edges)[:3]}, "
                 f"only in graph {sorted(edges - expected)[:3]}"
             )
         for key in expected:
-            ids = set(self.network.edges[key]["partnerships"])
+            ids = set(adjacency[key[0]][key[1]]["partnerships"])
             if ids != set(self._by_pair[key]):
                 raise AssertionError(f"edge {key} lists {ids}, registry {set(self._by_pair[key])}")
             for pid in ids:

@@ -86,6 +86,11 @@ class TransitionModel(mesa.Model):
         )
         self._share_cache: np.ndarray | None = None
         self._capacity_cache: np.ndarray | None = None
+        # countries whose plants changed since the caches above were filled (their rows are
+        # recomputed when next read), and every plant's index grouped by country
+        self._dirty_countries: set[int] = set()
+        self._plants_by_country: list[list[int]] = []
+        self._country_index_size = 0
         self.fleet = self._build_fleet(tables["plants"])
         self._create_agents(tables)
         self.network = nx.Graph()
@@ -246,7 +251,7 @@ class TransitionModel(mesa.Model):
 
     def plant_added(self, plant: int) -> None:
         """Index one new active plant (the highest index) under its owner."""
-        self.fleet_changed()
+        self.fleet_changed(int(self.fleet.country[plant]))
         owner = int(self.fleet.owner[plant])
         self._plants_by_company[owner] = np.append(self._plants_by_company[owner], plant)
 
@@ -264,17 +269,81 @@ class TransitionModel(mesa.Model):
     def technology_share_by_country(self) -> np.ndarray:
         """Share of each country's sector capacity held by each technology, (country, tech).
 
-        Cached until the fleet changes (``fleet_changed``).
+        Cached until the fleet changes (``fleet_changed``). The array is shared: do not modify
+        it (a change to the fleet gives a new array, so one read earlier stays as it was).
         """
-        if self._share_cache is not None:
-            return self._share_cache
-        self._share_cache = self._technology_share_by_country()
+        self._refresh_dirty_countries()
+        if self._share_cache is None:
+            self._share_cache = self._technology_share_by_country()
         return self._share_cache
 
-    def fleet_changed(self) -> None:
-        """Forget values derived from the fleet (call after capacity or routes change)."""
-        self._share_cache = None
-        self._capacity_cache = None
+    def fleet_changed(self, country: int | None = None) -> None:
+        """Forget values derived from the fleet (call after capacity or routes change).
+
+        ``country``: only plants of that country changed (a route chosen, a line split off):
+        its rows of the cached capacity and shares are recomputed when next read, the others
+        are kept. The rows come out bit for bit as a full recomputation would give them
+        (``tests/test_model.py`` checks it over whole runs).
+        """
+        if country is None:
+            self._share_cache = None
+            self._capacity_cache = None
+            self._dirty_countries.clear()
+        elif self._share_cache is not None or self._capacity_cache is not None:
+            self._dirty_countries.add(country)
+
+    def country_plants(self, country: int) -> np.ndarray:
+        """Indices of every plant of a country (retired ones too), in increasing order."""
+        self._index_new_plants()
+        return np.asarray(self._plants_by_country[country], dtype=np.int64)
+
+    def _index_new_plants(self) -> None:
+        fleet = self.fleet
+        if not self._plants_by_country:
+            self._plants_by_country = [[] for _ in self.countries.ids]
+        start = self._country_index_size
+        if start < len(fleet):
+            by_country = self._plants_by_country
+            for plant, country in enumerate(fleet.country[start:].tolist(), start=start):
+                by_country[country].append(plant)
+            self._country_index_size = len(fleet)
+
+    def _refresh_dirty_countries(self) -> None:
+        """Recompute the cached rows of the countries whose plants changed.
+
+        ``np.bincount`` adds the weights of a bin in plant order; a country's plants in
+        increasing order add the same numbers in the same order, so each row is identical to
+        the row of a full recomputation.
+        """
+        if not self._dirty_countries:
+            return
+        if 4 * len(self._dirty_countries) > len(self.countries.ids):
+            self.fleet_changed()  # most rows changed: recompute all at once when read
+            return
+        fleet, tech = self.fleet, self.technologies
+        technologies = len(tech)
+        capacity = None if self._capacity_cache is None else self._capacity_cache.copy()
+        share = None if self._share_cache is None else self._share_cache.copy()
+        for country in sorted(self._dirty_countries):
+            plants = self.country_plants(country)
+            weights = fleet.capacity_mt[plants]
+            by_sector = np.bincount(fleet.sector[plants], weights=weights, minlength=2).astype(
+                float, copy=False
+            )
+            if capacity is not None:
+                capacity[country] = by_sector
+            if share is not None:
+                pending = fleet.pending_technology[plants]
+                route = np.where(pending >= 0, pending, fleet.technology[plants])
+                by_tech = np.bincount(route, weights=weights, minlength=technologies).astype(
+                    float, copy=False
+                )
+                total = by_sector[tech.sector]
+                share[country] = np.divide(
+                    by_tech, total, out=np.zeros_like(by_tech), where=total > 0
+                )
+        self._capacity_cache, self._share_cache = capacity, share
+        self._dirty_countries.clear()
 
     def _technology_share_by_country(self) -> np.ndarray:
         fleet, tech = self.fleet, self.technologies
@@ -312,6 +381,7 @@ class TransitionModel(mesa.Model):
 
         The array is shared: do not modify it.
         """
+        self._refresh_dirty_countries()
         if self._capacity_cache is None:
             self._capacity_cache = demand_phase.capacity_by_country_sector(self)
         return self._capacity_cache
