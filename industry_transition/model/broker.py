@@ -44,6 +44,20 @@ class _Lists:
     producers_by_production: dict[int, list[int]]  # sector -> producers, most production first
     producers_by_priority: dict[int, list[int]]  # sector -> producers by priority
     owners: dict[int, list[int]]  # sector -> companies that own a technology, by priority
+    # per company (company index), as Python ints: technologies owned and accessible as bit
+    # masks, and producer status (read one entry at a time in the ranking loops)
+    owns_bits: list[int]
+    access_bits: list[int]
+    is_producer: list[bool]
+
+
+def bit_masks(flags: np.ndarray) -> list[int]:
+    """Each row of a boolean matrix as a Python int (bit k set where column k is True)."""
+    if flags.shape[1] <= 63:
+        weights = np.left_shift(np.int64(1), np.arange(flags.shape[1], dtype=np.int64))
+        return (flags.astype(np.int64) @ weights).tolist()
+    packed = np.packbits(flags, axis=1, bitorder="little")
+    return [int.from_bytes(row.tobytes(), "little") for row in packed]
 
 
 def _lists(model: TransitionModel, members: list[int], priority: np.ndarray) -> _Lists:
@@ -78,6 +92,9 @@ def _lists(model: TransitionModel, members: list[int], priority: np.ndarray) -> 
         producers_by_production={s: by_production(producer & (sector == s)) for s in sectors},
         producers_by_priority={s: firms[producer & (sector == s)].tolist() for s in sectors},
         owners={s: firms[owner & (sector == s)].tolist() for s in sectors},
+        owns_bits=bit_masks(companies.owns),
+        access_bits=bit_masks(companies.access),
+        is_producer=companies.is_producer.tolist(),
     )
 
 
@@ -198,13 +215,14 @@ def _rank(
         producer = bool(companies.is_producer[j])
         if producer and countries.eligible[companies.country[j]]:
             take(lists.donors, own)
-        owns, access = companies.owns, companies.access
+        owns, access = lists.owns_bits, lists.access_bits
+        is_producer = lists.is_producer
         # A: x could license to a producer y: y's production
         wanted = owns[j]
-        x_owns = bool(wanted.any())
+        x_owns = wanted != 0
 
         def licensee(i: int) -> bool:
-            return x_owns and bool((wanted & ~access[i - c]).any())
+            return x_owns and (wanted & ~access[i - c]) != 0
 
         if x_owns:
             found = 0
@@ -217,12 +235,20 @@ def _rank(
         # B: y could license to x (and y is not in A): x's production
         licensors: set[int] = set()
         if producer:
+            lacking = ~access[j]
+            # Licensors all score x's production and rank among themselves by priority (the
+            # order of the list), so when they rank above the 0.1 of C the first ``need``
+            # are enough: later ones rank below them and would only be skipped by C, where
+            # they would score 0.1 (below ``need`` of their betters). Otherwise read all.
+            enough = need if own > PRODUCER_PAIR_SCORE else -1
             for i in lists.owners.get(sector, []):
-                if (i == x and not self_ok) or (companies.is_producer[i - c] and licensee(i)):
+                if (i == x and not self_ok) or (is_producer[i - c] and licensee(i)):
                     continue  # x's licensee (A) or x itself
-                if (owns[i - c] & ~access[j]).any():
+                if owns[i - c] & lacking:
                     licensors.add(i)
                     scored.append((own, i))
+                    if len(licensors) == enough:
+                        break
             # C: any other producer of the sector
             count = 0
             for i in lists.producers_by_priority.get(sector, []):

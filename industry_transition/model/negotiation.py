@@ -265,15 +265,17 @@ class _RoundBook:
         if deal.kind != "finance":
             return None
         tech, fleet = model.technologies, model.fleet
-        capped = np.flatnonzero(tech.max_share < 1.0)
         old = int(fleet.technology[deal.plant])
         new = tech.index[deal.technology]
         if not (tech.max_share[old] < 1.0 or tech.max_share[new] < 1.0):
             return None  # the shares of capped routes do not move
+        # Only the sector of the deal's plant moves: plants of the other sector never have
+        # its routes open (nor theirs change).
+        sector = fleet.sector[deal.plant]
         home = int(model.home_of[model.proposer_index[deal.party_b]])
         plants = model.country_plants(home)
-        plants = plants[fleet.capacity_mt[plants] > 0]  # active
-        return plants, availability(model, plants, capped)
+        plants = plants[(fleet.capacity_mt[plants] > 0) & (fleet.sector[plants] == sector)]
+        return plants, availability(model, plants, _capped(model, sector))
 
     def signed(self, deal: Deal, before: tuple[np.ndarray, np.ndarray] | None) -> None:
         """Mark the proposers whose pairs the signature touched as stale.
@@ -298,8 +300,8 @@ class _RoundBook:
                     # The line converts, moving its country's route shares: other plants
                     # there see it only where a capped route opens or closes for them.
                     plants, old = before
-                    capped = np.flatnonzero(model.technologies.max_share < 1.0)
-                    now = availability(model, plants, capped)
+                    sector = model.fleet.sector[deal.plant]
+                    now = availability(model, plants, _capped(model, sector))
                     moved = plants[(now != old).any(axis=1)]
                     touched[self.c + model.fleet.owner[moved]] = True
                     countries[int(model.home_of[b])] = True
@@ -340,6 +342,12 @@ def reference_pairs(model: TransitionModel, a: np.ndarray, b: np.ndarray) -> Ref
                 best = deal
         out.append(best)
     return ReferencePairs(out)
+
+
+def _capped(model: TransitionModel, sector: int) -> np.ndarray:
+    """Indices of the capped routes (``max_share < 1``) of a sector."""
+    tech = model.technologies
+    return np.flatnonzero((tech.max_share < 1.0) & (tech.sector == sector))
 
 
 def _agents_by_country(model: TransitionModel) -> list[np.ndarray]:

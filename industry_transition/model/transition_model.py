@@ -90,6 +90,7 @@ class TransitionModel(mesa.Model):
         # recomputed when next read), and every plant's index grouped by country
         self._dirty_countries: set[int] = set()
         self._plants_by_country: list[list[int]] = []
+        self._country_arrays: dict[int, np.ndarray] = {}  # the lists above as arrays, when read
         self._country_index_size = 0
         self.fleet = self._build_fleet(tables["plants"])
         self._create_agents(tables)
@@ -295,7 +296,12 @@ class TransitionModel(mesa.Model):
     def country_plants(self, country: int) -> np.ndarray:
         """Indices of every plant of a country (retired ones too), in increasing order."""
         self._index_new_plants()
-        return np.asarray(self._plants_by_country[country], dtype=np.int64)
+        known = self._country_arrays.get(country)
+        if known is None:
+            known = self._country_arrays[country] = np.asarray(
+                self._plants_by_country[country], dtype=np.int64
+            )
+        return known
 
     def _index_new_plants(self) -> None:
         fleet = self.fleet
@@ -306,6 +312,7 @@ class TransitionModel(mesa.Model):
             by_country = self._plants_by_country
             for plant, country in enumerate(fleet.country[start:].tolist(), start=start):
                 by_country[country].append(plant)
+                self._country_arrays.pop(country, None)
             self._country_index_size = len(fleet)
 
     def _refresh_dirty_countries(self) -> None:
