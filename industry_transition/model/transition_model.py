@@ -89,8 +89,7 @@ class TransitionModel(mesa.Model):
         # countries whose plants changed since the caches above were filled (their rows are
         # recomputed when next read), and every plant's index grouped by country
         self._dirty_countries: set[int] = set()
-        self._plants_by_country: list[list[int]] = []
-        self._country_arrays: dict[int, np.ndarray] = {}  # the lists above as arrays, when read
+        self._plants_by_country: list[np.ndarray] = []
         self._country_index_size = 0
         self.fleet = self._build_fleet(tables["plants"])
         self._create_agents(tables)
@@ -294,25 +293,28 @@ class TransitionModel(mesa.Model):
             self._dirty_countries.add(country)
 
     def country_plants(self, country: int) -> np.ndarray:
-        """Indices of every plant of a country (retired ones too), in increasing order."""
+        """Indices of every plant of a country (retired ones too), in increasing order.
+
+        The array is shared: do not modify it.
+        """
         self._index_new_plants()
-        known = self._country_arrays.get(country)
-        if known is None:
-            known = self._country_arrays[country] = np.asarray(
-                self._plants_by_country[country], dtype=np.int64
-            )
-        return known
+        return self._plants_by_country[country]
 
     def _index_new_plants(self) -> None:
+        """Extend the country index by the plants appended since it was last read."""
         fleet = self.fleet
-        if not self._plants_by_country:
-            self._plants_by_country = [[] for _ in self.countries.ids]
         start = self._country_index_size
+        if not self._plants_by_country:
+            start = 0
+            self._plants_by_country = [np.zeros(0, dtype=np.int64) for _ in self.countries.ids]
         if start < len(fleet):
+            new = np.arange(start, len(fleet))
+            countries = fleet.country[start:]
             by_country = self._plants_by_country
-            for plant, country in enumerate(fleet.country[start:].tolist(), start=start):
-                by_country[country].append(plant)
-                self._country_arrays.pop(country, None)
+            for country in np.unique(countries).tolist():
+                by_country[country] = np.concatenate(
+                    [by_country[country], new[countries == country]]
+                )
             self._country_index_size = len(fleet)
 
     def _refresh_dirty_countries(self) -> None:
