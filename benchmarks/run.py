@@ -3,6 +3,7 @@
 Usage:
     uv run python benchmarks/run.py [--repeats N] [--scenario teaching]
     uv run python benchmarks/run.py --sizes 100 1000 10000 [--years 3] [--budget 120]
+    uv run python benchmarks/run.py --sizes 100000 --years 27 --per-year   # a whole 2024-2050 run
 
 ``--sizes`` builds the synthetic world at each number of companies in a fresh process and
 prints construction time, CPU time per simulated year, peak memory (the process's max RSS) and
@@ -77,6 +78,8 @@ def one_size(companies: int, years: int, budget: float) -> dict[str, float]:
         "plants": len(model.fleet),
         "construction_s": construction,
         "year_s": statistics.median(per_year),
+        "year_mean_s": statistics.fmean(per_year),
+        "per_year_s": per_year,
         "year_min_s": min(per_year),
         "year_max_s": max(per_year),
         "years": len(per_year),
@@ -84,10 +87,10 @@ def one_size(companies: int, years: int, budget: float) -> dict[str, float]:
     }
 
 
-def sizes(ladder: list[int], years: int, budget: float) -> None:
+def sizes(ladder: list[int], years: int, budget: float, per_year: bool = False) -> None:
     """Print the scaling table, each size in its own process (clean peak memory)."""
     print(
-        "companies  countries   plants  build s  CPU s/year (min-max)  peak MiB"
+        "companies  countries   plants  build s  CPU s/year median (min-max)   mean  peak MiB"
         "  time ratio  size ratio"
     )
     previous: dict[str, float] | None = None
@@ -105,9 +108,11 @@ def sizes(ladder: list[int], years: int, budget: float) -> None:
         print(
             f"{companies:9,d}  {row['countries']:9,d}  {row['plants']:7,d}  "
             f"{row['construction_s']:7.2f}  {row['year_s']:10.3f} "
-            f"({row['year_min_s']:.2f}-{row['year_max_s']:.2f})  {row['peak_rss_mib']:8.0f}"
-            f"  {ratio}  {size_ratio}"
+            f"({row['year_min_s']:.2f}-{row['year_max_s']:.2f})  {row['year_mean_s']:6.3f}"
+            f"  {row['peak_rss_mib']:8.0f}  {ratio}  {size_ratio}"
         )
+        if per_year:
+            print("  each year, CPU s: " + ", ".join(f"{t:.2f}" for t in row["per_year_s"]))
         previous = row
         if row["year_s"] > budget:
             print(f"stopped: one year took more than {budget:.0f} s")
@@ -121,13 +126,14 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="*", help="synthetic companies per world")
     parser.add_argument("--years", type=int, default=3, help="years per size (median taken)")
     parser.add_argument("--budget", type=float, default=120.0, help="stop above s per year")
+    parser.add_argument("--per-year", action="store_true", help="also print every year's time")
     args = parser.parse_args()
     print(
         f"machine: {platform.machine()}, {platform.python_implementation()} "
         f"{platform.python_version()}, {time.strftime('%Y-%m-%d')}"
     )
     if args.sizes:
-        sizes(args.sizes, args.years, args.budget)
+        sizes(args.sizes, args.years, args.budget, args.per_year)
         return
     model_times = []
     for _ in range(args.repeats):

@@ -8,6 +8,12 @@ The runs are teaching-scenario runs over four carbon-price settings with common 
 interpreter, so import and pool start-up count. Configurations are interleaved and each runs
 ``--repeat`` times; the summary gives the best wall time and the spread (slowest - fastest).
 
+Times and memory come from separate runs of each configuration: reading ``smaps_rollup`` costs
+about 14 ms of CPU per process of a few hundred MiB, so sampling a tree of three processes ten
+times a second takes a third of a core, which a two-worker run (both cores busy) would lose and
+a one-worker run (one core idle) would not. Timed runs are not sampled (CPU time comes from
+``getrusage`` of the finished tree); memory runs are.
+
 Memory: the parent samples the process tree (the benchmark subprocess and all its descendants:
 pool workers, forkserver, resource tracker) every 0.1 s from ``/proc/<pid>/smaps_rollup`` and
 keeps the peak of each sum over the tree:
@@ -141,30 +147,40 @@ def wait_until_idle(limit: float, cores: float = 0.15) -> None:
     print(f"  (machine still busy after waiting {limit:.0f} s)")
 
 
-def measure(code: str, args: list[str], env: dict[str, str]) -> Measurement:
-    """Wall time and peak tree memory of running ``code`` in a fresh interpreter."""
+def children_cpu_seconds() -> float:
+    """CPU time of this process's finished (waited-for) descendants."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def measure(code: str, args: list[str], env: dict[str, str], sample: bool) -> Measurement:
+    """Wall time (and, with ``sample``, peak tree memory) of ``code`` in a fresh interpreter."""
     start = time.perf_counter()
-    busy, own = busy_cpu_seconds(), own_cpu_seconds()
+    busy, own, children = busy_cpu_seconds(), own_cpu_seconds(), children_cpu_seconds()
     process = subprocess.Popen([sys.executable, "-c", code, *args], env=env)
     peak = {"rss": 0, "pss": 0, "uss": 0}
     cpu: dict[int, float] = {}
     done = threading.Event()
 
-    def sample() -> None:
+    def watch() -> None:
         while not done.is_set():
             for key, value in tree_memory(process.pid, cpu).items():
                 peak[key] = max(peak[key], value)
             done.wait(0.1)
 
-    sampler = threading.Thread(target=sample)
-    sampler.start()
+    sampler = threading.Thread(target=watch)
+    if sample:
+        sampler.start()
     returncode = process.wait()
     seconds = time.perf_counter() - start
     done.set()
-    sampler.join()
+    if sample:
+        sampler.join()
     if returncode != 0:
         raise SystemExit(f"benchmark subprocess failed with {returncode}")
-    tree = sum(cpu.values())  # sampled: misses up to 0.1 s of each process's last moments
+    # the tree's CPU: processes waited for by their parents end up in RUSAGE_CHILDREN (pool
+    # workers; not a forkserver left to exit on its own after the sweep's process)
+    tree = children_cpu_seconds() - children
     others = busy_cpu_seconds() - busy - (own_cpu_seconds() - own) - tree
     return Measurement(seconds, {k: v / 2**20 for k, v in peak.items()}, tree, max(0.0, others))
 
@@ -178,7 +194,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=100, help="runs (rounded down to 4k)")
     parser.add_argument("--years", type=int, default=10, help="years per run")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--repeat", type=int, default=2, help="times each configuration runs")
+    parser.add_argument("--repeat", type=int, default=2, help="timed runs of each configuration")
+    parser.add_argument(
+        "--memory-repeat", type=int, default=1, help="memory-sampled runs of each configuration"
+    )
     parser.add_argument(
         "--batch-no-snapshots",
         action="store_true",
@@ -243,31 +262,39 @@ def main() -> None:
     if args.batch_no_snapshots:
         configs[f"batch_run, {w} proc., no snapshots"] = (BATCH_RUN, [str(w), "0"])
     results: dict[str, list[Measurement]] = {label: [] for label in configs}
+    sampled: dict[str, list[Measurement]] = {label: [] for label in configs}
+    rounds = [False] * args.repeat + [True] * args.memory_repeat
     with tempfile.TemporaryDirectory() as tmp:
-        for repeat in range(args.repeat):
+        for repeat, sample in enumerate(rounds):
             for i, (label, (code, extra)) in enumerate(configs.items()):
                 for attempt in range(args.retry_busy + 1):
                     if args.wait_idle:
                         wait_until_idle(args.wait_idle)
                     out = [f"{tmp}/{repeat}-{i}-{attempt}"] if code is SWEEP else []
-                    m = measure(code, common + extra + out, env)
+                    m = measure(code, common + extra + out, env, sample)
                     busy = m.others_cpu_seconds / m.seconds
-                    if busy <= BUSY or attempt == args.retry_busy:
+                    if sample or busy <= BUSY or attempt == args.retry_busy:
                         break
                     print(f"  ({label}: {m.seconds:.1f} s discarded, others used {busy:.2f} cores)")
+                if sample:
+                    sampled[label].append(m)
+                    print(
+                        f"  [memory] {label:<33} PSS {m.peak_mib['pss']:4.0f}  "
+                        f"USS {m.peak_mib['uss']:4.0f}  RSS {m.peak_mib['rss']:4.0f} MiB",
+                        flush=True,
+                    )
+                    continue
                 results[label].append(m)
                 print(
                     f"  [{repeat + 1}] {label:<36} {m.seconds:6.1f} s  "
-                    f"PSS {m.peak_mib['pss']:4.0f}  USS {m.peak_mib['uss']:4.0f}  "
-                    f"RSS {m.peak_mib['rss']:4.0f} MiB  CPU {m.cpu_seconds:5.1f} s, "
-                    f"others {m.others_cpu_seconds:5.1f} s",
+                    f"CPU {m.cpu_seconds:5.1f} s, others {m.others_cpu_seconds:5.1f} s",
                     flush=True,
                 )
     print(f"\n{'':<36} {'best':>7} {'spread':>7} {'runs/s':>7}   peak MiB, lowest (spread)")
     best: dict[str, tuple[float, float]] = {}
     for label, ms in results.items():
         seconds = [m.seconds for m in ms]
-        memory = {k: [m.peak_mib[k] for m in ms] for k in ("pss", "uss", "rss")}
+        memory = {k: [m.peak_mib[k] for m in sampled[label]] for k in ("pss", "uss", "rss")}
         best[label] = (min(seconds), min(memory["pss"]))
         mib = "  ".join(
             f"{k.upper()} {min(v):4.0f} ({max(v) - min(v):3.0f})" for k, v in memory.items()

@@ -371,3 +371,48 @@ def test_the_sweep_process_and_its_pool_share_the_tasks(tmp_path):
     failing = [(i, os.getpid(), marker) for i in (0, -1, 2, 3)]
     with pytest.raises(ValueError, match="task -1 failed"):
         list(run_tasks(which_process, failing, workers=2))
+
+
+FORKED_SWEEP = """
+import json, os, sys
+from industry_transition.experiments import engines
+from industry_transition.experiments.sweep import sweep
+used = []
+original = engines._forked_pool
+def spy(context, size):
+    used.append(context.get_start_method())
+    return original(context, size)
+engines._forked_pool = spy
+spec = json.loads(sys.argv[1])
+# progress=True: the bar's monitor thread must start after the pool has been forked
+table = sweep(spec, out=sys.argv[2], workers=2, progress=True)
+print(json.dumps({"used": used, "ok": bool((table["status"] == "ok").all())}))
+"""
+
+
+def test_a_sweep_in_a_plain_process_forks_its_pool_and_gives_the_same_results(tmp_path):
+    """Without other threads the pool is forked from the sweep's process (not the forkserver)."""
+    import json
+
+    spec = {**SMALL, "replications": 3, "chunk_size": 1}
+    done = subprocess.run(
+        [sys.executable, "-c", FORKED_SWEEP, json.dumps(spec), str(tmp_path / "forked")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report == {"used": ["fork"], "ok": True}
+    sweep(spec, out=tmp_path / "serial", workers=1, progress=False)
+    for table in ("runs", "series"):
+        pd.testing.assert_frame_equal(
+            content(tmp_path / "serial", table), content(tmp_path / "forked", table)
+        )
+    # this test process runs other threads (the test runner's), so it keeps the forkserver
+    import threading
+
+    from industry_transition.experiments.engines import fork_context
+
+    if threading.active_count() > 1:
+        assert fork_context() is None

@@ -2,11 +2,14 @@
 
 - ``process`` (default): local processes. With one worker, chunks run inline in this process, no
   pool. With N workers, this process runs chunks too, alongside a pool of N - 1 processes that
-  take chunks from the same queue: the sweep's own process is never idle while the pool starts
-  up, and N workers means N processes simulating. Pool processes are forked from a
-  ``forkserver`` that has imported the model once (in the background, while this process runs
-  the first chunks); they share its pages and start in milliseconds. The forkserver lives as
-  long as this process, so later sweeps start their pools at once.
+  take chunks from the same queue, so N workers means N processes simulating. Where it is safe,
+  the pool processes are forked from this process itself (``fork``): they start at once with the
+  model already imported and share this process's pages (the garbage collector's objects are
+  frozen across the fork, so the children's collections do not copy them). Forking is safe only
+  while this process runs no other thread; when it does (a web server, a test runner's
+  threads), or where ``fork`` does not exist, pool processes come from a ``forkserver`` that
+  imports the model once (in the background, while this process runs the first chunks) and
+  lives as long as this process, so later sweeps start their pools at once.
 - ``dask``: a Dask ``LocalCluster`` on this machine, or an existing cluster given by
   ``scheduler="tcp://host:port"`` (on SLURM/PBS start one with dask-jobqueue). Dask's executor is
   used with ``pure=False`` so identical parameter sets are never deduplicated.
@@ -14,6 +17,8 @@
 
 from __future__ import annotations
 
+import gc
+import importlib
 import multiprocessing
 import os
 import queue
@@ -30,7 +35,7 @@ from concurrent.futures import (
     wait,
 )
 from contextlib import contextmanager
-from multiprocessing.context import ForkServerContext
+from multiprocessing.context import BaseContext, ForkServerContext
 from typing import Any
 
 # Imported once by the forkserver, before it forks pool processes: the model and what a chunk
@@ -119,6 +124,15 @@ def check_engine(engine: str) -> None:
         raise ValueError(f"unknown engine '{engine}' (allowed: process, dask)")
 
 
+def fork_context() -> BaseContext | None:
+    """The ``fork`` context if forking this process is safe now (no other thread), else None."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    if threading.active_count() > 1:
+        return None
+    return multiprocessing.get_context("fork")
+
+
 def run_tasks(
     fn: Callable[..., Any],
     tasks: Sequence[tuple[Any, ...]],
@@ -129,19 +143,51 @@ def run_tasks(
 ) -> Iterator[Any]:
     """Run ``fn(*task)`` for every task and yield the results as they finish (in any order).
 
-    If the caller stops iterating (or an error is raised), tasks not yet started are dropped
-    and those running are awaited.
+    Local pool processes start when this is called, before the caller starts any thread of
+    its own (such as a progress bar's), so that they can be forked; tasks start when the
+    caller iterates. If the caller stops iterating (or an error is raised), tasks not yet
+    started are dropped and those running are awaited.
     """
     workers = workers or default_workers()
     if scheduler is None:
         check_engine(engine)
     if scheduler is None and engine == "process":
         if workers == 1 or len(tasks) <= 1:
-            for task in tasks:
-                yield fn(*task)
-        else:
-            yield from _run_with_pool(fn, tasks, min(workers, len(tasks)) - 1)
-        return
+            return (fn(*task) for task in tasks)
+        pool_size = min(workers, len(tasks)) - 1
+        context = fork_context()
+        pool = None if context is None else _forked_pool(context, pool_size)
+        return _run_with_pool(fn, tasks, pool_size, pool)
+    return _run_with_executor(fn, tasks, engine, workers, scheduler)
+
+
+def _forked_pool(context: BaseContext, size: int) -> ProcessPoolExecutor:
+    """A pool of ``size`` processes forked from this one now, sharing its pages.
+
+    ``gc.freeze`` moves every object this process has into a generation that collections
+    skip, in the children too: their collections would otherwise write to the header of each
+    object and so copy nearly every page of the imported modules. This process takes its
+    objects back after the fork. The modules a chunk needs (``PRELOAD``) are imported first,
+    so that the children share them too.
+    """
+    for module in PRELOAD:  # imported here once, not in each child at its first task
+        importlib.import_module(module)
+    pool = ProcessPoolExecutor(max_workers=size, mp_context=context)
+    gc.freeze()
+    try:
+        pool.submit(os.getpid).result()  # with fork, every process is started at the first task
+    finally:
+        gc.unfreeze()
+    return pool
+
+
+def _run_with_executor(
+    fn: Callable[..., Any],
+    tasks: Sequence[tuple[Any, ...]],
+    engine: str,
+    workers: int,
+    scheduler: str | None,
+) -> Iterator[Any]:
     with make_executor(engine, workers, scheduler) as executor:
         futures = [executor.submit(fn, *task) for task in tasks]
         try:
@@ -156,18 +202,22 @@ _FINISHED = object()
 
 
 def _run_with_pool(
-    fn: Callable[..., Any], tasks: Sequence[tuple[Any, ...]], pool_size: int
+    fn: Callable[..., Any],
+    tasks: Sequence[tuple[Any, ...]],
+    pool_size: int,
+    forked: ProcessPoolExecutor | None = None,
 ) -> Iterator[Any]:
     """This process and ``pool_size`` pool processes take tasks from one queue.
 
-    A feeder thread waits for the forkserver to come up (it imports the model first; this
-    process runs tasks meanwhile), then starts the pool, keeps each pool process busy with one
-    task at a time and hands the results over through a queue. The main thread runs tasks
-    itself, collecting results in between. If it runs out of tasks before the pool has started,
-    it returns at once, without waiting for the forkserver.
+    A feeder thread keeps each pool process busy with one task at a time and hands the results
+    over through a queue; the main thread runs tasks itself, collecting results in between.
+    The pool is ``forked`` (already started) or comes from the forkserver: then the feeder
+    first waits for the forkserver to come up (it imports the model; this process runs tasks
+    meanwhile). If the main thread runs out of tasks before the pool has started, it returns
+    at once, without waiting for the forkserver.
     """
     todo = deque(tasks)
-    context = process_context()
+    context = process_context() if forked is None else None
     results: queue.SimpleQueue[Any] = queue.SimpleQueue()
     lock = threading.Lock()
     closing = threading.Event()  # main -> feeder: take no more tasks
@@ -183,14 +233,16 @@ def _run_with_pool(
 
     def feed() -> None:
         try:
-            probe = context.Process(target=os.getpid, name="sweep-probe")
-            probe.start()  # returns once the forkserver has forked it, i.e. finished importing
-            probe.join()
+            if context is not None:
+                probe = context.Process(target=os.getpid, name="sweep-probe")
+                probe.start()  # returns once the forkserver has forked it (done importing)
+                probe.join()
             with lock:
                 if closing.is_set():
                     return
                 engaged.set()
-            with ProcessPoolExecutor(max_workers=pool_size, mp_context=context) as pool:
+            pool = forked or ProcessPoolExecutor(max_workers=pool_size, mp_context=context)
+            with pool:
                 running: set[Future[Any]] = set()
                 while True:
                     while len(running) < pool_size and not closing.is_set():
@@ -241,3 +293,5 @@ def _run_with_pool(
         todo.clear()
         if close():
             feeder.join()  # lets the tasks it runs finish and shuts the pool down
+        if forked is not None:
+            forked.shutdown()  # (again, if the feeder did) a pool it never took is stopped

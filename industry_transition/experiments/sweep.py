@@ -92,6 +92,12 @@ def sweep(
     chunk = spec.chunk_size or default_chunk_size(len(todo), workers)
     chunks = [todo.iloc[i : i + chunk] for i in range(0, len(todo), chunk)]
     failed = 0
+    tasks = [
+        (spec.scenario, spec.steps, rows.to_dict(orient="records"), str(out), events, os.getpid())
+        for rows in chunks
+    ]
+    # the pool starts here, before the progress bar's thread (so that it can be forked)
+    results = run_tasks(run_chunk, tasks, engine=engine, workers=workers, scheduler=scheduler)
     bar = tqdm(
         total=len(plan),
         initial=len(plan) - len(todo),
@@ -99,11 +105,7 @@ def sweep(
         disable=not progress,
         desc="sweep",
     )
-    tasks = [
-        (spec.scenario, spec.steps, rows.to_dict(orient="records"), str(out), events, os.getpid())
-        for rows in chunks
-    ]
-    for ok, bad in run_tasks(run_chunk, tasks, engine=engine, workers=workers, scheduler=scheduler):
+    for ok, bad in results:
         failed += bad
         bar.update(ok + bad)
         bar.set_postfix(failed=failed)
