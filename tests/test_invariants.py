@@ -110,3 +110,22 @@ def test_fleet_caches_equal_a_full_recomputation_at_every_read():
             model.step()
         assert model.finance_committed_musd > 0  # lines were split off and converted
     assert reads["partial"] > 10  # the refresh of a few rows was exercised
+
+
+@pytest.mark.parametrize(
+    ("scenario", "overrides"), [("leadit", {}), ("synthetic", {"companies": 300})]
+)
+def test_a_model_is_freed_once_dropped(scenario, overrides):
+    """Nothing outside a model keeps it alive (a sweep process runs thousands in a row)."""
+    import gc
+    import weakref
+
+    from industry_transition import TransitionModel
+
+    model = TransitionModel(scenario, seed=1, **overrides)
+    for _ in range(3):
+        model.step()
+    alive = weakref.ref(model)
+    del model
+    gc.collect()
+    assert alive() is None

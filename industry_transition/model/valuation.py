@@ -21,7 +21,6 @@ every field with the scalar functions on evolving and perturbed worlds.
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -115,13 +114,12 @@ class _Index:
     agents: list[Country | Company]
 
 
-_INDEX: weakref.WeakKeyDictionary[TransitionModel, _Index] = weakref.WeakKeyDictionary()
-
-
 def _index(model: TransitionModel) -> _Index:
-    known = _INDEX.get(model)
+    # Kept with the model's other structural lookups: a module-level WeakKeyDictionary would
+    # keep every model alive, as the value's agents refer back to their model (its key).
+    known = model.costs.structure.get(("valuation_index",))
     if (
-        known is not None
+        isinstance(known, _Index)
         and known.proposers is model.proposers
         and len(known.agents) == len(model.proposers)
     ):
@@ -131,7 +129,7 @@ def _index(model: TransitionModel) -> _Index:
         *model.company_agents.values(),
     ]
     index = _Index(model.proposers, {a: i for i, a in enumerate(model.proposers)}, agents)
-    _INDEX[model] = index
+    model.costs.structure[("valuation_index",)] = index
     return index
 
 
