@@ -6,8 +6,8 @@
   the pool processes are forked from this process itself (``fork``): they start at once with the
   model already imported and share this process's pages (the garbage collector's objects are
   frozen across the fork, so the children's collections do not copy them). Forking is safe only
-  while this process runs no other thread; when it does (a web server, a test runner's
-  threads), or where ``fork`` does not exist, pool processes come from a ``forkserver`` that
+  on Linux while this process runs no other thread; when it does (a web server, a test
+  runner's threads), or on other systems, pool processes come from a ``forkserver`` that
   imports the model once (in the background, while this process runs the first chunks) and
   lives as long as this process, so later sweeps start their pools at once.
 - ``dask``: a Dask ``LocalCluster`` on this machine, or an existing cluster given by
@@ -125,8 +125,12 @@ def check_engine(engine: str) -> None:
 
 
 def fork_context() -> BaseContext | None:
-    """The ``fork`` context if forking this process is safe now (no other thread), else None."""
-    if "fork" not in multiprocessing.get_all_start_methods():
+    """The ``fork`` context if forking this process is safe now, else None.
+
+    Safe means Linux (on macOS, system libraries may crash in a forked child, which is why
+    Python does not fork there by default) and no thread besides this one.
+    """
+    if not sys.platform.startswith("linux"):
         return None
     if threading.active_count() > 1:
         return None

@@ -283,7 +283,7 @@ class TransitionModel(mesa.Model):
         ``country``: only plants of that country changed (a route chosen, a line split off):
         its rows of the cached capacity and shares are recomputed when next read, the others
         are kept. The rows come out bit for bit as a full recomputation would give them
-        (``tests/test_model.py`` checks it over whole runs).
+        (``tests/test_invariants.py`` checks it at every read over whole runs).
         """
         if country is None:
             self._share_cache = None
@@ -336,9 +336,9 @@ class TransitionModel(mesa.Model):
         for country in sorted(self._dirty_countries):
             plants = self.country_plants(country)
             weights = fleet.capacity_mt[plants]
-            by_sector = np.bincount(fleet.sector[plants], weights=weights, minlength=2).astype(
-                float, copy=False
-            )
+            by_sector = np.bincount(
+                fleet.sector[plants], weights=weights, minlength=len(SECTORS)
+            ).astype(float, copy=False)
             if capacity is not None:
                 capacity[country] = by_sector
             if share is not None:
