@@ -282,6 +282,17 @@ def test_misspelt_reference_suggests_close_match(scenario_copy: Path) -> None:
     assert "did you mean 'solano'" in message
 
 
+def test_reference_checks_are_remembered_only_while_they_pass(scenario_copy: Path) -> None:
+    """A broken reference fails every load; a file edited into a broken one fails at once."""
+    load_scenario(scenario_copy)  # checked and remembered
+    csv = scenario_copy.parent / "teaching" / "companies.csv"
+    replace_in(csv, "solsteel,Solsteel,solano,", "solsteel,Solsteel,solanoo,")
+    for _ in range(2):
+        assert "no country 'solanoo'" in load_error(scenario_copy)
+    replace_in(csv, "solsteel,Solsteel,solanoo,", "solsteel,Solsteel,solano,")
+    load_scenario(scenario_copy)
+
+
 def test_self_partnership_in_data(scenario_copy: Path) -> None:
     csv = scenario_copy.parent / "teaching" / "partnerships.csv"
     replace_in(csv, "government,westmark,solano,", "government,westmark,westmark,")

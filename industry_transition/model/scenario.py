@@ -239,12 +239,15 @@ def load_scenario(name_or_path: str | Path, overrides: Mapping[str, Any] | None 
         if missing:
             raise ScenarioError(f"{path}: [tables] is missing {', '.join(missing)}")
         tables_out = {}
+        sources = []
         for table, csv_path in table_paths.items():
             if not csv_path.is_file():
                 raise ScenarioError(f"{path}: table '{table}' file not found: {csv_path}")
             digest.update(csv_path.read_bytes())
             tables_out[table] = read_table(csv_path, table)
-        _check_references(tables_out, path)
+            stat = csv_path.stat()
+            sources.append((table, csv_path, stat.st_mtime_ns, stat.st_size))
+        _checked_references(tuple(sources), path)
     return Scenario(
         name=str(layers[-1][1].get("name", path.stem)),
         description=description,
@@ -359,6 +362,19 @@ def _parse_cell(
             f"{where}: {number} is outside the allowed range {spec.ge} to {spec.le}"
         )
     return number
+
+
+@functools.lru_cache(maxsize=64)
+def _checked_references(sources: tuple[tuple[str, Path, int, int], ...], path: Path) -> None:
+    """``_check_references`` on the cached tables of ``sources`` (table, file, mtime, size).
+
+    Remembered per scenario file and table files, so a sweep checks a scenario once per
+    process; a failed check raises every time (errors are not cached).
+    """
+    tables = {
+        table: _read_table_cached(csv, table, mtime, size) for table, csv, mtime, size in sources
+    }
+    _check_references(tables, path)
 
 
 def _check_references(tables: dict[str, pd.DataFrame], path: Path) -> None:
