@@ -416,3 +416,66 @@ def test_a_sweep_in_a_plain_process_forks_its_pool_and_gives_the_same_results(tm
 
     if threading.active_count() > 1:
         assert fork_context() is None
+
+
+KILLED_DRIVER = """
+import sys, threading, time
+from industry_transition.experiments.sweep import sweep
+if __name__ == "__main__":
+    if sys.argv[2] == "forkserver":  # another thread: the pool comes from the forkserver
+        threading.Thread(target=time.sleep, args=(600,), daemon=True).start()
+    spec = {"scenario": "teaching", "steps": 27, "replications": 30, "seed": 5, "chunk_size": 1,
+            "grid": {"carbon_price_scale": [0.5, 1.0]}}
+    sweep(spec, out=sys.argv[1], workers=2, progress=False)
+"""
+
+
+def descendants(pid: int) -> set[int]:
+    """A process's descendants, from /proc/<pid>/task/*/children."""
+    found: set[int] = set()
+    stack = [pid]
+    while stack:
+        for task in Path(f"/proc/{stack.pop()}/task").glob("*"):
+            try:
+                children = [int(c) for c in (task / "children").read_text().split()]
+            except OSError:
+                continue
+            stack.extend(children)
+            found.update(children)
+    return found
+
+
+def running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("start", ["fork", "forkserver"])
+def test_pool_processes_end_when_the_sweep_process_is_killed(tmp_path, start):
+    """SIGKILL of the sweep's process leaves no pool process (nor forkserver) waiting for ever."""
+    script = tmp_path / "driver.py"  # forkserver children re-import the main script
+    script.write_text(KILLED_DRIVER)
+    out = tmp_path / "out"
+    process = subprocess.Popen([sys.executable, str(script), str(out), start])
+    deadline = time.time() + 120
+    pool: set[int] = set()
+    while time.time() < deadline and process.poll() is None:
+        pool = descendants(process.pid)
+        parts = list((out / "runs.parquet").glob("part-*.parquet"))
+        # fork: the pool process; forkserver: the resource tracker, forkserver and its child
+        if len(parts) >= 2 and len(pool) >= (1 if start == "fork" else 3):
+            break
+        time.sleep(0.05)
+    assert process.poll() is None, "the sweep finished before it could be killed"
+    assert pool, "no pool process was started"
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    deadline = time.time() + 15
+    while time.time() < deadline and any(running(p) for p in pool):
+        time.sleep(0.1)
+    assert not [p for p in pool if running(p)]
+    assert len(read_table(out, "runs")) < 60  # killed mid-way, and what was written is readable

@@ -24,6 +24,7 @@ import os
 import queue
 import sys
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import (
@@ -114,7 +115,12 @@ def make_executor(
     if workers == 1:
         yield InlineExecutor()
         return
-    with ProcessPoolExecutor(max_workers=workers, mp_context=process_context()) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=process_context(),
+        initializer=watch_driver,
+        initargs=(os.getpid(),),
+    ) as pool:
         yield pool
 
 
@@ -122,6 +128,43 @@ def check_engine(engine: str) -> None:
     """Refuse an unknown engine name."""
     if engine not in ("process", "dask"):
         raise ValueError(f"unknown engine '{engine}' (allowed: process, dask)")
+
+
+#: How often a pool process checks that the process that started it is still alive (s).
+WATCH_INTERVAL_S = 1.0
+
+
+def watch_driver(driver: int) -> None:
+    """Pool initializer: end this process soon after the one that started the pool has died.
+
+    A pool process waits on its task queue, which never closes if the sweep's process is
+    killed (SIGKILL, the out-of-memory killer, a cluster's time limit): without this it would
+    wait for ever, holding its memory (and, from a forkserver, keep the forkserver alive).
+    The chunk it may be running stops on its own without writing (``sweep.run_chunk``).
+    """
+
+    def watch() -> None:
+        while True:
+            time.sleep(WATCH_INTERVAL_S)
+            if not process_alive(driver):
+                os._exit(1)
+
+    threading.Thread(target=watch, name="driver-watch", daemon=True).start()
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process with this id exists (and is not a zombie waiting to be reaped)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:  # no /proc (not Linux): the signal check is all there is
+        return True
 
 
 def fork_context() -> BaseContext | None:
@@ -176,7 +219,9 @@ def _forked_pool(context: BaseContext, size: int) -> ProcessPoolExecutor:
     """
     for module in PRELOAD:  # imported here once, not in each child at its first task
         importlib.import_module(module)
-    pool = ProcessPoolExecutor(max_workers=size, mp_context=context)
+    pool = ProcessPoolExecutor(
+        max_workers=size, mp_context=context, initializer=watch_driver, initargs=(os.getpid(),)
+    )
     gc.freeze()
     try:
         pool.submit(os.getpid).result()  # with fork, every process is started at the first task
@@ -245,7 +290,12 @@ def _run_with_pool(
                 if closing.is_set():
                     return
                 engaged.set()
-            pool = forked or ProcessPoolExecutor(max_workers=pool_size, mp_context=context)
+            pool = forked or ProcessPoolExecutor(
+                max_workers=pool_size,
+                mp_context=context,
+                initializer=watch_driver,
+                initargs=(os.getpid(),),
+            )
             with pool:
                 running: set[Future[Any]] = set()
                 while True:

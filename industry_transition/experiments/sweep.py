@@ -32,7 +32,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from industry_transition.experiments.design import run_plan, settings_table
-from industry_transition.experiments.engines import default_workers, run_tasks
+from industry_transition.experiments.engines import default_workers, process_alive, run_tasks
 from industry_transition.experiments.outcomes import outcomes_from_series
 from industry_transition.experiments.run import package_versions, run
 from industry_transition.experiments.spec import (
@@ -283,13 +283,7 @@ def driver_alive(pid: int | None) -> bool:
     """Whether the process that started the sweep still runs (None: not tracked)."""
     if pid is None or pid == os.getpid():
         return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return process_alive(pid)
 
 
 def write_part(frame: pd.DataFrame, path: Path) -> None:
