@@ -179,6 +179,10 @@ class TransitionModel(mesa.Model):
             **self.initiatives,
         }
         self.proposers: list[str] = list(self.country_agents) + list(self.company_agents)
+        self.proposer_agents: list[Country | Company] = [
+            *self.country_agents.values(),
+            *self.company_agents.values(),
+        ]
         self.proposer_ids: set[str] = set(self.proposers)
         #: Agent index: position in ``proposers`` (countries, then companies).
         self.proposer_index: dict[str, int] = {a: i for i, a in enumerate(self.proposers)}

@@ -37,7 +37,6 @@ from industry_transition.model.economics import (
 from industry_transition.model.world import INCOME_CODE
 
 if TYPE_CHECKING:
-    from industry_transition.agents import Company, Country
     from industry_transition.model.transition_model import TransitionModel
 
 IntArray = NDArray[np.int64]
@@ -106,61 +105,31 @@ def no_deals(n: int) -> PairDeals:
     )
 
 
-# --- lookups kept per model (the proposers do not change after construction) ------------------
-@dataclass
-class _Index:
-    proposers: list[str]
-    position: dict[str, int]  # proposer id -> agent index
-    agents: list[Country | Company]
-
-
-def _index(model: TransitionModel) -> _Index:
-    # Kept with the model's other structural lookups: a module-level WeakKeyDictionary would
-    # keep every model alive, as the value's agents refer back to their model (its key).
-    known = model.costs.structure.get(("valuation_index",))
-    if (
-        isinstance(known, _Index)
-        and known.proposers is model.proposers
-        and len(known.agents) == len(model.proposers)
-    ):
-        return known
-    agents: list[Country | Company] = [
-        *model.country_agents.values(),
-        *model.company_agents.values(),
-    ]
-    index = _Index(model.proposers, {a: i for i, a in enumerate(model.proposers)}, agents)
-    model.costs.structure[("valuation_index",)] = index
-    return index
-
-
 # --- transaction costs --------------------------------------------------------------------------
 def transaction_costs(model: TransitionModel, a: IntArray, b: IntArray) -> FloatArray:
     """``deals.transaction_cost`` of each pair of agent indices."""
     p = model.params
-    index = _index(model)
-    trust = _trust(model, index, a, b)
+    trust = _trust(model, a, b)
     cost = p.transaction_cost_musd * (1.0 - p.trust_discount * trust)
-    cost = np.where(
-        _share_initiative(model, index, a, b), cost * (1.0 - p.membership_discount), cost
-    )
+    cost = np.where(_share_initiative(model, a, b), cost * (1.0 - p.membership_discount), cost)
     allied = _home_countries_allied(model, a, b)
     return np.where(allied, cost * (1.0 - p.government_tie_discount), cost)
 
 
-def _trust(model: TransitionModel, index: _Index, a: IntArray, b: IntArray) -> FloatArray:
+def _trust(model: TransitionModel, a: IntArray, b: IntArray) -> FloatArray:
     """Trust of each pair: the initial value unless the pair is in ``trust.values``."""
     book = model.trust
     out = np.full(a.size, book.initial, dtype=float)
     values = book.values
     if not values or a.size == 0:
         return out
-    ids = index.proposers
+    ids = model.proposers
     if a.size <= len(values):
         # fewer pairs than remembered trusts: look the pairs up
         out[:] = [book.get(ids[x], ids[y]) for x, y in zip(a.tolist(), b.tolist(), strict=True)]
         return out
     # otherwise encode the remembered pairs once and search them
-    position = index.position
+    position = model.proposer_index
     n = len(ids)
     codes: list[int] = []
     trusts: list[float] = []
@@ -181,14 +150,14 @@ def _trust(model: TransitionModel, index: _Index, a: IntArray, b: IntArray) -> F
     return out
 
 
-def _share_initiative(model: TransitionModel, index: _Index, a: IntArray, b: IntArray) -> BoolArray:
+def _share_initiative(model: TransitionModel, a: IntArray, b: IntArray) -> BoolArray:
     """Whether the two agents of each pair are members of a common initiative.
 
     Reads the agents' ``initiatives`` (as ``share_initiative`` does), or, when the initiatives
     have fewer members than the pairs have agents, the members of each initiative (the model
     keeps both sides of a membership together).
     """
-    n = len(index.proposers)
+    n = len(model.proposers)
     seen = np.zeros(n, dtype=bool)
     seen[a] = True
     seen[b] = True
@@ -196,7 +165,7 @@ def _share_initiative(model: TransitionModel, index: _Index, a: IntArray, b: Int
     initiatives = list(model.initiatives.values())
     member = np.zeros((n, len(initiatives)), dtype=bool)
     if sum(len(i.members) for i in initiatives) < agents.size:
-        position = index.position
+        position = model.proposer_index
         for column, initiative in enumerate(initiatives):
             found = [position.get(m, -1) for m in initiative.members]
             member[[r for r in found if r >= 0], column] = True
@@ -205,7 +174,7 @@ def _share_initiative(model: TransitionModel, index: _Index, a: IntArray, b: Int
         rows: list[int] = []
         cols: list[int] = []
         for agent in agents.tolist():
-            for initiative_id in index.agents[agent].initiatives:
+            for initiative_id in model.proposer_agents[agent].initiatives:
                 rows.append(agent)
                 cols.append(columns[initiative_id])
         member[rows, cols] = True
@@ -814,12 +783,11 @@ class _Batch:
         if pending.size == 0:
             return
         model = self.model
-        index = _index(model)
         c = self.n_countries
-        linked = pending[_are_neighbours(model, index, self.x[pending] + c, self.y[pending] + c)]
+        linked = pending[_are_neighbours(model, self.x[pending] + c, self.y[pending] + c)]
         if linked.size == 0:
             return
-        ids, technology_index = index.proposers, model.technologies.index
+        ids, technology_index = model.proposers, model.technologies.index
         where_xy = {r: i for i, r in enumerate(rows_xy.tolist())}
         where_yx = {r: i for i, r in enumerate(rows_yx.tolist())}
         for row in linked.tolist():
@@ -941,13 +909,13 @@ class _Option:
     weight_a: float
 
 
-def _are_neighbours(model: TransitionModel, index: _Index, a: IntArray, b: IntArray) -> BoolArray:
+def _are_neighbours(model: TransitionModel, a: IntArray, b: IntArray) -> BoolArray:
     """Whether each pair has an edge in ``model.network``.
 
     Few pairs are looked up one by one; for many, the neighbours of the side with fewer agents
     are read once.
     """
-    ids = index.proposers
+    ids = model.proposers
     if a.size <= 256:
         # few pairs: ask the (undirected) graph about each pair
         has_edge = model.network.has_edge
@@ -958,7 +926,7 @@ def _are_neighbours(model: TransitionModel, index: _Index, a: IntArray, b: IntAr
         )
     n = len(ids)
     first, second = (a, b) if np.unique(a).size <= np.unique(b).size else (b, a)
-    position = index.position
+    position = model.proposer_index
     edges: list[int] = []
     for agent in np.unique(first).tolist():
         for neighbour in model.network.neighbors(ids[agent]):
