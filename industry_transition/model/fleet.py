@@ -94,6 +94,11 @@ class PlantFleet:
         """Mask of plants with capacity."""
         return self.capacity_mt > 0
 
+    def route(self, plants: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """Each plant's route for shares and caps: the one it is converting to, if any."""
+        pending = self.pending_technology[plants]
+        return np.where(pending >= 0, pending, self.technology[plants])
+
     def emissions_mt(self, intensity_by_country_tech: FloatArray) -> FloatArray:
         """Emissions per plant: production times the intensity of its route in its country."""
         return self.production_mt * intensity_by_country_tech[self.country, self.technology]

@@ -116,8 +116,7 @@ class CapTracker:
         fleet, tech = model.fleet, model.technologies
         self.by_route = np.zeros((len(model.countries.ids), len(tech)))
         # Conversions under way count toward the route they are becoming.
-        route = np.where(fleet.pending_technology >= 0, fleet.pending_technology, fleet.technology)
-        np.add.at(self.by_route, (fleet.country, route), fleet.capacity_mt)
+        np.add.at(self.by_route, (fleet.country, fleet.route()), fleet.capacity_mt)
         self.by_sector = model.sector_capacity_by_country()
         self.capped = tech.max_share < 1.0
         self.caps = model.route_caps()

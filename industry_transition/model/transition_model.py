@@ -346,11 +346,9 @@ class TransitionModel(mesa.Model):
             if capacity is not None:
                 capacity[country] = by_sector
             if share is not None:
-                pending = fleet.pending_technology[plants]
-                route = np.where(pending >= 0, pending, fleet.technology[plants])
-                by_tech = np.bincount(route, weights=weights, minlength=technologies).astype(
-                    float, copy=False
-                )
+                by_tech = np.bincount(
+                    fleet.route(plants), weights=weights, minlength=technologies
+                ).astype(float, copy=False)
                 total = by_sector[tech.sector]
                 share[country] = np.divide(
                     by_tech, total, out=np.zeros_like(by_tech), where=total > 0
@@ -362,10 +360,9 @@ class TransitionModel(mesa.Model):
         fleet, tech = self.fleet, self.technologies
         countries, technologies = len(self.countries.ids), len(tech)
         # Conversions under way count toward the route they are becoming.
-        route = np.where(fleet.pending_technology >= 0, fleet.pending_technology, fleet.technology)
         by_tech = (
             np.bincount(
-                fleet.country * technologies + route,
+                fleet.country * technologies + fleet.route(),
                 weights=fleet.capacity_mt,
                 minlength=countries * technologies,
             )
