@@ -57,6 +57,31 @@ def plant_costs(
         (lcop, variable), both shaped (len(plants), number of technologies).
     """
     p = model.params
+    low = model.technologies.low_carbon[None, :]
+    grants = model.fleet.grant_musd[plants] if grant_musd is None else grant_musd
+    financed = model.fleet.financed[plants] if concessional is None else concessional
+    rate, capex, variable = cost_parts(model, plants, grants)
+    rate_matrix = np.where(
+        low & financed[:, None],
+        np.maximum(rate[:, None] - p.concessional_rate_reduction, 0.0),
+        rate[:, None],
+    )
+    crf = capital_recovery_factor(rate_matrix, p.plant_life_years)
+    lcop = crf * capex / p.target_utilisation + variable
+    return lcop, variable
+
+
+def cost_parts(
+    model: TransitionModel, plants: np.ndarray, grants: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """What the LCOP of each plant is made of, before any choice of financing.
+
+    Returns:
+        (cost of capital of each plant, capex in USD/tpa of every technology after the
+        capability multiplier and the plant's ``grants`` (USD million), variable cost in
+        USD/t of every technology).
+    """
+    p = model.params
     fleet, tech, countries, companies = (
         model.fleet,
         model.technologies,
@@ -66,19 +91,11 @@ def plant_costs(
     owner = fleet.owner[plants]
     country = fleet.country[plants]
     low = tech.low_carbon[None, :]
-    grants = fleet.grant_musd[plants] if grant_musd is None else grant_musd
-    financed = fleet.financed[plants] if concessional is None else concessional
     rate = countries.cost_of_capital[country] + companies.cost_of_capital_premium[owner]
-    rate_matrix = np.where(
-        low & financed[:, None],
-        np.maximum(rate[:, None] - p.concessional_rate_reduction, 0.0),
-        rate[:, None],
-    )
     multiplier = np.where(low, countries.capability_multiplier[country][:, None], 1.0)
     capacity = np.maximum(fleet.capacity_mt[plants], 1e-12)
     grant_per_tpa = np.where(low, (grants / capacity)[:, None], 0.0)
     capex = np.maximum(tech.capex_usd_per_tpa[None, :] * multiplier - grant_per_tpa, 0.0)
-    crf = capital_recovery_factor(rate_matrix, p.plant_life_years)
     intensity = model.intensity[country]
     incumbent_cost = tech.opex_usd_per_t[tech.incumbent[fleet.sector[plants]]]
     premium = np.where(low, p.green_premium_share * incumbent_cost[:, None], 0.0)
@@ -90,8 +107,7 @@ def plant_costs(
         intensity,
         premium,
     )
-    lcop = crf * capex / p.target_utilisation + variable
-    return lcop, variable
+    return rate, capex, variable
 
 
 def availability(

@@ -27,12 +27,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from industry_transition.model.costs import availability, switch_threshold
+from industry_transition.model.costs import availability, cost_parts, switch_threshold
 from industry_transition.model.deals import SWITCH_MARGIN_USD_PER_T, Deal, government_deal
 from industry_transition.model.economics import (
     FloatArray,
     capital_recovery_factor,
-    variable_cost,
 )
 from industry_transition.model.world import INCOME_CODE
 
@@ -257,36 +256,14 @@ def _plant_costs(
     Finance cells use that factor too (the same concessional rate).
     """
     p = model.params
-    fleet, tech, countries, companies = (
-        model.fleet,
-        model.technologies,
-        model.countries,
-        model.companies,
-    )
-    owner = fleet.owner[plants]
-    country = fleet.country[plants]
-    low = tech.low_carbon[None, :]
-    rate = countries.cost_of_capital[country] + companies.cost_of_capital_premium[owner]
+    fleet = model.fleet
+    low = model.technologies.low_carbon[None, :]
+    rate, capex, variable = cost_parts(model, plants, fleet.grant_musd[plants])
     reduced = np.maximum(rate - p.concessional_rate_reduction, 0.0)
     # both rates in one call (element by element, the same values as two calls)
     n = plants.size
     crf_both = capital_recovery_factor(np.concatenate([rate, reduced]), p.plant_life_years)
     crf_rate, crf_reduced = crf_both[:n, None], crf_both[n:, None]
-    multiplier = np.where(low, countries.capability_multiplier[country][:, None], 1.0)
-    capacity = np.maximum(fleet.capacity_mt[plants], 1e-12)
-    grant_per_tpa = np.where(low, (fleet.grant_musd[plants] / capacity)[:, None], 0.0)
-    capex = np.maximum(tech.capex_usd_per_tpa[None, :] * multiplier - grant_per_tpa, 0.0)
-    intensity = model.intensity[country]
-    incumbent_cost = tech.opex_usd_per_t[tech.incumbent[fleet.sector[plants]]]
-    premium = np.where(low, p.green_premium_share * incumbent_cost[:, None], 0.0)
-    variable = variable_cost(
-        tech.opex_usd_per_t[None, :],
-        tech.electricity_mwh_per_t[None, :],
-        countries.electricity_usd_per_mwh[country][:, None],
-        model.decision_price[owner][:, None],
-        intensity,
-        premium,
-    )
     crf = np.where(low & fleet.financed[plants][:, None], crf_reduced, crf_rate)
     lcop = crf * capex / p.target_utilisation + variable
     crf = np.where(low, crf_reduced[rows], crf_rate[rows])
