@@ -1,12 +1,14 @@
 """Sweep throughput and memory: the same runs through ``sweep`` and through ``mesa.batch_run``.
 
-Usage: ``uv run python benchmarks/sweep.py [--runs 100] [--years 10] [--workers 2] [--repeat 2]``.
+Usage: ``uv run python benchmarks/sweep.py [--scenario teaching] [--runs 100] [--years 10]
+[--workers 2] [--repeat 2]``.
 
-The runs are teaching-scenario runs over four carbon-price settings with common random numbers:
-``sweep`` with 1 worker, ``sweep`` with ``--workers`` workers and ``mesa.batch_run`` with
-``--workers`` processes all run the same (setting, seed) pairs for the same years, each in a fresh
-interpreter, so import and pool start-up count. Configurations are interleaved and each runs
-``--repeat`` times; the summary gives the best wall time and the spread (slowest - fastest).
+The runs are runs of one scenario (``--scenario``, default ``teaching``) over four carbon-price
+settings with common random numbers: ``sweep`` with 1 worker, ``sweep`` with ``--workers``
+workers and ``mesa.batch_run`` with ``--workers`` processes all run the same (setting, seed) pairs
+for the same years, each in a fresh interpreter, so import and pool start-up count.
+Configurations are interleaved and each runs ``--repeat`` times; the summary gives the best wall
+time and the spread (slowest - fastest).
 
 Times and memory come from separate runs of each configuration: reading ``smaps_rollup`` costs
 about 14 ms of CPU per process of a few hundred MiB, so sampling a tree of three processes ten
@@ -50,8 +52,9 @@ BUSY = 0.1  # others' CPU use (cores) above which --retry-busy measures again
 SWEEP = """
 import sys
 from industry_transition.experiments.sweep import sweep
-runs, years, workers, out = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
-spec = {"scenario": "teaching", "steps": years, "replications": runs // 4, "seed": 1,
+scenario, runs, years = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+workers, out = int(sys.argv[4]), sys.argv[5]
+spec = {"scenario": scenario, "steps": years, "replications": runs // 4, "seed": 1,
         "grid": {"carbon_price_scale": SETTINGS}}
 table = sweep(spec, out=out, workers=workers, progress=False)
 assert len(table) == runs and (table["status"] == "ok").all()
@@ -64,10 +67,10 @@ import sys
 import mesa
 from industry_transition import TransitionModel
 from industry_transition.experiments.design import run_seed
-runs, years, workers = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
-snapshots = sys.argv[4] == "1"
+scenario, runs, years = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+workers, snapshots = int(sys.argv[4]), sys.argv[5] == "1"
 if __name__ == "__main__":
-    results = mesa.batch_run(TransitionModel, parameters={"scenario": "teaching",
+    results = mesa.batch_run(TransitionModel, parameters={"scenario": scenario,
                              "carbon_price_scale": SETTINGS, "snapshots": snapshots},
                              rng=[run_seed(1, None, r) for r in range(runs // 4)],
                              max_steps=years, number_processes=workers,
@@ -191,6 +194,7 @@ def verdict(ok: bool) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scenario", default="teaching", help="shipped scenario name or TOML path")
     parser.add_argument("--runs", type=int, default=100, help="runs (rounded down to 4k)")
     parser.add_argument("--years", type=int, default=10, help="years per run")
     parser.add_argument("--workers", type=int, default=2)
@@ -249,10 +253,10 @@ def main() -> None:
     if runs < 4:
         parser.error("--runs must be at least 4")
     print(
-        f"{runs} teaching runs of {args.years} years, {os.cpu_count()} cores, "
+        f"{runs} {args.scenario} runs of {args.years} years, {os.cpu_count()} cores, "
         f"{time.strftime('%Y-%m-%d %H:%M')}, load average {os.getloadavg()[0]:.2f}\n{caching}"
     )
-    common = [str(runs), str(args.years)]
+    common = [args.scenario, str(runs), str(args.years)]
     w = args.workers
     configs = {
         "sweep, 1 worker": (SWEEP, ["1"]),
