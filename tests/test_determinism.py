@@ -24,6 +24,16 @@ def test_same_seed_gives_identical_tables():
     assert first.metadata["config_hash"] == second.metadata["config_hash"]
 
 
+def test_tables_left_out_do_not_change_the_run():
+    """A sweep's lean run (no snapshots, partnerships or events tables) has the same series."""
+    full = run("teaching", seed=11)
+    lean = run("teaching", seed=11, snapshots=False, partnerships=False, events=False)
+    pd.testing.assert_frame_equal(lean.series, full.series)
+    assert len(full.events) > 0 and len(full.partnerships) > 0 and len(full.agents) > 0
+    assert lean.events.empty and lean.partnerships.empty and lean.agents.empty
+    assert lean.metadata["config_hash"] == full.metadata["config_hash"]
+
+
 def test_different_seeds_differ():
     a, b = cached_run(1), cached_run(2)
     assert not a.series.equals(b.series)

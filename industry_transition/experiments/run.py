@@ -77,6 +77,7 @@ def run(
     steps: int | None = None,
     snapshots: bool = True,
     partnerships: bool = True,
+    events: bool = True,
     **overrides: Any,
 ) -> RunResult:
     """Run one simulation and return its tables.
@@ -88,6 +89,8 @@ def run(
         snapshots: build the yearly ``agents`` and ``technologies`` tables (False leaves them
             empty and saves time in sweeps, which store only series and events).
         partnerships: build the ``partnerships`` table (False leaves it empty; sweeps).
+        events: build the ``events`` table from the event log (False leaves it empty; sweeps
+            that do not store events). The model logs events either way.
         **overrides: parameter values; unknown names raise an error naming the parameter.
     """
     started = time.perf_counter()
@@ -105,6 +108,7 @@ def run(
         overrides=overrides,
         runtime_seconds=time.perf_counter() - started,
         partnerships=partnerships,
+        events=events,
     )
 
 
@@ -116,10 +120,11 @@ def result_from_model(
     overrides: dict[str, Any],
     runtime_seconds: float,
     partnerships: bool = True,
+    events: bool = True,
 ) -> RunResult:
     """The tables and provenance of a model stepped so far (also used by the app's downloads).
 
-    ``partnerships=False`` leaves the partnership table empty.
+    ``partnerships=False`` leaves the partnership table empty, ``events=False`` the events.
     """
     metadata = {
         "scenario": spec.name,
@@ -135,7 +140,7 @@ def result_from_model(
     }
     return RunResult(
         series=model.series(),
-        events=model.events.to_frame(),
+        events=model.events.to_frame() if events else pd.DataFrame(),
         partnerships=model.partnership_table() if partnerships else pd.DataFrame(),
         agents=model.agent_snapshots(),
         technologies=model.technology_series(),

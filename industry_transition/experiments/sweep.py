@@ -247,6 +247,7 @@ def run_chunk(
                 steps=steps,
                 snapshots=False,
                 partnerships=False,
+                events=events,
                 **parameters,
             )
         except Exception:  # noqa: BLE001 - any failure is recorded with its traceback
