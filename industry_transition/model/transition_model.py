@@ -242,26 +242,36 @@ class TransitionModel(mesa.Model):
 
     # --- lookups used by phases and agents ----------------------------------------------------
     def refresh_plant_index(self) -> None:
-        """Rebuild the company -> active plants index after the fleet changes."""
+        """Rebuild the company -> active plants index after the fleet changes.
+
+        The index is every active plant sorted by owner (stably, so each company's plants are
+        in increasing order) and each company's bounds in it; ``plants_of`` slices it. Plants
+        added since (``plant_added``) are kept per company until the next rebuild.
+        """
         self.fleet_changed()
         fleet = self.fleet
         active = np.flatnonzero(fleet.active())
-        order = np.argsort(fleet.owner[active], kind="stable")
-        sorted_plants = active[order]
-        bounds = np.searchsorted(fleet.owner[sorted_plants], np.arange(len(self.companies.ids) + 1))
-        self._plants_by_company = [
-            sorted_plants[bounds[i] : bounds[i + 1]] for i in range(len(self.companies.ids))
-        ]
+        owners = fleet.owner[active]
+        order = np.argsort(owners, kind="stable")
+        self._indexed_plants = active[order]
+        self._plant_bounds: list[int] = np.searchsorted(
+            owners[order], np.arange(len(self.companies.ids) + 1)
+        ).tolist()
+        self._added_plants: dict[int, np.ndarray] = {}
 
     def plant_added(self, plant: int) -> None:
         """Index one new active plant (the highest index) under its owner."""
         self.fleet_changed(int(self.fleet.country[plant]))
         owner = int(self.fleet.owner[plant])
-        self._plants_by_company[owner] = np.append(self._plants_by_company[owner], plant)
+        self._added_plants[owner] = np.append(self.plants_of(owner), plant)
 
     def plants_of(self, company: int) -> np.ndarray:
-        """Active plant indices of a company."""
-        return self._plants_by_company[company]
+        """Active plant indices of a company, in increasing order (do not modify the array)."""
+        added = self._added_plants.get(company)
+        if added is not None:
+            return added
+        bounds = self._plant_bounds
+        return self._indexed_plants[bounds[company] : bounds[company + 1]]
 
     def refresh_derived(self) -> None:
         """Recompute the intensity matrix and companies' decision carbon prices."""
