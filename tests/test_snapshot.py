@@ -20,7 +20,14 @@ import pytest
 from industry_transition import run
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
-CASES = [("teaching", 1), ("teaching", 2), ("leadit", 1)]
+# The synthetic world is large enough to take the bulk branches that large worlds take (plants
+# read from the fleet arrays, trust pairs encoded and searched, many countries refreshed at once).
+CASES = [
+    ("teaching", 1, {}),
+    ("teaching", 2, {}),
+    ("leadit", 1, {}),
+    ("synthetic", 1, {"companies": 3000}),
+]
 UPDATE = os.environ.get("INDUSTRY_TRANSITION_UPDATE_SNAPSHOTS") == "1"
 
 
@@ -28,16 +35,17 @@ def digest(frame: pd.DataFrame) -> str:
     return hashlib.sha256(frame.to_csv(index=False).encode()).hexdigest()
 
 
-@pytest.mark.parametrize(("scenario", "seed"), CASES)
-def test_run_matches_snapshot(scenario, seed):
-    result = run(scenario, seed=seed, snapshots=False)
-    series_path = SNAPSHOTS / f"{scenario}-{seed}-series.csv"
+@pytest.mark.parametrize(("scenario", "seed", "overrides"), CASES)
+def test_run_matches_snapshot(scenario, seed, overrides):
+    result = run(scenario, seed=seed, snapshots=False, **overrides)
+    name = "-".join([scenario, str(seed), *(f"{k}{v}" for k, v in overrides.items())])
+    series_path = SNAPSHOTS / f"{name}-series.csv"
     events = result.events[["year", "event", "kind", "party_a", "party_b", "technology", "text"]]
     partnerships = result.partnerships[
         ["partnership_id", "kind", "party_a", "party_b", "start_year", "status"]
     ]
     digests = f"events {digest(events)}\npartnerships {digest(partnerships)}\n"
-    digest_path = SNAPSHOTS / f"{scenario}-{seed}-digests.txt"
+    digest_path = SNAPSHOTS / f"{name}-digests.txt"
     if UPDATE:
         result.series.to_csv(series_path, index=False, float_format="%.17g")
         digest_path.write_text(digests)
