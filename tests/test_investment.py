@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -134,3 +135,67 @@ def test_learning_lowers_capex_by_wrights_law_when_a_route_is_built(tmp_path, se
     expected = tech.capex_initial[k] * ratio ** math.log2(1 - tech.learning_rate[k])
     assert tech.capex_usd_per_tpa[k] == pytest.approx(expected, rel=1e-12)
     assert tech.capex_usd_per_tpa[k] < tech.capex_initial[k]
+
+
+def _in_turn(caps, plants, costs, running, at_window):
+    """Reference for ``CapTracker.choose``: every plant decides in turn, in order."""
+    fleet = caps.model.fleet
+    chosen, acting = [], []
+    for i, plant in enumerate(plants.tolist()):
+        route = caps.cheapest_within_cap(plant, costs[i])
+        current = int(fleet.technology[plant])
+        acts = bool(at_window[i]) or (route != current and costs[i, route] < running[i])
+        if acts:
+            caps.move(plant, current, route)
+        chosen.append(route)
+        acting.append(acts)
+    return np.array(chosen), np.array(acting)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("cross_sector", [False, True])
+def test_route_choice_in_one_pass_equals_deciding_in_turn(seed, cross_sector, monkeypatch):
+    """Capped routes (scrap EAF, LC3) fill up as plants decide; the one-pass choice must give
+    the same routes, the same actors and the same capacity on every capped route as plants
+    deciding one after another. Random costs make caps bind often and plants leave capped
+    routes for cheaper ones before others want in.
+
+    With each plant's costs finite only for its own sector's routes (as in the model) the
+    cell-by-cell replay must be used; with the other sector's routes open too (a plant may
+    meet two capped routes) and a few NaN costs, the in-turn fallback."""
+    from industry_transition.model.investment import CapTracker
+
+    model = TransitionModel("synthetic", seed=seed, companies=600, snapshots=False)
+    fleet, tech = model.fleet, model.technologies
+    rng = np.random.default_rng(seed)
+    plants = np.flatnonzero(fleet.active())
+    costs = rng.uniform(50, 150, size=(plants.size, len(tech)))
+    costs[rng.random(costs.shape) < 0.2] = np.inf  # routes not available to the plant
+    costs[:, tech.max_share < 1.0] -= 40  # capped routes often cheapest
+    costs[rng.random(plants.size) < 0.02] = np.inf  # some plants with no route at all
+    if cross_sector:
+        costs[rng.random(costs.shape) < 0.01] = np.nan  # sorted last when deciding in turn
+    else:
+        costs[tech.sector[None, :] != fleet.sector[plants][:, None]] = np.inf
+    running = rng.uniform(40, 160, size=plants.size)
+    at_window = rng.random(plants.size) < 0.5
+    one_pass, in_turn = CapTracker(model), CapTracker(model)
+    if not cross_sector:
+
+        def no_fallback(*args, **kwargs):
+            raise AssertionError("one capped route per plant: no need to decide in turn")
+
+        monkeypatch.setattr(one_pass, "_choose_in_turn", no_fallback)
+    chosen, acting = one_pass.choose(plants, costs, running, at_window)
+    expected_chosen, expected_acting = _in_turn(in_turn, plants, costs, running, at_window)
+    np.testing.assert_array_equal(chosen, expected_chosen)
+    np.testing.assert_array_equal(acting, expected_acting)
+    capped = tech.max_share < 1.0
+    assert capped.any()
+    np.testing.assert_array_equal(one_pass.by_route[:, capped], in_turn.by_route[:, capped])
+    # the caps bound, and plants left capped routes
+    with np.errstate(invalid="ignore"):
+        unconstrained = np.where(np.isfinite(np.nanmin(costs, axis=1)), costs.argmin(axis=1), -1)
+    assert (chosen != unconstrained).sum() > 10
+    left = acting & capped[fleet.technology[plants]] & ~capped[chosen]
+    assert left.sum() > 10

@@ -43,18 +43,18 @@ def invest(model: TransitionModel, new_plants: np.ndarray | None = None) -> np.n
     new = np.zeros(len(fleet), dtype=bool)
     if new_plants is not None:
         new[new_plants] = True
-    caps = CapTracker(model)
+    chosen, acting = CapTracker(model).choose(
+        plants[considered], masked[considered], running[considered], at_window[considered]
+    )
     lead = model.params.switch_lead_time_years
     decided = []
-    orders = np.argsort(masked[considered], axis=1, kind="stable").tolist()
-    for row, order in zip(considered.tolist(), orders, strict=True):
-        plant = int(plants[row])
-        technology = caps.cheapest_within_cap(plant, masked[row], order)
-        current = int(fleet.technology[plant])
-        early = technology != current and masked[row, technology] < running[row]
-        if not (at_window[row] or early):
-            continue
-        caps.move(plant, current, technology)
+    rows = considered[acting]
+    for plant, technology, current in zip(
+        plants[rows].tolist(),
+        chosen[acting].tolist(),
+        fleet.technology[plants[rows]].tolist(),
+        strict=True,
+    ):
         if technology == current and not new[plant]:
             rebuild(model, plant, technology, int(jitter[plant]), changed=False)
         elif new[plant] or lead == 0:
@@ -104,6 +104,10 @@ def complete_switches(model: TransitionModel, jitter: np.ndarray) -> None:
             rebuild(model, int(plant), technology, int(jitter[plant]), changed=True)
 
 
+#: Capacity (Mt) by which a route may exceed its cap: rounding in the sums, not a policy.
+CAP_TOLERANCE_MT = 1e-9
+
+
 class CapTracker:
     """Capacity by country and route, updated as plants switch within one year's decisions.
 
@@ -121,26 +125,128 @@ class CapTracker:
         self.capped = tech.max_share < 1.0
         self.caps = model.route_caps()
 
-    def cheapest_within_cap(
-        self, plant: int, costs: np.ndarray, order: list[int] | None = None
-    ) -> int:
-        """The cheapest available route (finite cost) whose cap this plant would not break.
-
-        ``order`` is ``np.argsort(costs, kind="stable")`` when the caller has it already.
-        """
+    def cheapest_within_cap(self, plant: int, costs: np.ndarray) -> int:
+        """The cheapest available route (finite cost) whose cap this plant would not break."""
         fleet = self.model.fleet
         country, sector = int(fleet.country[plant]), int(fleet.sector[plant])
         current = int(fleet.technology[plant])
         finite = np.isfinite(costs).tolist()
-        for route in order if order is not None else np.argsort(costs, kind="stable").tolist():
+        for route in np.argsort(costs, kind="stable").tolist():
             if not finite[route]:
                 break
             if self.capped[route] and route != current:
                 after = self.by_route[country, route] + fleet.capacity_mt[plant]
-                if after > self.caps[country, route] * self.by_sector[country, sector] + 1e-9:
+                limit = self.caps[country, route] * self.by_sector[country, sector]
+                if after > limit + CAP_TOLERANCE_MT:
                     continue
             return int(route)
         return current
+
+    def choose(
+        self, plants: np.ndarray, costs: np.ndarray, running: np.ndarray, at_window: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Each plant's route and whether it acts, as if each decided in turn (in order).
+
+        Plant ``i`` takes ``cheapest_within_cap(plants[i], costs[i])`` given the moves of the
+        plants before it that acted, and acts at its window (``at_window[i]``) or when the
+        route is another one cheaper than running on (``running[i]``); an acting plant's
+        capacity then moves to its route (``move``).
+
+        Only the capacity on capped routes is read back, and each (country, capped route)
+        cell changes only through the plants that want that route or leave or stay on it. So
+        each cell replays, in order, just its own plants, in plain floats (the same IEEE
+        operations as the arrays), and every other plant's choice comes from its costs alone.
+        That holds when a plant can touch at most one capped cell: one capped route per
+        sector, as the shipped technologies have. Otherwise plants decide in turn.
+
+        Returns:
+            (route of each plant, whether it acts).
+        """
+        fleet = self.model.fleet
+        m = plants.size
+        current = fleet.technology[plants].astype(np.int64)
+        if m == 0:
+            return current, np.zeros(0, dtype=bool)
+        rows = np.arange(m)
+        capped = self.capped
+        first = np.argmin(costs, axis=1)  # the first of the cheapest, as a stable sort puts it
+        finite = np.isfinite(costs[rows, first])
+        # plants whose cheapest route is another capped one: the cap decides (in turn)
+        wants = finite & capped[first] & (first != current)
+        # the route taken if the cap turns a plant away: the next in a stable sort
+        rest = costs.copy()
+        rest[rows, first] = np.inf
+        second = np.argmin(rest, axis=1)
+        fallback = np.where(np.isfinite(rest[rows, second]), second, current)
+        touching = wants & (capped[current] | (capped[fallback] & (fallback != current)))
+        if touching.any() or np.isnan(costs).any():
+            # a plant meets two capped routes, or costs hold a NaN (sorted last, argmin's first)
+            return self._choose_in_turn(plants, costs, running, at_window)
+        chosen = np.where(finite, first, current)
+        acting = at_window | ((chosen != current) & (costs[rows, chosen] < running))
+        # every plant of a cell, in order: those that want its route, and those on it that act
+        # (leaving it, or staying and rebuilding)
+        on_capped = ~wants & acting & capped[current]
+        members = np.flatnonzero(wants | on_capped)
+        if members.size == 0:
+            return chosen, acting
+        country = fleet.country[plants[members]].astype(np.int64)
+        route = np.where(wants[members], first[members], current[members])
+        cell_order = np.argsort(country * len(capped) + route, kind="stable")
+        members, country, route = members[cell_order], country[cell_order], route[cell_order]
+        capacity = fleet.capacity_mt[plants[members]].tolist()
+        sector = fleet.sector[plants[members]]
+        limits = (
+            self.caps[country, route] * self.by_sector[country, sector] + CAP_TOLERANCE_MT
+        ).tolist()
+        held = self.by_route[country, route].tolist()
+        wanting = wants[members].tolist()
+        stays = (chosen[members] == current[members]).tolist()
+        window = at_window[members].tolist()
+        fallback_row = fallback[members].tolist()
+        fallback_cheaper = (
+            (fallback[members] != current[members])
+            & (costs[members, fallback[members]] < running[members])
+        ).tolist()
+        route_cheaper = (costs[members, route] < running[members]).tolist()
+        keys = (country * len(capped) + route).tolist()
+        total = 0.0
+        for j, key in enumerate(keys):
+            if j == 0 or key != keys[j - 1]:
+                total = held[j]  # a new cell: its capacity before any decision
+            if wanting[j]:
+                row = int(members[j])
+                if total + capacity[j] > limits[j]:
+                    # turned away: moves between uncapped routes (or stays), the cell untouched
+                    chosen[row] = fallback_row[j]
+                    acting[row] = window[j] or fallback_cheaper[j]
+                else:
+                    acting[row] = window[j] or route_cheaper[j]
+                    if acting[row]:
+                        total += capacity[j]
+            else:  # on the capped route and acting: leaves it, or stays (out and back in)
+                total -= capacity[j]
+                if stays[j]:
+                    total += capacity[j]
+            if j + 1 == len(keys) or keys[j + 1] != key:
+                self.by_route[country[j], route[j]] = total
+        return chosen, acting
+
+    def _choose_in_turn(
+        self, plants: np.ndarray, costs: np.ndarray, running: np.ndarray, at_window: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``choose`` one plant after another (any number of capped routes per plant)."""
+        fleet = self.model.fleet
+        chosen = np.zeros(plants.size, dtype=np.int64)
+        acting = np.zeros(plants.size, dtype=bool)
+        for i, plant in enumerate(plants.tolist()):
+            route = self.cheapest_within_cap(plant, costs[i])
+            current = int(fleet.technology[plant])
+            chosen[i] = route
+            acting[i] = bool(at_window[i]) or (route != current and costs[i, route] < running[i])
+            if acting[i]:
+                self.move(plant, current, route)
+        return chosen, acting
 
     def move(self, plant: int, old: int, new: int) -> None:
         """Record a plant's capacity moving from one route to another."""
