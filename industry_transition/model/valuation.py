@@ -501,11 +501,19 @@ def _value_governments(
     countries = list(model.country_agents.values())
     memo = model.costs.party_memo
     remember = model.costs.remember
+    # A country at its limit of government ties can take no other: ``government_deal`` gives
+    # None for its pairs (after an existing tie, which gives None too), so they are skipped
+    # without a call. In ``leadit`` this is most country pairs once the ties have formed.
+    limit = model.params.max_government_partnerships
+    involved = set(a[pairs].tolist()) | set(b[pairs].tolist())
+    full = {i for i in involved if model.government_ties(countries[i].agent_id) >= limit}
     found: list[int] = []
     value_a: list[float] = []
     value_b: list[float] = []
     weight_a: list[float] = []
     for i, xa, yb in zip(pairs.tolist(), a[pairs].tolist(), b[pairs].tolist(), strict=True):
+        if xa in full or yb in full:
+            continue
         x, y = countries[xa], countries[yb]
         key = ("government_deal", x.agent_id, y.agent_id)
         deal: Deal | None
