@@ -6,6 +6,7 @@ switches only when the saving pays back the stranded capital.
 
 from __future__ import annotations
 
+from itertools import groupby
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -173,11 +174,15 @@ class CapTracker:
         finite = np.isfinite(costs[rows, first])
         # plants whose cheapest route is another capped one: the cap decides (in turn)
         wants = finite & capped[first] & (first != current)
-        # the route taken if the cap turns a plant away: the next in a stable sort
-        rest = costs.copy()
-        rest[rows, first] = np.inf
+        # the route a wanting plant takes if the cap turns it away: the next in a stable sort
+        fallback = current.copy()
+        want = np.flatnonzero(wants)
+        rest = costs[want]
+        rest[np.arange(want.size), first[want]] = np.inf
         second = np.argmin(rest, axis=1)
-        fallback = np.where(np.isfinite(rest[rows, second]), second, current)
+        fallback[want] = np.where(
+            np.isfinite(rest[np.arange(want.size), second]), second, current[want]
+        )
         touching = wants & (capped[current] | (capped[fallback] & (fallback != current)))
         if touching.any() or np.isnan(costs).any():
             # a plant meets two capped routes, or costs hold a NaN (sorted last, argmin's first)
@@ -188,18 +193,17 @@ class CapTracker:
         # (leaving it, or staying and rebuilding)
         on_capped = ~wants & acting & capped[current]
         members = np.flatnonzero(wants | on_capped)
-        if members.size == 0:
-            return chosen, acting
-        country = fleet.country[plants[members]].astype(np.int64)
         route = np.where(wants[members], first[members], current[members])
-        cell_order = np.argsort(country * len(capped) + route, kind="stable")
-        members, country, route = members[cell_order], country[cell_order], route[cell_order]
+        # a cell's key is its flat index in ``by_route`` (country, route)
+        cell = fleet.country[plants[members]].astype(np.int64) * len(capped) + route
+        order = np.argsort(cell, kind="stable")
+        members, route, cell = members[order], route[order], cell[order]
+        country = cell // len(capped)
         capacity = fleet.capacity_mt[plants[members]].tolist()
         sector = fleet.sector[plants[members]]
         limits = (
             self.caps[country, route] * self.by_sector[country, sector] + CAP_TOLERANCE_MT
         ).tolist()
-        held = self.by_route[country, route].tolist()
         wanting = wants[members].tolist()
         stays = (chosen[members] == current[members]).tolist()
         window = at_window[members].tolist()
@@ -209,27 +213,25 @@ class CapTracker:
             & (costs[members, fallback[members]] < running[members])
         ).tolist()
         route_cheaper = (costs[members, route] < running[members]).tolist()
-        keys = (country * len(capped) + route).tolist()
-        total = 0.0
-        for j, key in enumerate(keys):
-            if j == 0 or key != keys[j - 1]:
-                total = held[j]  # a new cell: its capacity before any decision
-            if wanting[j]:
-                row = int(members[j])
-                if total + capacity[j] > limits[j]:
-                    # turned away: moves between uncapped routes (or stays), the cell untouched
-                    chosen[row] = fallback_row[j]
-                    acting[row] = window[j] or fallback_cheaper[j]
-                else:
-                    acting[row] = window[j] or route_cheaper[j]
-                    if acting[row]:
+        held = self.by_route.reshape(-1)  # a view: totals are written back to the tracker
+        for key, group in groupby(range(members.size), cell.tolist().__getitem__):
+            total = float(held[key])  # the cell's capacity before any decision
+            for j in group:
+                if wanting[j]:
+                    row = int(members[j])
+                    if total + capacity[j] > limits[j]:
+                        # turned away: moves between uncapped routes (or stays), cell untouched
+                        chosen[row] = fallback_row[j]
+                        acting[row] = window[j] or fallback_cheaper[j]
+                    else:
+                        acting[row] = window[j] or route_cheaper[j]
+                        if acting[row]:
+                            total += capacity[j]
+                else:  # on the capped route and acting: leaves it, or stays (out and back in)
+                    total -= capacity[j]
+                    if stays[j]:
                         total += capacity[j]
-            else:  # on the capped route and acting: leaves it, or stays (out and back in)
-                total -= capacity[j]
-                if stays[j]:
-                    total += capacity[j]
-            if j + 1 == len(keys) or keys[j + 1] != key:
-                self.by_route[country[j], route[j]] = total
+            held[key] = total
         return chosen, acting
 
     def _choose_in_turn(
