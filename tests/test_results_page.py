@@ -27,7 +27,7 @@ from industry_transition.visualization.results import (
 # 2 settings x 2 replications; 6 years, enough for replications to differ
 SMALL = {
     "scenario": "teaching",
-    "steps": 6,
+    "steps": 14,
     "replications": 2,
     "seed": 11,
     "grid": {"carbon_price_scale": [0.5, 2.0]},

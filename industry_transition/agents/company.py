@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from industry_transition.model.costs import availability, plant_costs, running_cost
+
 if TYPE_CHECKING:
     from industry_transition.agents.country import Country
     from industry_transition.model.transition_model import TransitionModel
@@ -78,3 +80,24 @@ class Company(mesa.Agent):
                 self.agent_id, licensee.agent_id, "technology", self.model.technologies.ids[k]
             )
         ]
+
+    def finishes_conversion_alone(self, plant: int) -> bool:
+        """Whether the company completes a line's conversion after its donor defaulted.
+
+        It does when the new route, at the company's own cost of capital (the concessional
+        loan went with the grant) and with the grant delivered so far, costs no more per tonne
+        than the line's best other option: another available route at its window, or also
+        keeping its current route until then (docs/model.md §3.6). The cost of the conversion
+        already incurred is treated as recoverable; the rule does not count sunk costs.
+        """
+        model = self.model
+        fleet = model.fleet
+        new = int(fleet.pending_technology[plant])
+        plants = np.array([plant])
+        lcop, variable = plant_costs(model, plants, concessional=np.zeros(1, dtype=bool))
+        others = availability(model, plants)[0]
+        others[new] = False
+        alternative = float(np.min(np.where(others, lcop[0], np.inf)))
+        if fleet.next_investment_year[plant] > model.year:
+            alternative = min(alternative, float(running_cost(model, plants, variable)[0]))
+        return bool(lcop[0, new] <= alternative)

@@ -61,6 +61,13 @@ def sign(model: TransitionModel, deal: Deal, *, round_number: int, brokered: boo
         )
         partnership.plant = deal.plant = split_plant(model, deal.plant, p.finance_project_max_mt)
         model.fleet.financed[deal.plant] = True
+        k = model.technologies.index[deal.technology]
+        partnership.need_musd = deal.transfer_cap_musd
+        partnership.capex_musd = float(
+            model.technologies.capex_usd_per_tpa[k]
+            * model.countries.capability_multiplier[company.country_index]
+            * model.fleet.capacity_mt[deal.plant]
+        )
         # The deal is a project: the line starts converting now; tranches pay for it.
         schedule_switch(
             model, deal.plant, model.technologies.index[deal.technology], p.switch_lead_time_years
@@ -228,7 +235,12 @@ def default_partnership(model: TransitionModel, partnership: Partnership, reason
         donor = model.country_agents[a]
         model.finance.release(donor.index, partnership.tranches_due)
         partnership.tranches_due = []
-        model.fleet.financed[partnership.plant] = False
+        fleet = model.fleet
+        plant = partnership.plant
+        fleet.financed[plant] = False
+        converting = fleet.pending_technology[plant] >= 0 and fleet.capacity_mt[plant] > 0
+        if converting and not model.company_agents[b].finishes_conversion_alone(plant):
+            stop_conversion(model, plant)
     model.events.record(
         model.year,
         "default",
@@ -240,6 +252,27 @@ def default_partnership(model: TransitionModel, partnership: Partnership, reason
         partnership_id=partnership.partnership_id,
     )
     model.end_partnership(partnership, "defaulted")
+
+
+def stop_conversion(model: TransitionModel, plant: int) -> None:
+    """A line's conversion stops: it keeps its route and any grant delivered to it.
+
+    The grant stays on the line (it lowers the capex of a low-carbon route when the line next
+    decides), so a default delays the conversion rather than erasing what was paid.
+    """
+    fleet = model.fleet
+    technology = int(fleet.pending_technology[plant])
+    fleet.pending_technology[plant] = -1
+    model.fleet_changed(int(fleet.country[plant]))
+    company_id = model.companies.ids[fleet.owner[plant]]
+    model.events.record(
+        model.year,
+        "investment",
+        f"{model.year}: {model.display_name(company_id)} stops converting {fleet.ids[plant]} to "
+        f"{model.technologies.names[technology]}: without the rest of the grant it does not pay",
+        party_a=company_id,
+        technology=model.technologies.ids[technology],
+    )
 
 
 def raise_capability(model: TransitionModel, country: int) -> None:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from industry_transition.model.costs import cost_parts
 from industry_transition.model.economics import (
     nash_split,
     scalar_annuity_factor,
@@ -42,6 +43,8 @@ class Deal:
     transfer_musd: float = 0.0
     transferable: bool = True  # government ties carry no side payment
     weight_a: float = 0.5
+    # Largest transfer the terms allow (finance: the grant never exceeds the funding gap).
+    transfer_cap_musd: float = float("inf")
 
     @property
     def surplus(self) -> float:
@@ -61,8 +64,9 @@ def bargain(deal: Deal) -> bool:
     if deal.surplus <= 0:
         return False
     gain_a, _ = nash_split(0.0, 0.0, deal.surplus, deal.weight_a)
-    # A pays B the amount that leaves A with exactly its Nash gain.
-    deal.transfer_musd = deal.value_a - gain_a
+    # A pays B the amount that leaves A with exactly its Nash gain, within the terms' cap (B
+    # still gains: the cap is never below B's reservation, ``-value_b``).
+    deal.transfer_musd = min(deal.value_a - gain_a, deal.transfer_cap_musd)
     return True
 
 
@@ -78,11 +82,18 @@ def transaction_cost(model: TransitionModel, a: str, b: str) -> float:
 
 
 def finance_deal(model: TransitionModel, donor: Country, company: Company) -> Deal | None:
-    """A donor grant that makes one of the company's plants switch to a low-carbon route.
+    """A donor's grant and concessional loan that make one plant line switch to a low-carbon route.
 
-    The company needs the grant that brings the route's LCOP just below its switch threshold
-    (additionality: a plant that would switch anyway needs nothing and gets nothing). The donor
-    values the abatement over the valuation horizon at its ambition (shadow) price.
+    The grant pays the line's funding gap (``need``): the extra levelised cost of the route,
+    on the loan's concessional terms, over the plant's best option without finance (its switch
+    threshold, which holds the carbon price it would pay), over the plant's life. A plant that
+    would switch anyway needs nothing and gets nothing (additionality). The grant never
+    exceeds the need (as EU State-aid rules limit aid to the funding gap), so the company is
+    left no worse off and the surplus stays with the donor. The donor values the abatement over
+    the valuation horizon at its ambition (shadow) price, net of the loan's grant element
+    (the OECD DAC grant-equivalent: what the rate reduction costs a lender at the company's
+    own rate) and of the deal's transaction cost, which a grant programme bears.
+    docs/model.md §3.5.
     """
     p = model.params
     if not donor.is_donor or not company.finance_eligible:
@@ -91,22 +102,26 @@ def finance_deal(model: TransitionModel, donor: Country, company: Company) -> De
     if plants.size == 0:
         return None
     fleet, tech = model.fleet, model.technologies
-    # A grant already on the plant (from a commitment that later defaulted) counts: the cached
+    # A grant already on the plant (from a line stopped after a default) counts: the cached
     # costs use each plant's own grant.
     cache = model.costs
     lcop, _ = cache.costs(plants, "concessional")
     available = cache.available(plants)
     threshold = cache.threshold(plants, "plain")
-    rate = (
+    rate = float(
         model.countries.cost_of_capital[company.country_index]
         + (model.companies.cost_of_capital_premium[company.index])
     )
+    crf_plain = scalar_capital_recovery_factor(rate, float(p.plant_life_years))
     crf = scalar_capital_recovery_factor(
-        float(max(rate - p.concessional_rate_reduction, 0.0)), float(p.plant_life_years)
+        max(rate - p.concessional_rate_reduction, 0.0), float(p.plant_life_years)
     )
     capacity = np.minimum(fleet.capacity_mt[plants], p.finance_project_max_mt)[:, None]
     gap = np.maximum(lcop - threshold[:, None] + SWITCH_MARGIN_USD_PER_T, 0.0)
     need = gap * p.target_utilisation / crf * capacity  # USD/tpa x Mt = USD million
+    _, capex, _ = cost_parts(model, plants, fleet.grant_musd[plants])
+    loan = capex * capacity  # the route's capex (USD million), lent on concessional terms
+    grant_element = loan * (1.0 - crf / crf_plain)
     capex_cap = tech.capex_usd_per_tpa[None, :] * capacity
     intensity = model.intensity[company.country_index]
     current = fleet.technology[plants]
@@ -116,9 +131,13 @@ def finance_deal(model: TransitionModel, donor: Country, company: Company) -> De
         * production
         * (p.valuation_horizon_years)
     )  # Mt CO2
-    value = abatement * donor.ambition_usd_per_t  # Mt x USD/t = USD million
+    value = abatement * donor.ambition_usd_per_t - grant_element  # Mt x USD/t = USD million
     ok = available & tech.low_carbon[None, :] & (abatement > 0) & (need > 0) & (need <= capex_cap)
     ok &= ~(tech.low_carbon[current])[:, None]
+    # Scrap EAF and LC3 are limited by scrap and clay (their caps), which a grant does not
+    # enlarge: a financed line would take the share another plant takes anyway, so the
+    # abatement is not additional and donors do not pay for it (docs/model.md §3.5).
+    ok &= ~tech.capped[None, :]
     if not ok.any():
         return None
     surplus = np.where(ok, value - need, -np.inf)
@@ -128,11 +147,12 @@ def finance_deal(model: TransitionModel, donor: Country, company: Company) -> De
         kind="finance",
         party_a=donor.agent_id,
         party_b=company.agent_id,
-        value_a=float(value[row, col]) - cost / 2,
-        value_b=-float(need[row, col]) - cost / 2,
+        value_a=float(value[row, col]) - cost,
+        value_b=-float(need[row, col]),
         technology=tech.ids[col],
         plant=int(plants[row]),
         weight_a=p.bargaining_power_provider,
+        transfer_cap_musd=float(need[row, col]),
     )
 
 

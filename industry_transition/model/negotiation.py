@@ -19,6 +19,7 @@ proposers had been valued one by one.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -75,9 +76,9 @@ def negotiation_round(
     book = _RoundBook(model, found.agents, round_number)
     if reference:
         for i in draws.order.tolist():
-            deal, column = book.reference_best(i)
-            if deal is not None:
-                _propose(model, book, deal, bool(found.brokered[i, column]), round_number)
+            for deal, column in book.reference_ranked(i):
+                if _propose(model, book, deal, bool(found.brokered[i, column]), round_number):
+                    break
         return
     book.value(np.arange(n))
     log = model.events.rows
@@ -102,10 +103,10 @@ def negotiation_round(
             if book.quiet[i]:  # re-valued above, or earlier in this chunk
                 log.extend(book.logged(chunk[offset : offset + 1]))
                 continue
-            deal, column = book.best(i)
-            if deal is None:
-                continue
-            if _propose(model, book, deal, bool(found.brokered[i, column]), round_number):
+            if any(
+                _propose(model, book, deal, bool(found.brokered[i, column]), round_number)
+                for deal, column in book.ranked(i)
+            ):
                 break  # a signature: the rest of the chunk may be stale now
         else:
             log.extend(book.logged(chunk[done:]))
@@ -213,7 +214,10 @@ class _RoundBook:
         chosen = np.where(found, chosen, 0)
         government = deals.kind[chosen] == KIND_CODES.index("government")
         gains = (deals.value_a[chosen] > 0) & (deals.value_b[chosen] > 0)
-        rejected = found & np.where(government, ~gains, deals.surplus[chosen] <= 0)
+        # A proposer whose best deal bargaining turns down tries its next best only if that
+        # one has a joint gain (``ranked``): only a government tie can fail with one.
+        fallback = (self.surplus[rows] > 0).sum(axis=1) > 1
+        rejected = found & np.where(government, ~gains & ~fallback, deals.surplus[chosen] <= 0)
         self.quiet[rows] = ~found | rejected
         model = self.model
         kinds, names, technologies = self.labels
@@ -237,24 +241,25 @@ class _RoundBook:
         lines = self.lines
         return [line for i in rows.tolist() if (line := lines[i]) is not None]
 
-    def best(self, i: int) -> tuple[Deal | None, int]:
-        """Proposer ``i``'s best deal (first largest surplus) and its candidate column."""
-        column = int(self.best_column[i])
-        if self.surplus[i, column] == -np.inf:
-            return None, column
-        return self.batches[int(self.batch[i])].deal(self.model, int(self.pair[i, column])), column
+    def ranked(self, i: int) -> Iterator[tuple[Deal, int]]:
+        """Proposer ``i``'s deals in the order it proposes them, with their candidate columns.
 
-    def reference_best(self, i: int) -> tuple[Deal | None, int]:
+        The best (first largest joint surplus) first; if it is turned down, the next best, and
+        so on over the deals with a joint gain (at most ``candidates_per_agent``). A best deal
+        without a joint gain is the only one: no other can have one.
+        """
+        batch = self.batches[int(self.batch[i])]
+        for column in _proposal_order(self.surplus[i]):
+            yield batch.deal(self.model, int(self.pair[i, column])), column
+
+    def reference_ranked(self, i: int) -> Iterator[tuple[Deal, int]]:
         """The same, valued now with the scalar functions (the reference protocol)."""
         columns = np.flatnonzero(self.agents[i] >= 0)
         if columns.size == 0:
-            return None, 0
+            return
         fresh = reference_pairs(self.model, np.full(columns.size, i), self.agents[i, columns])
-        values = fresh.surplus
-        j = int(np.argmax(values))
-        if values[j] == -np.inf:
-            return None, 0
-        return fresh.deal(self.model, j), int(columns[j])
+        for j in _proposal_order(fresh.surplus):
+            yield fresh.deal(self.model, j), int(columns[j])
 
     def capped_availability(self, deal: Deal) -> tuple[np.ndarray, np.ndarray] | None:
         """The plants of a finance recipient's country and which capped routes each may take.
@@ -342,6 +347,15 @@ def reference_pairs(model: TransitionModel, a: np.ndarray, b: np.ndarray) -> Ref
                 best = deal
         out.append(best)
     return ReferencePairs(out)
+
+
+def _proposal_order(surplus: np.ndarray) -> list[int]:
+    """Positions of a proposer's deals in the order it tries them (see ``ranked``)."""
+    order = np.argsort(-surplus, kind="stable")
+    order = order[surplus[order] > -np.inf]
+    if order.size == 0 or surplus[order[0]] <= 0:
+        return order[:1].tolist()
+    return order[surplus[order] > 0].tolist()
 
 
 def _capped(model: TransitionModel, sector: int) -> np.ndarray:

@@ -101,7 +101,7 @@ class Parameters(BaseModel):
         ge=0.0,
         le=10.0,
         description="Multiplies every country's own yearly carbon-price growth (0 freezes "
-        "prices at their start values, apart from convergence and ratchets).",
+        "prices at their start values, apart from ratchets).",
         source="lever",
     )
     demand_growth_scale: float = _param(
@@ -470,14 +470,6 @@ class Parameters(BaseModel):
     )
 
     # --- policy -----------------------------------------------------------------------------
-    carbon_price_convergence: float = _param(
-        0.05,
-        unit="1/year",
-        ge=0.0,
-        le=1.0,
-        description="Share of the gap to government partners' higher carbon price closed per year.",
-        source=PLACEHOLDER,
-    )
     ratchet_first_year: int = _param(
         2028,
         unit="year",

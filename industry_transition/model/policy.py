@@ -11,11 +11,12 @@ if TYPE_CHECKING:
 
 
 def update_policy(model: TransitionModel) -> None:
-    """Carbon prices: own trend, convergence toward government partners, ratchet events.
+    """Carbon prices: own trend, then ratchet events.
 
-    Convergence only pulls a price up toward a partner's higher price (partners align on the
-    more ambitious policy; a DESIGN.md silence filled this way). Every step is homogeneous of
-    degree one in prices, so ``carbon_price_scale`` scales the whole path.
+    Government partnerships do not move prices: no term of a partnership commits a country to
+    a carbon price, as none of LeadIT's do (docs/model.md §3.4), so nothing a government does
+    not value changes its price. Every step is homogeneous of degree one in prices, so
+    ``carbon_price_scale`` scales the whole path.
     """
     p = model.params
     countries = model.countries
@@ -23,13 +24,6 @@ def update_policy(model: TransitionModel) -> None:
     if model.year > p.start_year:
         price += countries.carbon_price_growth_usd_per_t
         np.maximum(price, 0.0, out=price)
-    partner_price = np.zeros_like(price)
-    for partnership in model.registry.active("government"):
-        a = model.country_agents[partnership.party_a].index
-        b = model.country_agents[partnership.party_b].index
-        partner_price[a] = max(partner_price[a], price[b])
-        partner_price[b] = max(partner_price[b], price[a])
-    price += p.carbon_price_convergence * np.maximum(partner_price - price, 0.0)
     if model.is_review_year():
         members = model.initiative_member_countries()
         if members.size:

@@ -31,6 +31,9 @@ class Partnership:
     end_year: int
     amount_musd: float = 0.0
     transfer_musd: float = 0.0
+    # finance: the financed line's funding gap and the capex of its new route (USD million)
+    need_musd: float = 0.0
+    capex_musd: float = 0.0
     technology: str = ""
     plant: int = -1
     surplus_musd: float = 0.0
@@ -231,6 +234,8 @@ class PartnershipRegistry:
                     "status": p.status,
                     "technology": p.technology,
                     "amount_musd": p.amount_musd,
+                    "need_musd": p.need_musd,
+                    "capex_musd": p.capex_musd,
                     "delivered_musd": p.delivered_musd,
                     "transfer_musd": p.transfer_musd,
                     "surplus_musd": p.surplus_musd,
@@ -248,6 +253,8 @@ class PartnershipRegistry:
             "status",
             "technology",
             "amount_musd",
+            "need_musd",
+            "capex_musd",
             "delivered_musd",
             "transfer_musd",
             "surplus_musd",

@@ -32,6 +32,8 @@ class Technologies:
         self.learning_rate = table["learning_rate"].to_numpy(dtype=float)
         self.cumulative_initial = table["initial_cumulative_mt"].to_numpy(dtype=float)
         self.max_share = table["max_share"].to_numpy(dtype=float)
+        #: Routes limited by a resource (scrap, clay): their country share is capped.
+        self.capped = self.max_share < 1.0
         self.learning = learning
         self.cumulative_mt = self.cumulative_initial.copy()
         self.capex_usd_per_tpa = self.capex_initial.copy()

@@ -87,6 +87,8 @@ class PairDeals:
             plant=int(self.plant[i]),
             transferable=code != GOVERNMENT,
             weight_a=float(self.weight_a[i]),
+            # a grant never exceeds the funding gap, the company's value without it
+            transfer_cap_musd=-float(self.value_b[i]) if code == FINANCE else float("inf"),
         )
 
 
@@ -244,16 +246,18 @@ def plant_costs_two_ways(
     Returns:
         (lcop, variable, concessional lcop of ``plants[rows]``).
     """
-    lcop, variable, concessional, _ = _plant_costs(model, plants, rows)
+    lcop, variable, concessional, *_ = _plant_costs(model, plants, rows)
     return lcop, variable, concessional
 
 
 def _plant_costs(
     model: TransitionModel, plants: IntArray, rows: IntArray
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-    """:func:`plant_costs_two_ways` and each plant's capital recovery factor at its reduced rate.
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+    """:func:`plant_costs_two_ways`, capital recovery factors and the finance rows' capex.
 
-    Finance cells use that factor too (the same concessional rate).
+    Each plant's capital recovery factor at its reduced and at its plain rate, and the capex
+    rows of ``plants[rows]``. Finance cells use these (the loan's grant element compares the
+    two rates on the capex).
     """
     p = model.params
     fleet = model.fleet
@@ -268,7 +272,7 @@ def _plant_costs(
     lcop = crf * capex / p.target_utilisation + variable
     crf = np.where(low, crf_reduced[rows], crf_rate[rows])
     concessional = crf * capex[rows] / p.target_utilisation + variable[rows]
-    return lcop, variable, concessional, crf_both[n:]
+    return lcop, variable, concessional, crf_both[n:], crf_both[:n], capex[rows]
 
 
 @dataclass
@@ -289,6 +293,8 @@ class _Plants:
     finance: IntArray  # rows of ``plants`` open to finance (companies that need them)
     concessional: FloatArray
     crf_reduced: FloatArray  # capital recovery factor at each plant's concessional rate
+    crf_plain: FloatArray  # and at its own rate
+    finance_capex: FloatArray  # capex (USD/tpa) of every route for the ``finance`` rows
 
 
 def _plant_rows(
@@ -320,11 +326,23 @@ def _plant_rows(
         return None
     finance = np.flatnonzero(open_to_finance)
     with np.errstate(divide="ignore", invalid="ignore"):
-        lcop, variable, concessional, crf_reduced = _plant_costs(model, plants, finance)
+        lcop, variable, concessional, crf_reduced, crf_plain, finance_capex = _plant_costs(
+            model, plants, finance
+        )
         available = availability(model, plants)
         threshold = switch_threshold(model, plants, lcop, variable, available)
     return _Plants(
-        companies, plants, position, lcop, threshold, available, finance, concessional, crf_reduced
+        companies,
+        plants,
+        position,
+        lcop,
+        threshold,
+        available,
+        finance,
+        concessional,
+        crf_reduced,
+        crf_plain,
+        finance_capex,
     )
 
 
@@ -389,6 +407,7 @@ class _FinanceCells:
     count: IntArray
     abatement: FloatArray
     need: FloatArray
+    grant_element: FloatArray  # of the concessional loan on the route's capex (USD million)
     plant: IntArray
     technology: IntArray
 
@@ -402,7 +421,8 @@ def _finance_cells(model: TransitionModel, rows: _Plants) -> _FinanceCells | Non
     fleet, tech, comp = model.fleet, model.technologies, model.companies
     threshold = rows.threshold[rows.finance]
     gap = np.maximum(rows.concessional - threshold[:, None] + SWITCH_MARGIN_USD_PER_T, 0.0)
-    available = rows.available[rows.finance] & tech.low_carbon[None, :]
+    # low-carbon routes that are not capped (``deals.finance_deal``: not additional)
+    available = rows.available[rows.finance] & (tech.low_carbon & ~tech.capped)[None, :]
     # a grant is needed only where the gap is positive (need > 0 implies gap > 0)
     if not (available & (gap > 0)).any():
         return None
@@ -414,6 +434,9 @@ def _finance_cells(model: TransitionModel, rows: _Plants) -> _FinanceCells | Non
     crf = rows.crf_reduced[rows.finance]
     capacity = np.minimum(fleet.capacity_mt[plants], p.finance_project_max_mt)[:, None]
     need = gap * p.target_utilisation / crf[:, None] * capacity
+    grant_element = (rows.finance_capex * capacity) * (
+        1.0 - crf[:, None] / rows.crf_plain[rows.finance][:, None]
+    )
     capex_cap = tech.capex_usd_per_tpa[None, :] * capacity
     intensity = model.intensity[country]  # the company's country, one row per plant
     current = fleet.technology[plants]
@@ -429,6 +452,7 @@ def _finance_cells(model: TransitionModel, rows: _Plants) -> _FinanceCells | Non
         count=count,
         abatement=abatement[cell_rows, cols],
         need=need[cell_rows, cols],
+        grant_element=grant_element[cell_rows, cols],
         plant=plants[cell_rows],
         technology=cols.astype(np.int64),
     )
@@ -726,6 +750,7 @@ class _Batch:
         countries = model.countries
         ambition = np.maximum(countries.ambition_usd_per_t, countries.carbon_price_usd_per_t)
         value = cells.abatement[cell] * np.repeat(ambition[donor], count)
+        value -= cells.grant_element[cell]
         chosen = _segment_first_max(value - cells.need[cell], count)
         best = cell[chosen]
         return _FinanceChoice(
@@ -745,8 +770,9 @@ class _Batch:
         out.kind[target] = FINANCE
         out.party_a[target] = choice.donor
         out.party_b[target] = choice.company + self.n_countries
-        out.value_a[target] = choice.value - half_cost
-        out.value_b[target] = -cells.need[cell] - half_cost
+        # the grant programme bears the whole transaction cost (``deals.finance_deal``)
+        out.value_a[target] = choice.value - 2.0 * half_cost
+        out.value_b[target] = -cells.need[cell]
         out.technology[target] = cells.technology[cell]
         out.plant[target] = cells.plant[cell]
         out.weight_a[target] = self.model.params.bargaining_power_provider
@@ -875,7 +901,7 @@ class _FinanceChoice:
     target: IntArray  # pair positions
     donor: IntArray  # country index
     company: IntArray  # company index
-    value: FloatArray  # donor's value of the abatement (before transaction cost)
+    value: FloatArray  # donor's value of the abatement net of the loan's grant element
     cell: IntArray  # into ``cells``
     cells: _FinanceCells | None = None
 
