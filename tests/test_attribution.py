@@ -295,16 +295,16 @@ def test_a_failing_run_loses_only_its_seed(monkeypatch):
     assert (result.table.loc[result.table["statistic"] != "share", "seeds"] == 1).all()
 
 
-def test_other_outcomes_can_be_attributed(teaching):
-    table = attribution.summary_table(
-        attribution.per_seed_statistics(teaching.runs, "finance_to_lower_income_musd")[0],
-        "finance_to_lower_income_musd",
-        [],
-    )
-    shapley = table[table["statistic"] == "shapley"].set_index("channel")["mean"]
-    total = table[(table["channel"] == "all") & (table["statistic"] == "total")]["mean"].iloc[0]
-    assert shapley.sum() == pytest.approx(total)
-    assert total > 0
+def test_other_outcomes_from_the_stored_runs(teaching, tmp_path):
+    teaching.write(tmp_path, plot=False)
+    stored = pd.read_parquet(tmp_path / "attribution_runs.parquet")
+    again = attribution.from_runs(stored, scenario="teaching")
+    pd.testing.assert_frame_equal(again.table, teaching.table)
+    finance = attribution.from_runs(stored, "finance_to_lower_income_musd")
+    shapley = finance.table[finance.table["statistic"] == "shapley"]["mean"]
+    assert shapley.sum() == pytest.approx(finance.value("all", "total"))
+    assert finance.value("all", "outcome_without_cooperation") == 0.0  # no finance without it
+    assert finance.value("finance", "alone") > 0
 
 
 # --- bad input ----------------------------------------------------------------------------------

@@ -326,7 +326,6 @@ def attribute(
         bar.set_postfix(failed=failed)
     bar.close()
     runs = pd.DataFrame(records).sort_values(["seed", "combination"], ignore_index=True)
-    per_seed, notes = per_seed_statistics(runs, outcome)
     spec = load_scenario(scenario, overrides)
     metadata = {
         "scenario": spec.name,
@@ -342,8 +341,29 @@ def attribute(
         "started": started,
         "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
+    return from_runs(runs, outcome, scenario=spec.name, metadata=metadata)
+
+
+def from_runs(
+    runs: pd.DataFrame,
+    outcome: str = DEFAULT_OUTCOME,
+    *,
+    scenario: str = "",
+    metadata: dict[str, Any] | None = None,
+) -> Attribution:
+    """The attribution of ``outcome`` from a runs table (``attribution_runs.parquet``).
+
+    E.g. another outcome of a finished attribution, with no new runs: ``from_runs(
+    pd.read_parquet("DIR/attribution_runs.parquet"), "low_carbon_capacity_share_final")``.
+    """
+    if outcome not in OUTCOMES:
+        raise AttributionError(f"unknown outcome '{outcome}' (allowed: {', '.join(OUTCOMES)})")
+    runs = runs.sort_values(["seed", "combination"], ignore_index=True)
+    per_seed, notes = per_seed_statistics(runs, outcome)
     table = summary_table(per_seed, outcome, notes)
-    return Attribution(spec.name, outcome, seed_list, runs, per_seed, table, notes, metadata)
+    seeds = sorted(int(s) for s in runs["seed"].unique())
+    meta = {**(metadata or {}), "outcome": outcome}
+    return Attribution(scenario, outcome, seeds, runs, per_seed, table, notes, meta)
 
 
 def check_input(
@@ -514,12 +534,18 @@ def summary_table(per_seed: pd.DataFrame, outcome: str, notes: list[str]) -> pd.
 
 
 # --- presentation ---------------------------------------------------------------------------------
+def _number(value: float, digits: str) -> str:
+    """``value`` formatted, without the sign of a value that rounds to zero ("-0.0")."""
+    text = f"{value:{digits}}"
+    return text[1:] if text.startswith("-") and not text.strip("-0.,") else text
+
+
 def _cell(mean: float, low: float, high: float, digits: str = ",.1f") -> str:
     if not np.isfinite(mean):
         return "n/a"
     if not (np.isfinite(low) and np.isfinite(high)):
-        return f"{mean:{digits}}"
-    return f"{mean:{digits}} [{low:{digits}}, {high:{digits}}]"
+        return _number(mean, digits)
+    return f"{_number(mean, digits)} [{_number(low, digits)}, {_number(high, digits)}]"
 
 
 def _aligned(cells: list[str], widths: list[int]) -> str:
@@ -589,6 +615,7 @@ def plot_attribution(result: Attribution, path: str | Path) -> Path:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import StrMethodFormatter
 
     spec = OUTCOMES[result.outcome]
     table = result.table.set_index(["channel", "statistic"])
@@ -649,6 +676,8 @@ def plot_attribution(result: Attribution, path: str | Path) -> Path:
         fontsize=11,
     )
     ax.set_xlim(min(0.0, np.nanmin(np.concatenate([low, means]))) - 0.05 * span, 1.12 * span)
+    if result.outcome != "low_carbon_capacity_share_final":
+        ax.xaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
     ax.grid(axis="x", alpha=0.3, zorder=0)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize=9, frameon=False)
     fig.tight_layout()
@@ -687,5 +716,6 @@ __all__ = [
     "Attribution",
     "AttributionError",
     "attribute",
+    "from_runs",
     "shapley_values",
 ]
