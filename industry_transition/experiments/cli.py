@@ -343,6 +343,61 @@ def sensitivity_command(
     typer.echo(f"wrote {path}")
 
 
+@app.command("attribute")
+def attribute_command(
+    scenario: Annotated[str, typer.Option(help=SCENARIO_HELP)] = "teaching",
+    seeds: Annotated[int, typer.Option(help="Number of seeds (each runs 16 combinations).")] = 5,
+    first_seed: Annotated[int, typer.Option(help="First seed; seeds are consecutive.")] = 1,
+    out: Annotated[
+        Path | None, typer.Option(help="Output folder (default results/<scenario>-attribution).")
+    ] = None,
+    workers: Annotated[int | None, typer.Option(help="Parallel workers (default: cores).")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help=SET_HELP)] = None,
+    outcome: Annotated[
+        str, typer.Option(help="Outcome to attribute (default cumulative emissions).")
+    ] = "cumulative_emissions_mt",
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Attribute the cooperation effect to its channels (Shapley values over 16 combinations)."""
+    from industry_transition.experiments.attribution import (
+        AttributionError,
+        attribute,
+        check_input,
+        check_out,
+    )
+
+    try:
+        overrides: dict[str, Any] = dict(parse_settings(set_ or []))
+        check_input(scenario, seeds, first_seed, outcome, overrides)
+        if workers is not None and workers < 1:
+            raise AttributionError(f"--workers {workers}: give 1 or more")
+        folder = out or Path("results") / f"{Path(scenario).stem}-attribution"
+        check_out(folder)
+    except (AttributionError, ScenarioError, ParameterError) as err:
+        fail(str(err))
+        return
+    result = attribute(
+        scenario,
+        seeds,
+        first_seed=first_seed,
+        outcome=outcome,
+        overrides=overrides,
+        workers=workers,
+        progress=progress,
+    )
+    paths = result.write(folder)
+    typer.echo(result.text())
+    typer.echo(f"\nwrote {', '.join(str(p) for p in paths)}")
+    if result.failed:
+        typer.secho(
+            f"{result.failed} runs failed: their tracebacks are in "
+            f"{folder}/attribution_runs.parquet (column error)",
+            fg=typer.colors.RED,
+            err=True,
+        )
+        raise typer.Exit(code=1)
+
+
 @app.command("scenarios")
 def scenarios_command() -> None:
     """List the shipped scenarios."""

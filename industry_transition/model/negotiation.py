@@ -36,7 +36,7 @@ from industry_transition.model.deals import (
 )
 from industry_transition.model.events import EventLog
 from industry_transition.model.search import RoundDraws, find_candidates
-from industry_transition.model.valuation import KIND_CODES, PairDeals, value_pairs
+from industry_transition.model.valuation import KIND_CODES, PairDeals, channels_open, value_pairs
 
 # Keys of draws outside the numbered rounds (rounds are 0, 1, ... < 10,000).
 ROUND_MEMBERSHIP = 10_000
@@ -49,7 +49,8 @@ def negotiate(model: TransitionModel) -> None:
     """Phase 3: membership decisions, then ``rounds_per_year`` rounds of proposals."""
     if not model.params.negotiation:
         return
-    decide_memberships(model)
+    if model.params.initiative_membership:
+        decide_memberships(model)
     for round_number in range(model.params.rounds_per_year):
         negotiation_round(model, round_number)
 
@@ -417,7 +418,8 @@ def possible_deals(model: TransitionModel, a: str, b: str) -> list[Deal]:
         deals.append(technology_deal(model, x, y))
         deals.append(technology_deal(model, y, x))
         deals.append(codevelopment_deal(model, x, y))
-    return [d for d in deals if d is not None]
+    channel_open = channels_open(model.params)  # switched-off channels make no deal
+    return [d for d in deals if d is not None and channel_open[KIND_CODES.index(d.kind)]]
 
 
 def feasibility(model: TransitionModel, deal: Deal, *, after_bargain: bool = False) -> str | None:

@@ -72,6 +72,37 @@ class Parameters(BaseModel):
         description="Initiatives suggest complementary matches to their members.",
         source="DESIGN.md negotiation protocol, step 2",
     )
+    # Channel switches (``industry-transition attribute``): a channel switched off never
+    # operates, including the ties of that channel that the scenario data would start with.
+    finance_deals: bool = _param(
+        True,
+        unit="switch",
+        description="Channel: donor finance to companies (country-company deals). False: no "
+        "finance deal is ever signed.",
+        source="lever",
+    )
+    technology_deals: bool = _param(
+        True,
+        unit="switch",
+        description="Channel: technology licences and co-development (company-company deals). "
+        "False: none is signed and the data's licences are not loaded.",
+        source="lever",
+    )
+    government_deals: bool = _param(
+        True,
+        unit="switch",
+        description="Channel: government partnerships (country-country deals). False: none is "
+        "signed and the data's government partnerships are not loaded.",
+        source="lever",
+    )
+    initiative_membership: bool = _param(
+        True,
+        unit="switch",
+        description="Channel: initiative membership (with its ratchets on members) and the "
+        "broker, which serves members. False: the data's memberships are not loaded and no "
+        "membership is reviewed. (Not the synthetic scenario's count `initiatives`.)",
+        source="lever",
+    )
     enforcement: Literal["binding", "reputational", "none"] = _param(
         "reputational",
         unit="choice",

@@ -194,7 +194,16 @@ class TransitionModel(mesa.Model):
         self.refresh_plant_index()
 
     def _initial_ties(self, tables: dict[str, pd.DataFrame]) -> None:
-        for row in tables["memberships"].itertuples():
+        """The data's memberships and partnerships, of the channels switched on."""
+        p = self.params
+        channel = {
+            "finance": p.finance_deals,
+            "technology": p.technology_deals,
+            "codevelopment": p.technology_deals,
+            "government": p.government_deals,
+        }
+        memberships = tables["memberships"]
+        for row in memberships.itertuples() if p.initiative_membership else ():
             self.join_initiative(
                 self.initiatives[row.initiative_id],
                 row.member_id,
@@ -202,6 +211,8 @@ class TransitionModel(mesa.Model):
                 announce=False,
             )
         for row in tables["partnerships"].itertuples():
+            if not channel[row.kind]:
+                continue
             start = int(row.start_year)
             partnership = Partnership(
                 partnership_id=row.partnership_id,

@@ -36,6 +36,7 @@ from industry_transition.model.economics import (
 from industry_transition.model.world import INCOME_CODE
 
 if TYPE_CHECKING:
+    from industry_transition.model.parameters import Parameters
     from industry_transition.model.transition_model import TransitionModel
 
 IntArray = NDArray[np.int64]
@@ -507,7 +508,33 @@ def value_pairs(model: TransitionModel, a: np.ndarray, b: np.ndarray) -> PairDea
         np.flatnonzero(~a_country & ~b_country),
     ).value()
     _value_governments(model, out, np.flatnonzero(a_country & b_country), a, b)
+    close_channels(model.params, out)
     return out
+
+
+def close_channels(params: Parameters, out: PairDeals) -> None:
+    """No deal (kind -1) for the pairs whose deal is of a channel switched off.
+
+    A pair type has one channel (country-company: finance; company-company: technology and
+    co-development; country-country: government), so this is the same as not valuing them.
+    """
+    shut = [code for code, on in enumerate(channels_open(params)) if not on]
+    if shut:
+        closed = np.isin(out.kind, shut)
+        out.kind[closed] = -1
+        out.party_a[closed] = out.party_b[closed] = out.technology[closed] = -1
+        out.plant[closed] = -1
+        out.value_a[closed] = out.value_b[closed] = out.weight_a[closed] = 0.0
+
+
+def channels_open(params: Parameters) -> tuple[bool, bool, bool, bool]:
+    """Whether each deal kind of ``KIND_CODES`` may be signed (the channel switches)."""
+    return (
+        params.finance_deals,
+        params.technology_deals,
+        params.technology_deals,
+        params.government_deals,
+    )
 
 
 def _value_governments(
