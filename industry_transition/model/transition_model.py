@@ -195,12 +195,12 @@ class TransitionModel(mesa.Model):
 
     def _initial_ties(self, tables: dict[str, pd.DataFrame]) -> None:
         for row in tables["memberships"].itertuples():
+            initiative = self.initiatives[row.initiative_id]
             self.join_initiative(
-                self.initiatives[row.initiative_id],
-                row.member_id,
-                start_year=int(row.joined_year),
-                announce=False,
+                initiative, row.member_id, start_year=int(row.joined_year), announce=False
             )
+            if row.committed_until is not None and not pd.isna(row.committed_until):
+                initiative.committed_until[row.member_id] = int(row.committed_until)
         for row in tables["partnerships"].itertuples():
             start = int(row.start_year)
             partnership = Partnership(
