@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from industry_transition.model.parameters import ParameterError, Parameters, build_parameters
@@ -409,3 +410,64 @@ def test_described_bounds_are_enforced() -> None:
             assert getattr(build_parameters({name: value, **others}), name) == value
             with pytest.raises(ParameterError, match=name):
                 build_parameters({name: value + outside, **others})
+
+
+# --- membership commitments (memberships.csv `committed_until`) ------------------------------
+
+
+def _add_commitment_column(scenario_copy: Path, indara: str) -> Path:
+    """Give the teaching memberships a `committed_until` column, ``indara`` in Indara's row."""
+    csv = scenario_copy.parent / "teaching" / "memberships.csv"
+    lines = csv.read_text(encoding="utf-8").splitlines()
+    out = ["initiative_id,member_id,joined_year,committed_until,source"]
+    for line in lines[1:]:
+        initiative, member, joined, rest = line.split(",", 3)
+        until = indara if member == "indara" else ""
+        out.append(f"{initiative},{member},{joined},{until},{rest}")
+    csv.write_text("\n".join(out) + "\n", encoding="utf-8")
+    return csv
+
+
+def test_committed_until_is_optional(teaching: Scenario) -> None:
+    # teaching's memberships.csv has no such column: every membership is uncommitted
+    assert "committed_until" not in (DATA_DIR / "teaching" / "memberships.csv").read_text()
+    assert teaching.tables["memberships"]["committed_until"].isna().all()
+
+
+def test_committed_until_is_read(scenario_copy: Path) -> None:
+    _add_commitment_column(scenario_copy, "2030")
+    memberships = load_scenario(scenario_copy).tables["memberships"]
+    until = dict(zip(memberships["member_id"], memberships["committed_until"], strict=True))
+    assert until["indara"] == 2030
+    assert pd.isna(until["nordland"])
+
+
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [
+        ("soon", "'soon' is not an integer"),
+        ("2026.5", "is not an integer"),
+        ("1800", "outside the allowed range"),
+        ("2010", "before joined_year 2019"),
+    ],
+)
+def test_malformed_committed_until_names_file_row_and_column(
+    scenario_copy: Path, value: str, says: str
+) -> None:
+    csv = _add_commitment_column(scenario_copy, value)
+    message = load_error(scenario_copy)
+    assert str(csv) in message
+    assert f"row {line_number_of(csv, 'club,indara,')}" in message
+    assert "column 'committed_until'" in message
+    assert says in message
+
+
+def test_leadit_commitments_cover_lead_it_2_0() -> None:
+    memberships = load_scenario("leadit").tables["memberships"]
+    countries = set(load_scenario("leadit").tables["countries"]["country_id"])
+    members = memberships[memberships["member_id"].isin(countries)]
+    assert len(members) == 18
+    assert (members["committed_until"] == 2026).all()
+    for row in members.itertuples():
+        assert "2024-26" in row.source
+        assert "https://" in row.source

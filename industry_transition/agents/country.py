@@ -71,6 +71,24 @@ class Country(mesa.Agent):
         """Whether a new commitment's tranches fit this donor's planned budgets."""
         return self.model.finance.fits(self.index, amount)
 
+    def ratchet_cost_musd(self) -> float:
+        """Yearly cost to this government of the next ratchet, which staying a member brings.
+
+        The ratchet raises the carbon price for good to ``max(P (1 + ratchet_increase), floor)``.
+        Up to its own ambition price the government would price carbon anyway, so only the part
+        above it costs (members accept commitments close to what they would do anyway: Downs,
+        Rocke and Barsoom 1996, International Organization 50(3)). Of that extra carbon bill on
+        last year's emissions, ``ratchet_cost_share`` is a real cost (abatement, competitiveness);
+        the rest is a transfer from industry to the treasury. Static expectations: today's price.
+        """
+        p = self.model.params
+        price = self.carbon_price_usd_per_t
+        ratcheted = max(
+            price * (1.0 + p.ratchet_increase), p.ratchet_floor_usd_per_t * p.carbon_price_scale
+        )
+        unwanted = max(ratcheted - self.ambition_usd_per_t, 0.0)  # ambition is at least price
+        return p.ratchet_cost_share * unwanted * self.model.country_emissions_mt(self.index)
+
     def step_membership(self) -> None:
         """Join or leave initiatives when membership pays (DESIGN.md, initiative membership)."""
         for initiative in self.model.initiatives.values():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 from typing import TYPE_CHECKING
 
 import mesa
@@ -24,21 +25,72 @@ class Initiative(mesa.Agent):
         self.name = name
         self.has_broker = broker
         self.members: dict[str, None] = {}  # insertion-ordered set of agent ids
-        # Surplus (USD million, present value) that brokered deals brought each member country
-        # since the last membership review, and the number of years that covers.
+        # What membership brought each country since the last review (USD million), from the
+        # model's own records, and the number of years of negotiation that covers:
+        # - surplus of brokered deals to the country's agents (a finance recipient's side is
+        #   left out: it is counted as finance received);
         self.brokered_value_musd: dict[str, float] = {}
+        # - finance delivered to the country's companies by donors that are members;
+        self.finance_received_musd: dict[str, float] = {}
+        # - transaction costs its agents saved on other deals with fellow members.
+        self.costs_saved_musd: dict[str, float] = {}
         self.years_since_review = 0
+        # Last year of each member's dated commitment (memberships.csv `committed_until`).
+        self.committed_until: dict[str, int] = {}
 
     def __repr__(self) -> str:
         return f"Initiative({self.agent_id})"
 
+    def is_committed(self, member_id: str) -> bool:
+        """Whether a member is bound by a commitment that runs at least to this year."""
+        return self.committed_until.get(member_id, self.model.year - 1) >= self.model.year
+
+    def value_obtained_musd(self, country_id: str) -> float:
+        """Yearly value membership brought a country since the last review (USD million/yr)."""
+        total = (
+            self.brokered_value_musd.get(country_id, 0.0)
+            + self.finance_received_musd.get(country_id, 0.0)
+            + self.costs_saved_musd.get(country_id, 0.0)
+        )
+        return total / max(self.years_since_review, 1)
+
+    def value_expected_musd(self, country: Country) -> float:
+        """What a non-member expects membership to bring it: the median member of its kind.
+
+        Its kind is finance recipient or not: what members get differs most between them. The
+        median, not the mean, because a few members get most of the value (docs/validation.md:
+        a mean inflated by them drew countries in that then found nothing and left).
+        """
+        countries = self.model.country_agents
+        members = [countries[m] for m in self.members if m in countries]
+        peers = [m for m in members if m.finance_eligible == country.finance_eligible] or members
+        if not peers:
+            return 0.0
+        return statistics.median(self.value_obtained_musd(m.agent_id) for m in peers)
+
+    def membership_terms_musd(self, country: Country) -> dict[str, float]:
+        """Yearly value of membership to a country for the next review period, term by term.
+
+        Benefits are what membership brought it since the last review (members) or what the
+        median member of its kind got (non-members): static expectations, as for deals. Costs
+        are the fee and the yearly cost of the ratchet that staying brings at the next stocktake.
+        """
+        p = self.model.params
+        member = country.agent_id in self.members
+        return {
+            "reputation": p.membership_reputation_musd,
+            "obtained": self.value_obtained_musd(country.agent_id)
+            if member
+            else self.value_expected_musd(country),
+            "fee": -p.membership_fee_musd,
+            "ratchet": -country.ratchet_cost_musd(),
+        }
+
     def membership_gain_musd(self, country: Country) -> float:
         """Yearly net value of membership to a country (DESIGN.md, initiative membership).
 
-        With ``membership_payoff = "deals"``: reputation plus the yearly deal surplus its agents
-        obtained through the broker since the last review (members), or that the average member
-        country obtained (non-members' expectation), minus the fee and the yearly cost of the
-        ambition ratchet on its industry. With ``"club_game"``: the textbook coalition payoffs.
+        ``membership_payoff = "deals"``: the sum of ``membership_terms_musd``. ``"club_game"``: the
+        textbook coalition payoffs (``model/coalition.py``).
         """
         p = self.model.params
         countries = self.model.country_agents
@@ -51,33 +103,31 @@ class Initiative(mesa.Agent):
                 p.club_benefit,
                 p.club_cost,
             )
-        years = max(self.years_since_review, 1)
-        if country.agent_id in self.members:
-            brokered = self.brokered_value_musd.get(country.agent_id, 0.0) / years
-        else:
-            values = [
-                self.brokered_value_musd.get(m, 0.0) / years for m in self.members if m in countries
-            ]
-            brokered = sum(values) / len(values) if values else 0.0
-        price = max(
-            country.carbon_price_usd_per_t, p.ratchet_floor_usd_per_t * p.carbon_price_scale
-        )
-        emissions = self.model.country_emissions_mt(country.index)
-        ratchet_cost = (
-            p.ratchet_increase * price * emissions * p.ratchet_cost_share / p.ratchet_interval_years
-        )
-        return p.membership_reputation_musd + brokered - p.membership_fee_musd - ratchet_cost
+        return sum(self.membership_terms_musd(country).values())
 
     def close_review(self) -> None:
         """Start a new review period after members have decided."""
         self.brokered_value_musd = {}
+        self.finance_received_musd = {}
+        self.costs_saved_musd = {}
         self.years_since_review = 0
 
     def decide_membership(self, country: Country) -> None:
-        """Join when membership does not lose (indifference joins), leave when it loses."""
-        gain = self.membership_gain_musd(country)
+        """Join when membership does not lose; leave only when staying loses more than leaving.
+
+        A member under a dated commitment stays until it ends (LeadIT 2.0's members committed to
+        its 2024-26 work programme); afterwards each review is a decision to renew. A member
+        compares staying for the next review period (its yearly gain times the period) with the
+        reputation it loses by leaving, so a member near indifference does not leave and rejoin
+        at every stocktake. The club game keeps its textbook rule (no exit cost).
+        """
+        p = self.model.params
         is_member = country.agent_id in self.members
+        if is_member and self.is_committed(country.agent_id):
+            return
+        gain = self.membership_gain_musd(country)
+        exit_cost = p.membership_exit_cost_musd if p.membership_payoff == "deals" else 0.0
         if not is_member and gain >= 0:
             self.model.join_initiative(self, country.agent_id)
-        elif is_member and gain < 0:
+        elif is_member and gain * p.ratchet_interval_years + exit_cost < 0:
             self.model.leave_initiative(self, country.agent_id)

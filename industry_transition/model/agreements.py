@@ -125,8 +125,7 @@ def sign(model: TransitionModel, deal: Deal, *, round_number: int, brokered: boo
     model.trust.set(
         deal.party_a, deal.party_b, model.trust.get(deal.party_a, deal.party_b), model.year
     )
-    if brokered:
-        credit_broker(model, deal)
+    credit_membership(model, deal, brokered=brokered)
     model.events.record(
         model.year,
         "agreement",
@@ -167,18 +166,57 @@ def split_plant(model: TransitionModel, plant: int, capacity_mt: float) -> int:
     return line
 
 
-def credit_broker(model: TransitionModel, deal: Deal) -> None:
-    """Record the surplus a brokered deal brought each party's home country."""
+def credit_membership(model: TransitionModel, deal: Deal, *, brokered: bool) -> None:
+    """Book what a signed deal brought each party's home country in each of its initiatives.
+
+    A brokered deal would not have been found without the initiative, so its whole net gain
+    counts, except a finance recipient's (its country counts the finance delivered instead,
+    ``credit_finance``). Any other deal between fellow members counts only the transaction cost
+    that the shared initiative saved (``membership_discount``); the deal could have been made
+    without it. Government ties carry no transaction cost.
+    """
     gains = {
         deal.party_a: deal.value_a - deal.transfer_musd,
         deal.party_b: deal.value_b + deal.transfer_musd,
     }
+    saved = 0.0 if brokered or deal.kind == "government" else _club_saving(model, deal)
     for party, gain in gains.items():
         country = model.home_country(party)
+        if country is None:
+            continue
         for initiative in model.initiatives.values():
-            if party in initiative.members and country is not None:
+            if party not in initiative.members:
+                continue
+            if brokered and not (deal.kind == "finance" and party == deal.party_b):
                 book = initiative.brokered_value_musd
                 book[country] = book.get(country, 0.0) + gain
+            other = deal.party_b if party == deal.party_a else deal.party_a
+            if saved > 0.0 and other in initiative.members:
+                book = initiative.costs_saved_musd
+                book[country] = book.get(country, 0.0) + saved / 2  # each side bears half
+
+
+def _club_saving(model: TransitionModel, deal: Deal) -> float:
+    """Transaction cost (USD m) the shared initiative saved on a deal; 0 if none is shared."""
+    a, b = deal.party_a, deal.party_b
+    if not model.share_initiative(a, b):
+        return 0.0
+    p = model.params
+    without = p.transaction_cost_musd * (1.0 - p.trust_discount * model.trust.get(a, b))
+    if model.home_countries_allied(a, b):
+        without *= 1.0 - p.government_tie_discount
+    return without * p.membership_discount
+
+
+def credit_finance(model: TransitionModel, partnership: Partnership, amount_musd: float) -> None:
+    """Book finance delivered to a company's country in each initiative its donor belongs to."""
+    country = model.home_country(partnership.party_b)
+    if country is None or amount_musd <= 0.0:
+        return
+    for initiative in model.initiatives.values():
+        if partnership.party_a in initiative.members:
+            book = initiative.finance_received_musd
+            book[country] = book.get(country, 0.0) + amount_musd
 
 
 def end_partnership(model: TransitionModel, partnership: Partnership, status: str) -> None:
@@ -203,6 +241,8 @@ def reward_delivery(model: TransitionModel, partnership: Partnership, amount_mus
     trust = model.trust.get(a, b)
     model.trust.set(a, b, trust + model.params.trust_gain * (1.0 - trust), model.year)
     partnership.deliveries += 1
+    if partnership.kind == "finance":
+        credit_finance(model, partnership, amount_musd)
     tech = model.technologies
     tech_name = (
         tech.names[tech.index[partnership.technology]] if partnership.technology else "its project"

@@ -557,17 +557,32 @@ class Parameters(BaseModel):
         unit="share",
         ge=0.0,
         le=1.0,
-        description="Share of the extra carbon cost from a ratchet that a government counts as "
-        "a real cost of membership (the rest is a transfer within the country).",
+        description="Share of the extra yearly carbon cost of the next ratchet, on the part of "
+        "the ratcheted price above the government's own ambition price, that it counts as a "
+        "real cost of membership (abatement and competitiveness; the rest is a transfer from "
+        "industry to the treasury).",
         source=PLACEHOLDER,
+    )
+    membership_exit_cost_musd: float = _param(
+        10.0,
+        unit="USD million (once, on leaving)",
+        ge=0.0,
+        le=1000.0,
+        description="Reputation a country loses by leaving an initiative, beyond the yearly "
+        "reputational value it gives up: a member leaves only when staying for the next review "
+        "period loses more than this. 'deals' payoff only (the club game has no exit cost).",
+        source="placeholder (modelling choice): one review period of the default "
+        "membership_reputation_musd; withdrawal is costly to reputation in the club literature "
+        "(Barrett 2003, Environment and Statecraft, Oxford University Press)",
     )
 
     membership_payoff: Literal["deals", "club_game"] = _param(
         "deals",
         unit="choice",
         description="How countries value initiative membership: 'deals' (brokered surplus, "
-        "reputation, fee, ratchet cost) or 'club_game' (the textbook coalition game: payoff "
-        "club_benefit x total abatement - club_cost/2 x own abatement^2).",
+        "finance received, transaction costs saved, reputation, fee, ratchet cost) or "
+        "'club_game' (the textbook coalition game: payoff club_benefit x total abatement - "
+        "club_cost/2 x own abatement^2).",
         source="DESIGN.md initiative membership; Barrett 1994, Carraro & Siniscalco 1993",
     )
     club_benefit: float = _param(

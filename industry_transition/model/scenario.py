@@ -109,6 +109,9 @@ TABLE_SCHEMAS: dict[str, dict[str, Column]] = {
         "initiative_id": Column("str"),
         "member_id": Column("str"),
         "joined_year": Column("int", ge=1900, le=2200),
+        # Last year of a dated commitment (a work programme): the member does not leave before
+        # it ends. Optional column; an empty cell means no commitment.
+        "committed_until": Column("optional_int", ge=1900, le=2200),
         "source": Column("str"),
     },
     "partnerships": {
@@ -134,6 +137,8 @@ ID_COLUMNS = {
 }
 # Text columns that may be left empty (a partnership need not name a technology).
 OPTIONAL_TEXT = {"partnerships": ("technology",)}
+# Columns a CSV file may leave out altogether (every cell is then empty).
+OPTIONAL_COLUMNS = {"memberships": ("committed_until",)}
 SCENARIO_KEYS = {"name", "description", "extends", "generator", "tables", "parameters"}
 
 
@@ -307,6 +312,9 @@ def _read_table_cached(csv_path: Path, table: str, mtime_ns: int, size: int) -> 
         raise ScenarioError(
             f"{csv_path}: unknown column '{unknown[0]}' (allowed: {', '.join(schema)})"
         )
+    for column in OPTIONAL_COLUMNS.get(table, ()):
+        if column not in frame.columns:
+            frame[column] = ""
     absent = [c for c in schema if c not in frame.columns]
     if absent:
         raise ScenarioError(f"{csv_path}: missing column '{absent[0]}'")
@@ -317,6 +325,8 @@ def _read_table_cached(csv_path: Path, table: str, mtime_ns: int, size: int) -> 
             for i, value in enumerate(frame[column])
         ]
     parsed = pd.DataFrame(out, columns=list(schema))
+    if table == "memberships":
+        _check_commitments(parsed, str(csv_path), first_row=2)
     id_column = ID_COLUMNS.get(table)
     if id_column is not None:
         duplicated = parsed[id_column][parsed[id_column].duplicated()]
@@ -326,6 +336,20 @@ def _read_table_cached(csv_path: Path, table: str, mtime_ns: int, size: int) -> 
                 f"{csv_path}: row {row}: duplicate {id_column} '{duplicated.iloc[0]}'"
             )
     return parsed
+
+
+def _check_commitments(memberships: pd.DataFrame, where: str, *, first_row: int) -> None:
+    """A commitment cannot end before the membership starts."""
+    for i, (joined, until) in enumerate(
+        zip(memberships["joined_year"], memberships["committed_until"], strict=True)
+    ):
+        if until is None or pd.isna(until):
+            continue
+        if until < joined:
+            raise ScenarioError(
+                f"{where}: row {i + first_row}, column 'committed_until': {int(until)} is "
+                f"before joined_year {int(joined)}"
+            )
 
 
 def _parse_cell(
@@ -509,6 +533,9 @@ def check_tables(tables: Mapping[str, pd.DataFrame], origin: Path) -> None:
                     f"{origin}: generated table '{table}' row {row + 2}: duplicate {id_column} "
                     f"'{frame[id_column].iloc[row]}'"
                 )
+    _check_commitments(
+        tables["memberships"], f"{origin}: generated table 'memberships'", first_row=2
+    )
     _check_references(dict(tables), origin)
 
 

@@ -473,7 +473,7 @@ def _synthetic_initiatives(
             "member_id": members,
             "joined_year": np.full(members.size, params.start_year, dtype=np.int64),
         },
-        columns=list(TABLE_SCHEMAS["memberships"])[:-1],
+        columns=[c for c in TABLE_SCHEMAS["memberships"] if c != "source"],
     )
     return initiatives, memberships
 

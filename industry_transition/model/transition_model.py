@@ -204,12 +204,12 @@ class TransitionModel(mesa.Model):
         }
         memberships = tables["memberships"]
         for row in memberships.itertuples() if p.initiative_membership else ():
+            initiative = self.initiatives[row.initiative_id]
             self.join_initiative(
-                self.initiatives[row.initiative_id],
-                row.member_id,
-                start_year=int(row.joined_year),
-                announce=False,
+                initiative, row.member_id, start_year=int(row.joined_year), announce=False
             )
+            if row.committed_until is not None and not pd.isna(row.committed_until):
+                initiative.committed_until[row.member_id] = int(row.committed_until)
         for row in tables["partnerships"].itertuples():
             if not channel[row.kind]:
                 continue
