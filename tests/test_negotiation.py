@@ -32,8 +32,9 @@ def run(scenario: str, years: int, *, reference: bool, monkeypatch, **overrides)
     [
         ("teaching", 12, {}),
         ("leadit", 12, {}),
-        ("synthetic", 6, {"companies": 300}),
-        ("leadit", 8, {"enforcement": "binding", "donor_finance_scale": 3.0}),
+        # (finance pays from the 2030s at default prices, earlier at three times the prices)
+        ("synthetic", 10, {"companies": 300, "carbon_price_scale": 3.0}),
+        ("leadit", 10, {"enforcement": "binding", "carbon_price_scale": 3.0}),
     ],
 )
 def test_batched_rounds_reproduce_the_plain_protocol(scenario, years, overrides, monkeypatch):

@@ -40,12 +40,31 @@ def decision_carbon_price(model: TransitionModel) -> FloatArray:
     )
 
 
+def expected_decision_price(model: TransitionModel) -> FloatArray:
+    """Carbon price each company expects over a deal's valuation horizon (USD/t).
+
+    The mean of its country's announced path (this year's price growing by its yearly trend)
+    over the next ``valuation_horizon_years``, or its own internal price if higher. Agents
+    value licences and co-development with it; investment decides at this year's price
+    (docs/model.md §3.5).
+    """
+    p = model.params
+    companies, countries = model.companies, model.countries
+    path = countries.carbon_price_usd_per_t + countries.carbon_price_growth_usd_per_t * (
+        (p.valuation_horizon_years - 1) / 2
+    )
+    return np.maximum(
+        np.maximum(path, 0.0)[companies.country], companies.internal_carbon_price_usd_per_t
+    )
+
+
 def plant_costs(
     model: TransitionModel,
     plants: np.ndarray,
     *,
     grant_musd: FloatArray | None = None,
     concessional: np.ndarray | None = None,
+    decision_price: FloatArray | None = None,
 ) -> tuple[FloatArray, FloatArray]:
     """LCOP and variable cost (USD/t) of every technology for each plant in ``plants``.
 
@@ -60,7 +79,7 @@ def plant_costs(
     low = model.technologies.low_carbon[None, :]
     grants = model.fleet.grant_musd[plants] if grant_musd is None else grant_musd
     financed = model.fleet.financed[plants] if concessional is None else concessional
-    rate, capex, variable = cost_parts(model, plants, grants)
+    rate, capex, variable = cost_parts(model, plants, grants, decision_price)
     rate_matrix = np.where(
         low & financed[:, None],
         np.maximum(rate[:, None] - p.concessional_rate_reduction, 0.0),
@@ -72,7 +91,10 @@ def plant_costs(
 
 
 def cost_parts(
-    model: TransitionModel, plants: np.ndarray, grants: FloatArray
+    model: TransitionModel,
+    plants: np.ndarray,
+    grants: FloatArray,
+    decision_price: FloatArray | None = None,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """What the LCOP of each plant is made of, before any choice of financing.
 
@@ -103,7 +125,7 @@ def cost_parts(
         tech.opex_usd_per_t[None, :],
         tech.electricity_mwh_per_t[None, :],
         countries.electricity_usd_per_mwh[country][:, None],
-        model.decision_price[owner][:, None],
+        (model.decision_price if decision_price is None else decision_price)[owner][:, None],
         intensity,
         premium,
     )
@@ -235,17 +257,24 @@ class CostCache:
         return np.arange(len(self.model.fleet))
 
     def costs(self, plants: np.ndarray, variant: str = "default") -> tuple[FloatArray, FloatArray]:
-        """``plant_costs`` rows for ``plants`` under a financing variant."""
+        """``plant_costs`` rows for ``plants`` under a variant.
+
+        ``default``: each plant's own financing; ``concessional`` and ``plain``: every plant on
+        concessional or plain terms; ``expected``: its own financing at the carbon price its
+        owner expects over the valuation horizon (``expected_decision_price``).
+        """
         if variant not in self._costs:
             everything = self._all()
             concessional = {
                 "default": None,
                 "concessional": np.ones(everything.size, dtype=bool),
                 "plain": np.zeros(everything.size, dtype=bool),
+                "expected": None,
             }[variant]
+            price = expected_decision_price(self.model) if variant == "expected" else None
             with np.errstate(divide="ignore", invalid="ignore"):
                 self._costs[variant] = plant_costs(
-                    self.model, everything, concessional=concessional
+                    self.model, everything, concessional=concessional, decision_price=price
                 )
         lcop, variable = self._costs[variant]
         return lcop[plants], variable[plants]

@@ -131,7 +131,10 @@ def finance_deal(model: TransitionModel, donor: Country, company: Company) -> De
         * production
         * (p.valuation_horizon_years)
     )  # Mt CO2
-    value = abatement * donor.ambition_usd_per_t - grant_element  # Mt x USD/t = USD million
+    # The donor counts the abatement with the probability it expects the company to carry the
+    # project out (trust); the loan and the grant are its own promises.
+    trust = model.trust.get(donor.agent_id, company.agent_id)
+    value = trust * abatement * donor.ambition_usd_per_t - grant_element  # Mt x USD/t = USD m
     ok = available & tech.low_carbon[None, :] & (abatement > 0) & (need > 0) & (need <= capex_cap)
     ok &= ~(tech.low_carbon[current])[:, None]
     # Scrap EAF and LC3 are limited by scrap and clay (their caps), which a grant does not
@@ -159,8 +162,9 @@ def finance_deal(model: TransitionModel, donor: Country, company: Company) -> De
 def licence_value(model: TransitionModel, company: Company, technology: int) -> float:
     """What access to a technology is worth to a company (USD million, present value).
 
-    For each of its plants: the saving of the technology against the plant's switch threshold
-    over the valuation horizon, discounted to the plant's next investment window.
+    For each of its plants: the saving of the technology against the plant's switch threshold,
+    both at the carbon price the company expects over the horizon, over the valuation horizon,
+    discounted to the plant's next investment window.
     """
     key = ("licence_value", company.agent_id, technology)
     known = model.costs.party_memo.get(key)
@@ -180,8 +184,10 @@ def _licence_value(model: TransitionModel, company: Company, technology: int) ->
     if plants.size == 0 or model.technologies.sector[technology] != company.sector:
         return 0.0
     fleet, companies = model.fleet, model.companies
-    lcop, _ = model.costs.costs(plants)
-    threshold = model.costs.threshold(plants)
+    # costs at the carbon price the company expects over the horizon (its country's announced
+    # path), not this year's alone; capex is taken at today's level (no expected learning)
+    lcop, _ = model.costs.costs(plants, "expected")
+    threshold = model.costs.threshold(plants, "expected")
     saving = np.maximum(threshold - lcop[:, technology], 0.0)  # USD/t
     rate = model.countries.cost_of_capital[company.country_index]
     years_to_use = np.maximum(
@@ -219,11 +225,13 @@ def technology_deal(model: TransitionModel, owner: Company, licensee: Company) -
     if value <= 0:
         return None
     cost = transaction_cost(model, owner.agent_id, licensee.agent_id)
+    # the licensee counts the access with the probability it expects the handover (trust)
+    trust = model.trust.get(owner.agent_id, licensee.agent_id)
     return Deal(
         kind="technology",
         party_a=licensee.agent_id,
         party_b=owner.agent_id,
-        value_a=value - cost / 2,
+        value_a=trust * value - cost / 2,
         value_b=-p.licence_cost_musd - cost / 2,
         technology=model.technologies.ids[technology],
         weight_a=1.0 - p.bargaining_power_provider,
@@ -246,10 +254,17 @@ def codevelopment_deal(model: TransitionModel, a: Company, b: Company) -> Deal |
             model.year + 1
         ):
             continue
-        # Earlier access is worth the savings of the extra years, relative to the full horizon.
+        # Earlier access is worth the savings of the extra years, relative to the full horizon;
+        # each side counts it with the probability it expects the other to do its part (trust).
+        # A technology that saves one side nothing is never proposed.
         share = p.codevelopment_years_forward / p.valuation_horizon_years
-        value_a = licence_value(model, a, int(k)) * share
-        value_b = licence_value(model, b, int(k)) * share
+        trust = model.trust.get(a.agent_id, b.agent_id)
+        saving_a = licence_value(model, a, int(k))
+        saving_b = licence_value(model, b, int(k))
+        if saving_a <= 0 or saving_b <= 0:
+            continue
+        value_a = trust * saving_a * share
+        value_b = trust * saving_b * share
         cost = transaction_cost(model, a.agent_id, b.agent_id)
         half = p.codevelopment_cost_musd / 2
         deal = Deal(
@@ -267,11 +282,17 @@ def codevelopment_deal(model: TransitionModel, a: Company, b: Company) -> Deal |
 
 
 def government_deal(model: TransitionModel, a: Country, b: Country) -> Deal | None:
-    """A country-to-country umbrella partnership: cheaper deals and policy convergence.
+    """A country-to-country partnership that eases the deals between the two countries' agents.
 
-    Each side values the transaction costs it expects to save on deals between their agents
-    (bounded by how many complementary pairs exist) against the yearly cost of the tie.
-    There is no side payment.
+    Its one term is facilitation: for its duration, deals between an agent of one country and
+    an agent of the other cost ``government_tie_discount`` less to negotiate. Each government
+    values what that is worth to its agents with the model's own valuation of the deals they
+    could sign today: the transaction cost saved on deals worth signing, and the surplus of the
+    deals the saving would make worth signing (each half to either country). It counts this
+    with the probability it expects the partner to keep the agreement (trust), against the
+    yearly cost of the tie over its duration. No side payment: both must gain. A government
+    weighs the deals of its ``government_tie_agents`` largest producers (and its own, as a
+    donor). docs/model.md §3.5.
     """
     p = model.params
     if model.registry.has_active(a.agent_id, b.agent_id, "government"):
@@ -281,20 +302,98 @@ def government_deal(model: TransitionModel, a: Country, b: Country) -> Deal | No
         return None
     if not (a.is_donor or b.is_donor) or (a.income_group == "high" and b.income_group == "high"):
         return None
-    pairs = min(
-        model.complementary_pairs(a, b, limit=p.expected_deals_per_partnership),
-        p.expected_deals_per_partnership,
-    )
-    if pairs <= 0:
+    trust = model.trust.get(a.agent_id, b.agent_id)
+    duration = float(p.government_partnership_duration_years)
+    cost_a = p.government_partnership_cost_musd * scalar_annuity_factor(a.cost_of_capital, duration)
+    cost_b = p.government_partnership_cost_musd * scalar_annuity_factor(b.cost_of_capital, duration)
+    agents_a, agents_b = _tie_agents(model, a), _tie_agents(model, b)
+    # A tie worth nothing to either side is never proposed. The most it can be worth is every
+    # pair that could trade saving the undiscounted cost: when even that does not pay, the
+    # deals need not be valued (the same answer, much cheaper).
+    most = _tradable_pairs(model, agents_a, agents_b) * p.transaction_cost_musd
+    if trust * most * p.government_tie_discount / 2 <= max(cost_a, cost_b):
         return None
-    yearly = pairs * p.transaction_cost_musd * p.government_tie_discount / 2
-    net = yearly - p.government_partnership_cost_musd
-    duration = p.government_partnership_duration_years
+    gain = eased_deals_value(model, a, b, agents_a, agents_b) / 2
+    value_a, value_b = trust * gain - cost_a, trust * gain - cost_b
+    if value_a <= 0 or value_b <= 0:
+        return None
     return Deal(
         kind="government",
         party_a=a.agent_id,
         party_b=b.agent_id,
-        value_a=net * scalar_annuity_factor(a.cost_of_capital, float(duration)),
-        value_b=net * scalar_annuity_factor(b.cost_of_capital, float(duration)),
+        value_a=value_a,
+        value_b=value_b,
         transferable=False,
     )
+
+
+def eased_deals_value(
+    model: TransitionModel,
+    a: Country,
+    b: Country,
+    agents_a: np.ndarray | None = None,
+    agents_b: np.ndarray | None = None,
+) -> float:
+    """What a tie's lower transaction costs are worth to the deals across two countries (USD m).
+
+    Over the pairs of an agent of ``a`` with an agent of ``b`` (each country and its largest
+    producers), valued now: the cost saved on every deal worth signing, plus the surplus a
+    deal that is not worth signing would have with the saving.
+    """
+    # imported here: the batch valuation itself calls this module's functions
+    from industry_transition.model.valuation import transaction_costs, value_pairs
+
+    p = model.params
+    agents_a = _tie_agents(model, a) if agents_a is None else agents_a
+    agents_b = _tie_agents(model, b) if agents_b is None else agents_b
+    x = np.repeat(agents_a, agents_b.size)
+    y = np.tile(agents_b, agents_a.size)
+    keep = ~((x == a.index) & (y == b.index))
+    x, y = x[keep], y[keep]
+    deals = value_pairs(model, x, y)
+    surplus = deals.surplus
+    valued = surplus > -np.inf
+    if not valued.any():
+        return 0.0
+    saving = transaction_costs(model, x[valued], y[valued]) * p.government_tie_discount
+    eased = np.maximum(np.minimum(surplus[valued] + saving, saving), 0.0)
+    return float(eased.sum())
+
+
+def _tradable_pairs(model: TransitionModel, agents_a: np.ndarray, agents_b: np.ndarray) -> int:
+    """How many pairs across the two agent lists could have a deal at all (an upper bound).
+
+    A donor with an eligible producer (finance); two producers of a sector with a low-carbon
+    route still immature for some company (co-development); an owner of a proprietary route
+    with a producer of its sector (licences).
+    """
+    c = len(model.countries.ids)
+    countries, comp, tech = model.countries, model.companies, model.technologies
+    count = 0
+    for first, second in ((agents_a, agents_b), (agents_b, agents_a)):
+        donor = int(first[0])
+        if countries.donor_budget_musd[donor] > 0 and countries.income[second[0]] != 0:
+            count += int(comp.is_producer[second[1:] - c].sum())
+    xs, ys = agents_a[1:] - c, agents_b[1:] - c
+    if xs.size and ys.size:
+        same = comp.sector[xs][:, None] == comp.sector[ys][None, :]
+        producers = comp.is_producer[xs][:, None] & comp.is_producer[ys][None, :]
+        immature = np.zeros(2, dtype=bool)
+        for sector in (0, 1):
+            routes = (tech.sector == sector) & tech.low_carbon
+            immature[sector] = bool((comp.available_year[:, routes] > model.year + 1).any())
+        codevelop = same & producers & immature[comp.sector[xs]][:, None]
+        owns_x = comp.owns[xs].any(axis=1)[:, None] & comp.is_producer[ys][None, :]
+        owns_y = comp.owns[ys].any(axis=1)[None, :] & comp.is_producer[xs][:, None]
+        count += int((codevelop | (same & (owns_x | owns_y))).sum())
+    return count
+
+
+def _tie_agents(model: TransitionModel, country: Country) -> np.ndarray:
+    """Agent indices a government weighs in a tie: itself and its largest producers."""
+    companies = np.array([model.company_agents[c].index for c in country.companies], dtype=int)
+    if companies.size > model.params.government_tie_agents:
+        production = model.costs.company_production()[companies]
+        order = np.argsort(-production, kind="stable")[: model.params.government_tie_agents]
+        companies = np.sort(companies[order])
+    return np.concatenate([[country.index], len(model.countries.ids) + companies]).astype(np.int64)

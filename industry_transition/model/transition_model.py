@@ -511,23 +511,6 @@ class TransitionModel(mesa.Model):
             return 0.1 if x.is_producer and y.is_producer else 0.0
         return 0.0
 
-    def complementary_pairs(self, a: Country, b: Country, limit: float | None = None) -> int:
-        """Number of agent pairs across two countries with something to trade.
-
-        With ``limit``, counting stops there (a government deal only needs ``min(pairs,
-        expected deals)``), so large countries cost no more than small ones.
-        """
-        agents_a = [a.agent_id, *a.companies]
-        agents_b = [b.agent_id, *b.companies]
-        count = 0
-        for x in agents_a:
-            for y in agents_b:
-                if (x, y) != (a.agent_id, b.agent_id) and self.complementarity(x, y) > 0:
-                    count += 1
-                    if limit is not None and count >= limit:
-                        return count
-        return count
-
     # --- the year -----------------------------------------------------------------------------
     def step(self) -> None:
         """One year: the seven phases of DESIGN.md.

@@ -27,7 +27,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from industry_transition.model.costs import availability, cost_parts, switch_threshold
+from industry_transition.model.costs import (
+    availability,
+    cost_parts,
+    expected_decision_price,
+    plant_costs,
+    switch_threshold,
+)
 from industry_transition.model.deals import SWITCH_MARGIN_USD_PER_T, Deal, government_deal
 from industry_transition.model.economics import (
     FloatArray,
@@ -363,7 +369,11 @@ def _licence_values(
         return out
     plants, position = rows.plants[used], rows.position[used]
     owner = rows.companies[position]
-    saving = np.maximum(rows.threshold[used, None] - rows.lcop[used[:, None], columns], 0.0)
+    # at the carbon price each owner expects over the horizon (``deals.licence_value``)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lcop, variable = plant_costs(model, plants, decision_price=expected_decision_price(model))
+        threshold = switch_threshold(model, plants, lcop, variable, rows.available[used])
+    saving = np.maximum(threshold[:, None] - lcop[:, columns], 0.0)
     country = comp.country[owner]
     available_year = comp.available_year[owner][:, columns]
     years_to_use = np.maximum(
@@ -776,7 +786,8 @@ class _Batch:
         )
         countries = model.countries
         ambition = np.maximum(countries.ambition_usd_per_t, countries.carbon_price_usd_per_t)
-        value = cells.abatement[cell] * np.repeat(ambition[donor], count)
+        trust = _trust(model, donor, company + self.n_countries)
+        value = np.repeat(trust, count) * cells.abatement[cell] * np.repeat(ambition[donor], count)
         value -= cells.grant_element[cell]
         chosen = _segment_first_max(value - cells.need[cell], count)
         best = cell[chosen]
@@ -862,12 +873,14 @@ class _Batch:
         keep = offers.any(axis=1) & (best > 0)
         rows, best, last = rows[keep], best[keep], last[keep]
         cost = half_cost[rows]
+        c = self.n_countries
+        trust = _trust(self.model, owner[rows] + c, licensee[rows] + c)
         return _Option(
             TECHNOLOGY,
             rows,
             licensee[rows],
             owner[rows],
-            best - cost,
+            trust * best - cost,
             -p.licence_cost_musd - cost,
             last.astype(np.int64),
             1.0 - p.bargaining_power_provider,
@@ -889,12 +902,20 @@ class _Batch:
         if rows.size == 0:
             return _Option(CODEVELOPMENT, rows, rows, rows, np.zeros(0), np.zeros(0), rows, 0.5)
         x, y = self.x[rows], self.y[rows]
+        licence = licence[:, columns]
+        saving_x, saving_y = licence[row_of[x]], licence[row_of[y]]
+        # a technology that saves one side nothing is never proposed
+        options = options & (saving_x > 0) & (saving_y > 0)
+        keep = options.any(axis=1)
+        rows, options, x, y = rows[keep], options[keep], x[keep], y[keep]
+        saving_x, saving_y = saving_x[keep], saving_y[keep]
         share = p.codevelopment_years_forward / p.valuation_horizon_years
         half = p.codevelopment_cost_musd / 2
         cost = half_cost[rows][:, None]
-        licence = licence[:, columns]
-        value_a = licence[row_of[x]] * share - half - cost
-        value_b = licence[row_of[y]] * share - half - cost
+        c = self.n_countries
+        trust = _trust(self.model, x + c, y + c)[:, None]
+        value_a = trust * saving_x * share - half - cost
+        value_b = trust * saving_y * share - half - cost
         k = np.argmax(np.where(options, value_a + value_b, -np.inf), axis=1)
         at = np.arange(rows.size)
         return _Option(CODEVELOPMENT, rows, x, y, value_a[at, k], value_b[at, k], columns[k], 0.5)
