@@ -1,4 +1,4 @@
-"""Political affinity: the ``blocs`` table and the affinity matrix."""
+"""Political affinity: the ``blocs`` table, the affinity matrix and the transaction-cost premium."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ import pytest
 
 from industry_transition import TransitionModel
 from industry_transition.model.affinity import bloc_affinity
+from industry_transition.model.deals import transaction_cost
 from industry_transition.model.scenario import DATA_DIR, ScenarioError, load_scenario
 from industry_transition.model.synthetic import leadit_reference
+from industry_transition.model.valuation import transaction_costs
 
 LEADIT_BLOCS = {
     "eu",
@@ -114,7 +116,7 @@ def test_a_bloc_row_without_source_is_refused(teaching_copy: Path) -> None:
         load_scenario(teaching_copy)
 
 
-def test_without_a_bloc_table_every_affinity_is_one(
+def test_without_a_bloc_table_every_affinity_is_one_and_costs_are_as_before(
     teaching_copy: Path,
 ) -> None:
     edit(teaching_copy, 'blocs = "teaching/blocs.csv"\n', "")
@@ -122,6 +124,10 @@ def test_without_a_bloc_table_every_affinity_is_one(
     assert scenario.tables["blocs"].empty
     model = TransitionModel(scenario, seed=1)
     assert (model.countries.affinity == 1.0).all()
+    off = TransitionModel(scenario.path, seed=1, affinity_transaction_cost_premium=0.0)
+    assert transaction_cost(model, "nordland", "kivucem") == transaction_cost(
+        off, "nordland", "kivucem"
+    )
 
 
 # --- the affinity matrix ----------------------------------------------------------------------
@@ -188,3 +194,58 @@ def test_synthetic_countries_take_their_template_countrys_blocs() -> None:
     off_diagonal = model.countries.affinity[~np.eye(len(tables["countries"]), dtype=bool)]
     assert (off_diagonal == 1.0).any()
     assert (off_diagonal == 0.0).any()
+
+
+# --- transaction costs --------------------------------------------------------------------------
+def test_transaction_cost_carries_the_affinity_premium(leadit: TransitionModel) -> None:
+    p = leadit.params
+    base = p.transaction_cost_musd * (1.0 - p.trust_discount * p.initial_trust)
+    # SSAB (Sweden) and a Swedish company: one country, no premium whatever the affinities
+    swedes = leadit.country_agents["swe"].companies
+    assert len(swedes) >= 2
+    same = transaction_cost(leadit, swedes[0], swedes[1])
+    # Sweden and an Ethiopian company: nothing in common, the cost doubles at premium 1
+    ethiopian = leadit.country_agents["eth"].companies[0]
+    assert not leadit.share_initiative("swe", ethiopian)
+    assert not leadit.home_countries_allied("swe", ethiopian)
+    assert transaction_cost(leadit, "swe", ethiopian) == pytest.approx(
+        base * (1.0 + p.affinity_transaction_cost_premium)
+    )
+    finnish = leadit.country_agents["fin"].companies[0]
+    assert transaction_cost(leadit, "swe", ethiopian) > transaction_cost(leadit, "swe", finnish)
+    off = TransitionModel("leadit", seed=1, snapshots=False, affinity_transaction_cost_premium=0.0)
+    assert transaction_cost(off, swedes[0], swedes[1]) == same
+
+
+def test_premium_zero_gives_exactly_the_cost_without_affinity() -> None:
+    model = TransitionModel("leadit", seed=1, snapshots=False, affinity_transaction_cost_premium=0)
+    p = model.params
+    rng = np.random.default_rng(0)
+    ids = model.proposers
+    for _ in range(200):
+        a, b = (ids[int(i)] for i in rng.choice(len(ids), 2, replace=False))
+        expected = p.transaction_cost_musd * (1.0 - p.trust_discount * model.trust.get(a, b))
+        if model.share_initiative(a, b):
+            expected *= 1.0 - p.membership_discount
+        if model.home_countries_allied(a, b):
+            expected *= 1.0 - p.government_tie_discount
+        assert transaction_cost(model, a, b) == expected
+
+
+@pytest.mark.parametrize("premium", [1.0, 2.5])
+def test_batched_transaction_costs_equal_the_scalar_ones_with_the_premium(premium: float) -> None:
+    model = TransitionModel(
+        "leadit", seed=1, snapshots=False, affinity_transaction_cost_premium=premium
+    )
+    rng = np.random.default_rng(1)
+    n = len(model.proposers)
+    a, b = rng.integers(n, size=400), rng.integers(n, size=400)
+    keep = a != b
+    a, b = a[keep], b[keep]
+    ids = model.proposers
+    expected = [transaction_cost(model, ids[i], ids[j]) for i, j in zip(a, b, strict=True)]
+    got = transaction_costs(model, a, b)
+    np.testing.assert_array_equal(got, expected)
+    homes = model.home_of
+    low = model.countries.affinity[homes[a], homes[b]] < 1.0
+    assert low.any()  # the premium is exercised

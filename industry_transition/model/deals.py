@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from industry_transition.model.affinity import affinity_cost_factor
 from industry_transition.model.costs import cost_parts
 from industry_transition.model.economics import (
     nash_split,
@@ -71,14 +72,21 @@ def bargain(deal: Deal) -> bool:
 
 
 def transaction_cost(model: TransitionModel, a: str, b: str) -> float:
-    """Transaction cost of a deal (USD million), falling with trust and shared ties."""
+    """Transaction cost of a deal (USD million), falling with trust, shared ties and affinity.
+
+    The affinity premium applies between agents of different home countries; a country's
+    affinity with itself is 1, so agents of one country pay none.
+    """
     p = model.params
     cost = p.transaction_cost_musd * (1.0 - p.trust_discount * model.trust.get(a, b))
     if model.share_initiative(a, b):
         cost *= 1.0 - p.membership_discount
     if model.home_countries_allied(a, b):
         cost *= 1.0 - p.government_tie_discount
-    return cost
+    home_a = model.home_of[model.proposer_index[a]]
+    home_b = model.home_of[model.proposer_index[b]]
+    affinity = float(model.countries.affinity[home_a, home_b])
+    return cost * affinity_cost_factor(p.affinity_transaction_cost_premium, affinity)
 
 
 def finance_deal(model: TransitionModel, donor: Country, company: Company) -> Deal | None:
