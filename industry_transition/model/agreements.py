@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from industry_transition.model.affinity import affinity_cost_factor
 from industry_transition.model.deals import Deal
 from industry_transition.model.investment import schedule_switch
 from industry_transition.model.registry import Partnership
@@ -205,6 +206,10 @@ def _club_saving(model: TransitionModel, deal: Deal) -> float:
     without = p.transaction_cost_musd * (1.0 - p.trust_discount * model.trust.get(a, b))
     if model.home_countries_allied(a, b):
         without *= 1.0 - p.government_tie_discount
+    home_a, home_b = model.home_of[model.proposer_index[a]], model.home_of[model.proposer_index[b]]
+    without *= affinity_cost_factor(
+        p.affinity_transaction_cost_premium, float(model.countries.affinity[home_a, home_b])
+    )
     return without * p.membership_discount
 
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from industry_transition.model.affinity import affinity_cost_factor
 from industry_transition.model.costs import cost_parts
 from industry_transition.model.economics import (
     nash_split,
@@ -71,14 +72,21 @@ def bargain(deal: Deal) -> bool:
 
 
 def transaction_cost(model: TransitionModel, a: str, b: str) -> float:
-    """Transaction cost of a deal (USD million), falling with trust and shared ties."""
+    """Transaction cost of a deal (USD million), falling with trust, shared ties and affinity.
+
+    The affinity premium applies between agents of different home countries; a country's
+    affinity with itself is 1, so agents of one country pay none.
+    """
     p = model.params
     cost = p.transaction_cost_musd * (1.0 - p.trust_discount * model.trust.get(a, b))
     if model.share_initiative(a, b):
         cost *= 1.0 - p.membership_discount
     if model.home_countries_allied(a, b):
         cost *= 1.0 - p.government_tie_discount
-    return cost
+    home_a = model.home_of[model.proposer_index[a]]
+    home_b = model.home_of[model.proposer_index[b]]
+    affinity = float(model.countries.affinity[home_a, home_b])
+    return cost * affinity_cost_factor(p.affinity_transaction_cost_premium, affinity)
 
 
 def finance_deal(model: TransitionModel, donor: Country, company: Company) -> Deal | None:
@@ -309,8 +317,10 @@ def government_deal(model: TransitionModel, a: Country, b: Country) -> Deal | No
     agents_a, agents_b = _tie_agents(model, a), _tie_agents(model, b)
     # A tie worth nothing to either side is never proposed. The most it can be worth is every
     # pair that could trade saving the undiscounted cost: when even that does not pay, the
-    # deals need not be valued (the same answer, much cheaper).
-    most = _tradable_pairs(model, agents_a, agents_b) * p.transaction_cost_musd
+    # deals need not be valued (the same answer, much cheaper). The largest cost of a deal is
+    # that between strangers from countries with no bloc in common.
+    largest_cost = p.transaction_cost_musd * (1.0 + p.affinity_transaction_cost_premium)
+    most = _tradable_pairs(model, agents_a, agents_b) * largest_cost
     if trust * most * p.government_tie_discount / 2 <= max(cost_a, cost_b):
         return None
     gain = eased_deals_value(model, a, b, agents_a, agents_b) / 2

@@ -329,6 +329,22 @@ class Parameters(BaseModel):
         "have a government partnership.",
         source=PLACEHOLDER,
     )
+    affinity_transaction_cost_premium: float = _param(
+        1.0,
+        unit="share of the transaction cost",
+        ge=0.0,
+        le=3.0,
+        description="Extra transaction cost between agents of different home countries with "
+        "nothing in common: the cost is multiplied by 1 + premium x (1 - affinity), where "
+        "affinity in [0, 1] is the Jaccard similarity of the two countries' bloc memberships "
+        "(table 'blocs'; 1 within a country or when the scenario has no bloc rows). 1.0 doubles "
+        "the cost of a pair that shares no bloc; 0 switches affinity off.",
+        source="placeholder (modelling choice, verify); vary within bounds. Qualitative support "
+        "only: gravity models find that shared institutions (trade agreements, currency unions, "
+        "common language or legal origin) lower bilateral trade costs (Head & Mayer 2014, "
+        "'Gravity equations: workhorse, toolkit, and cookbook', Handbook of International "
+        "Economics vol. 4, ch. 3); the size is not estimated from them",
+    )
     bargaining_power_provider: float = _param(
         0.5,
         unit="weight",

@@ -126,6 +126,13 @@ TABLE_SCHEMAS: dict[str, dict[str, Column]] = {
         "technology": Column("str"),
         "source": Column("str"),
     },
+    # Membership of political and economic blocs (EU, G20, BRICS, ...), one row per country and
+    # bloc; it sets each pair of countries' political affinity (model/affinity.py). Optional.
+    "blocs": {
+        "country_id": Column("str"),
+        "bloc": Column("str"),
+        "source": Column("str"),
+    },
 }
 ID_COLUMNS = {
     "technologies": "technology",
@@ -139,6 +146,9 @@ ID_COLUMNS = {
 OPTIONAL_TEXT = {"partnerships": ("technology",)}
 # Columns a CSV file may leave out altogether (every cell is then empty).
 OPTIONAL_COLUMNS = {"memberships": ("committed_until",)}
+# Tables a scenario may leave out of [tables]: they are then empty. No bloc rows at all means
+# affinity is not modelled (every pair's affinity is 1, transaction costs carry no premium).
+OPTIONAL_TABLES = ("blocs",)
 SCENARIO_KEYS = {"name", "description", "extends", "generator", "tables", "parameters"}
 
 
@@ -240,10 +250,10 @@ def load_scenario(name_or_path: str | Path, overrides: Mapping[str, Any] | None 
                 f"{path}: parameter '{stray[0]}' only applies to generated scenarios "
                 "(such as club-game and synthetic)"
             )
-        missing = [t for t in TABLE_SCHEMAS if t not in table_paths]
+        missing = [t for t in TABLE_SCHEMAS if t not in table_paths and t not in OPTIONAL_TABLES]
         if missing:
             raise ScenarioError(f"{path}: [tables] is missing {', '.join(missing)}")
-        tables_out = {}
+        tables_out = {t: empty_table(t) for t in OPTIONAL_TABLES if t not in table_paths}
         sources = []
         for table, csv_path in table_paths.items():
             if not csv_path.is_file():
@@ -327,6 +337,8 @@ def _read_table_cached(csv_path: Path, table: str, mtime_ns: int, size: int) -> 
     parsed = pd.DataFrame(out, columns=list(schema))
     if table == "memberships":
         _check_commitments(parsed, str(csv_path), first_row=2)
+    if table == "blocs":
+        _check_bloc_rows(parsed, str(csv_path), first_row=2)
     id_column = ID_COLUMNS.get(table)
     if id_column is not None:
         duplicated = parsed[id_column][parsed[id_column].duplicated()]
@@ -336,6 +348,22 @@ def _read_table_cached(csv_path: Path, table: str, mtime_ns: int, size: int) -> 
                 f"{csv_path}: row {row}: duplicate {id_column} '{duplicated.iloc[0]}'"
             )
     return parsed
+
+
+def empty_table(table: str) -> pd.DataFrame:
+    """A table with the schema's columns and no rows."""
+    return pd.DataFrame({column: [] for column in TABLE_SCHEMAS[table]}, dtype=object)
+
+
+def _check_bloc_rows(blocs: pd.DataFrame, where: str, *, first_row: int) -> None:
+    """A country is listed in a bloc once."""
+    repeated = np.flatnonzero(blocs.duplicated(subset=["country_id", "bloc"]).to_numpy())
+    if repeated.size:
+        i = int(repeated[0])
+        raise ScenarioError(
+            f"{where}: row {i + first_row}: country '{blocs['country_id'].iloc[i]}' is listed "
+            f"in bloc '{blocs['bloc'].iloc[i]}' twice"
+        )
 
 
 def _check_commitments(memberships: pd.DataFrame, where: str, *, first_row: int) -> None:
@@ -398,6 +426,8 @@ def _checked_references(sources: tuple[tuple[str, Path, int, int], ...], path: P
     tables = {
         table: _read_table_cached(csv, table, mtime, size) for table, csv, mtime, size in sources
     }
+    for table in OPTIONAL_TABLES:
+        tables.setdefault(table, empty_table(table))
     _check_references(tables, path)
 
 
@@ -443,6 +473,7 @@ def _check_references(tables: dict[str, pd.DataFrame], path: Path) -> None:
     check("partnerships", "party_a", agents, "agent")
     check("partnerships", "party_b", agents, "agent")
     check("partnerships", "technology", technologies, "technology")
+    check("blocs", "country_id", countries, "country")
     ties = tables["partnerships"]
     for i, (kind, a, b, technology) in enumerate(
         zip(
@@ -536,6 +567,7 @@ def check_tables(tables: Mapping[str, pd.DataFrame], origin: Path) -> None:
     _check_commitments(
         tables["memberships"], f"{origin}: generated table 'memberships'", first_row=2
     )
+    _check_bloc_rows(tables["blocs"], f"{origin}: generated table 'blocs'", first_row=2)
     _check_references(dict(tables), origin)
 
 

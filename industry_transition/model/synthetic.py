@@ -92,6 +92,8 @@ def club_game_tables(params: Parameters) -> dict[str, pd.DataFrame]:
             columns=list(TABLE_SCHEMAS["memberships"]),
         ),
         "partnerships": empty("partnerships"),
+        # Identical countries: no blocs, so every pair's affinity is 1 (no affinity premium).
+        "blocs": empty("blocs"),
     }
 
 
@@ -211,7 +213,7 @@ def synthetic_tables(params: Parameters) -> dict[str, pd.DataFrame]:
         np.random.default_rng(s) for s in np.random.SeedSequence(params.world_seed).spawn(5)
     )
     country_ids = _ids("c", n_countries)
-    income, figures, size = _synthetic_countries(rng_countries, ref, n_countries)
+    income, figures, size, template = _synthetic_countries(rng_countries, ref, n_countries)
     companies, home, sector, owned = _synthetic_companies(
         rng_companies, ref, technologies, n_companies, country_ids, income, size
     )
@@ -243,6 +245,7 @@ def synthetic_tables(params: Parameters) -> dict[str, pd.DataFrame]:
         "initiatives": initiatives,
         "memberships": memberships,
         "partnerships": partnerships,
+        "blocs": _synthetic_blocs(ref, country_ids, template),
     }
     for table, frame in out.items():
         frame["source"] = f"synthetic: drawn from leadit {table} (world_seed {params.world_seed})"
@@ -251,13 +254,14 @@ def synthetic_tables(params: Parameters) -> dict[str, pd.DataFrame]:
 
 def _synthetic_countries(
     rng: np.random.Generator, ref: LeaditReference, n: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Income codes, figures (COUNTRY_FIGURES columns) and sizes of ``n`` countries.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Income codes, figures (COUNTRY_FIGURES columns), sizes and templates of ``n`` countries.
 
     Income groups come in leadit's proportions (largest remainder, then shuffled); each country
-    takes all its figures from one leadit country of its group (keeping their correlations)
-    with multiplicative noise; its size, which sets how many companies it hosts, is lognormal
-    with the spread of installed capacity across leadit's countries.
+    takes all its figures from one leadit country of its group, its template (a row of
+    leadit's countries table), keeping their correlations, with multiplicative noise; its size,
+    which sets how many companies it hosts, is lognormal with the spread of installed capacity
+    across leadit's countries.
     """
     income = rng.permutation(np.repeat(np.arange(4), _largest_remainder(ref.income_share, n)))
     template = _pick(rng, ref.country_income, income)
@@ -268,7 +272,33 @@ def _synthetic_countries(
     j = COUNTRY_FIGURES.index("capability_multiplier")
     figures[:, j] = 1.0 + (base[:, j] - 1.0) * noise[:, j]
     size = np.exp(ref.log_size_sd * rng.standard_normal(n))
-    return income, figures, size
+    return income, figures, size, template
+
+
+def _synthetic_blocs(
+    ref: LeaditReference, country_ids: list[str], template: np.ndarray
+) -> pd.DataFrame:
+    """Each country is in the blocs of its leadit template country (no draws).
+
+    Affinity then has leadit's structure: two countries drawn from EU members share the EU,
+    OECD, ...; a country drawn from leadit's rest-of-world row has no bloc.
+    """
+    leadit_ids = ref.tables["countries"]["country_id"].to_numpy(dtype=object)
+    leadit_blocs = ref.tables["blocs"]
+    blocs_of: dict[str, list[str]] = {}
+    for country, bloc in zip(
+        leadit_blocs["country_id"].tolist(), leadit_blocs["bloc"].tolist(), strict=True
+    ):
+        blocs_of.setdefault(country, []).append(bloc)
+    per_country = [blocs_of.get(str(c), []) for c in leadit_ids[template]]
+    counts = np.array([len(b) for b in per_country], dtype=np.int64)
+    return pd.DataFrame(
+        {
+            "country_id": np.repeat(np.asarray(country_ids, dtype=object), counts),
+            "bloc": pd.Series([b for blocs in per_country for b in blocs], dtype=object),
+        },
+        columns=list(TABLE_SCHEMAS["blocs"])[:-1],
+    )
 
 
 def _synthetic_companies(

@@ -73,6 +73,7 @@ class TransitionModel(mesa.Model):
             tables["countries"],
             carbon_price_scale=p.carbon_price_scale,
             donor_finance_scale=p.donor_finance_scale,
+            blocs=tables.get("blocs"),
         )
         self.countries.carbon_price_growth_usd_per_t *= p.carbon_price_growth_scale
         self.countries.demand_growth *= p.demand_growth_scale

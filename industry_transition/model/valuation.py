@@ -121,7 +121,10 @@ def transaction_costs(model: TransitionModel, a: IntArray, b: IntArray) -> Float
     cost = p.transaction_cost_musd * (1.0 - p.trust_discount * trust)
     cost = np.where(_share_initiative(model, a, b), cost * (1.0 - p.membership_discount), cost)
     allied = _home_countries_allied(model, a, b)
-    return np.where(allied, cost * (1.0 - p.government_tie_discount), cost)
+    cost = np.where(allied, cost * (1.0 - p.government_tie_discount), cost)
+    # affinity premium, 1 + premium * (1 - affinity) (affinity_cost_factor); 1 within a country
+    affinity = model.countries.affinity[home_countries(model, a), home_countries(model, b)]
+    return cost * (1.0 + p.affinity_transaction_cost_premium * (1.0 - affinity))
 
 
 def _trust(model: TransitionModel, a: IntArray, b: IntArray) -> FloatArray:

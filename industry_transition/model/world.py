@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from industry_transition.model.affinity import bloc_affinity
 from industry_transition.model.economics import FloatArray
 from industry_transition.model.technology import SECTOR_INDEX, Technologies
 
@@ -36,12 +37,23 @@ class CountryArrays:
     capability_multiplier: FloatArray
     demand_growth: FloatArray  # (country, sector)
     demand_mt: FloatArray  # (country, sector), set from the initial fleet
+    # (country, country) political affinity in [0, 1] from the ``blocs`` table, 1 on the
+    # diagonal (model/affinity.py); all ones when the scenario has no bloc rows
+    affinity: FloatArray
 
     @classmethod
     def from_table(
-        cls, table: pd.DataFrame, *, carbon_price_scale: float, donor_finance_scale: float
+        cls,
+        table: pd.DataFrame,
+        *,
+        carbon_price_scale: float,
+        donor_finance_scale: float,
+        blocs: pd.DataFrame | None = None,
     ) -> CountryArrays:
-        """Build from the ``countries`` table, applying the two scale levers."""
+        """Build from the ``countries`` table, applying the two scale levers.
+
+        ``blocs`` (the scenario's bloc table) sets the affinity; ``None``: all ones.
+        """
 
         def col(name: str) -> FloatArray:
             return table[name].to_numpy(dtype=float).copy()
@@ -65,6 +77,7 @@ class CountryArrays:
                 [col("steel_demand_growth_per_year"), col("cement_demand_growth_per_year")]
             ),
             demand_mt=np.zeros((len(table), 2)),
+            affinity=bloc_affinity(list(table["country_id"]), blocs),
         )
 
     @property
