@@ -40,8 +40,8 @@ from industry_transition.visualization.session import (
     parse_seed,
 )
 
-SEED = 7
-YEARS = 18  # finance is delivered from 2040 with this seed
+SEED = 1
+YEARS = 18  # finance is delivered from 2041 with this seed
 
 
 @pytest.fixture(scope="module")

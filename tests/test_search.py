@@ -36,7 +36,7 @@ def evolved(scenario: str, years: int, **overrides) -> TransitionModel:
 def worlds() -> list[TransitionModel]:
     return [
         evolved("teaching", 0),
-        evolved("leadit", 6),
+        evolved("leadit", 12, carbon_price_scale=3.0),  # finance partners by then
         evolved("synthetic", 3, companies=400),
     ]
 

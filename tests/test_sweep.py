@@ -232,7 +232,7 @@ def test_summary_gives_mean_sd_and_t_interval(tmp_path):
 def test_sobol_indices_find_the_parameter_that_matters_and_the_one_that_cannot(tmp_path):
     spec = {
         "scenario": "teaching",
-        "steps": 4,
+        "steps": 8,  # teaching's plants switch for a higher carbon price from the sixth year
         "replications": 1,
         "seed": 5,
         "outcomes": ["cumulative_emissions_mt"],
@@ -254,7 +254,7 @@ def test_sobol_indices_find_the_parameter_that_matters_and_the_one_that_cannot(t
 def test_morris_screening_runs_and_ranks(tmp_path):
     spec = {
         "scenario": "teaching",
-        "steps": 4,
+        "steps": 8,
         "replications": 1,
         "seed": 5,
         "outcomes": ["cumulative_emissions_mt"],

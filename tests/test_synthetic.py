@@ -35,9 +35,14 @@ def assert_same_world(first, second):
 
 @pytest.fixture(scope="module")
 def model():
-    """A 300-company world stepped four years (invariants are checked every step)."""
-    model = TransitionModel("synthetic", seed=1, companies=300, snapshots=False)
-    for _ in range(4):
+    """A 300-company world stepped six years (invariants are checked every step).
+
+    At three times the carbon prices a licence is signed in the sixth year.
+    """
+    model = TransitionModel(
+        "synthetic", seed=1, companies=300, snapshots=False, carbon_price_scale=3.0
+    )
+    for _ in range(6):
         model.step()
     return model
 
@@ -214,7 +219,7 @@ def test_generated_parameters_only_apply_where_a_generator_reads_them():
 
 def test_a_stepped_world_keeps_the_invariants(model):
     # model.check_invariants() ran in every step (ledger balance, registry, CO2, grants)
-    assert model.year == 2028
+    assert model.year == 2030
     fleet = model.fleet
     production = np.zeros((len(model.countries.ids), 2))
     np.add.at(production, (fleet.country, fleet.sector), fleet.production_mt)
