@@ -42,9 +42,9 @@ def country_pairs(model):
 def test_the_shortcut_gives_the_full_valuation(financing_world, monkeypatch):
     """Pairs skipped by the bound would have been worth nothing to one side anyway."""
     model = financing_world
-    quick = [deals.government_deal(model, a, b) for a, b in country_pairs(model)]
-    monkeypatch.setattr(deals, "_tradable_pairs", lambda *args: 10**9)
-    full = [deals.government_deal(model, a, b) for a, b in country_pairs(model)]
+    quick = [a.propose_tie(b) for a, b in country_pairs(model)]
+    monkeypatch.setattr(deals, "tradable_pairs", lambda *args: 10**9)
+    full = [a.propose_tie(b) for a, b in country_pairs(model)]
     assert quick == full
 
 
@@ -55,7 +55,7 @@ def test_a_tie_is_worth_the_eased_deals_counted_with_trust(financing_world, monk
     found = 0
     for a, b in country_pairs(model):
         gain = deals.eased_deals_value(model, a, b) / 2
-        deal = deals.government_deal(model, a, b)
+        deal = a.propose_tie(b)
         eligible = (
             (a.is_donor or b.is_donor)
             and not (a.income_group == "high" and b.income_group == "high")

@@ -8,6 +8,8 @@ import mesa
 import numpy as np
 
 from industry_transition.model.costs import availability, plant_costs, running_cost
+from industry_transition.model.deals import Deal, transaction_cost
+from industry_transition.model.economics import scalar_annuity_factor
 
 if TYPE_CHECKING:
     from industry_transition.agents.country import Country
@@ -80,6 +82,129 @@ class Company(mesa.Agent):
                 self.agent_id, licensee.agent_id, "technology", self.model.technologies.ids[k]
             )
         ]
+
+    # --- decisions (docs/model.md §3.5): what this company offers, and what it is worth -----
+    def licence_value(self, technology: int) -> float:
+        """What access to a technology is worth to this company (USD million, present value).
+
+        For each of its plants: the saving of the technology against the plant's switch threshold,
+        both at the carbon price the company expects over the horizon, over the valuation horizon,
+        discounted to the plant's next investment window.
+        """
+        key = ("licence_value", self.agent_id, technology)
+        known = self.model.costs.party_memo.get(key)
+        if isinstance(known, float):
+            return known
+        value = self._licence_value(technology)
+        # It depends on the company's plants, access and maturity, and on its country's route
+        # shares (capped routes): a signature by the company or in its country forgets it.
+        self.model.costs.remember(key, (self.agent_id, self.country.agent_id), value)
+        return value
+
+    def _licence_value(self, technology: int) -> float:
+        """``licence_value`` computed afresh."""
+        model = self.model
+        p = model.params
+        plants = self.active_plants()
+        plants = plants[model.fleet.pending_technology[plants] < 0]  # converting plants are busy
+        if plants.size == 0 or model.technologies.sector[technology] != self.sector:
+            return 0.0
+        fleet, companies = model.fleet, model.companies
+        # costs at the carbon price the company expects over the horizon (its country's announced
+        # path), not this year's alone; capex is taken at today's level (no expected learning)
+        lcop, _ = model.costs.costs(plants, "expected")
+        threshold = model.costs.threshold(plants, "expected")
+        saving = np.maximum(threshold - lcop[:, technology], 0.0)  # USD/t
+        rate = model.countries.cost_of_capital[self.country_index]
+        years_to_use = np.maximum(
+            np.maximum(
+                fleet.next_investment_year[plants], companies.available_year[self.index, technology]
+            )
+            - model.year,
+            0,
+        )
+        # A plant that saves money with the technology may switch before its window.
+        years_to_use = np.where(
+            saving > 0,
+            np.minimum(
+                years_to_use,
+                np.maximum(companies.available_year[self.index, technology] - model.year, 0),
+            ),
+            years_to_use,
+        )
+        years_to_use = years_to_use + p.switch_lead_time_years  # conversion takes time
+        discount = (1.0 + rate) ** (-years_to_use.astype(float))
+        annuity = scalar_annuity_factor(float(rate), float(p.valuation_horizon_years))
+        return float(np.sum(saving * fleet.production_mt[plants] * annuity * discount))
+
+    def offer_licence(self, licensee: Company) -> Deal | None:
+        """A licence of a proprietary technology; the licensee pays a fee set by bargaining."""
+        model = self.model
+        p = model.params
+        if self.sector != licensee.sector or not licensee.is_producer:
+            return None
+        candidates = self.licensable_technologies(licensee)
+        if not candidates:
+            return None
+        values = [(licensee.licence_value(t), t) for t in candidates]
+        value, technology = max(values)
+        if value <= 0:
+            return None
+        cost = transaction_cost(model, self.agent_id, licensee.agent_id)
+        # the licensee counts the access with the probability it expects the handover (trust)
+        trust = model.trust.get(self.agent_id, licensee.agent_id)
+        return Deal(
+            kind="technology",
+            party_a=licensee.agent_id,
+            party_b=self.agent_id,
+            value_a=trust * value - cost / 2,
+            value_b=-p.licence_cost_musd - cost / 2,
+            technology=model.technologies.ids[technology],
+            weight_a=1.0 - p.bargaining_power_provider,
+        )
+
+    def codevelop_with(self, other: Company) -> Deal | None:
+        """An R&D consortium that brings an immature technology forward for both members."""
+        model = self.model
+        p = model.params
+        if self.sector != other.sector or not (self.is_producer and other.is_producer):
+            return None
+        if p.codevelopment_years_forward == 0:
+            return None
+        tech, companies = model.technologies, model.companies
+        best: Deal | None = None
+        for k in np.flatnonzero((tech.sector == self.sector) & tech.low_carbon):
+            if not (companies.access[self.index, k] and companies.access[other.index, k]):
+                continue
+            if min(
+                companies.available_year[self.index, k], companies.available_year[other.index, k]
+            ) <= (model.year + 1):
+                continue
+            # Earlier access is worth the savings of the extra years, relative to the full horizon;
+            # each side counts it with the probability it expects the other to do its part (trust).
+            # A technology that saves one side nothing is never proposed.
+            share = p.codevelopment_years_forward / p.valuation_horizon_years
+            trust = model.trust.get(self.agent_id, other.agent_id)
+            saving_a = self.licence_value(int(k))
+            saving_b = other.licence_value(int(k))
+            if saving_a <= 0 or saving_b <= 0:
+                continue
+            value_a = trust * saving_a * share
+            value_b = trust * saving_b * share
+            cost = transaction_cost(model, self.agent_id, other.agent_id)
+            half = p.codevelopment_cost_musd / 2
+            deal = Deal(
+                kind="codevelopment",
+                party_a=self.agent_id,
+                party_b=other.agent_id,
+                value_a=value_a - half - cost / 2,
+                value_b=value_b - half - cost / 2,
+                technology=tech.ids[k],
+                weight_a=0.5,
+            )
+            if best is None or deal.surplus > best.surplus:
+                best = deal
+        return best
 
     def finishes_conversion_alone(self, plant: int) -> bool:
         """Whether the company completes a line's conversion after its donor defaulted.

@@ -5,10 +5,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import mesa
+import numpy as np
 
+from industry_transition.model import deals as deal_rules
+from industry_transition.model.costs import cost_parts
+from industry_transition.model.deals import SWITCH_MARGIN_USD_PER_T, Deal, transaction_cost
+from industry_transition.model.economics import (
+    scalar_annuity_factor,
+    scalar_capital_recovery_factor,
+)
 from industry_transition.model.world import INCOME_CODE
 
 if TYPE_CHECKING:
+    from industry_transition.agents.company import Company
     from industry_transition.model.transition_model import TransitionModel
 
 INCOME_NAMES = {code: name for name, code in INCOME_CODE.items()}
@@ -93,3 +102,155 @@ class Country(mesa.Agent):
         """Join or leave initiatives when membership pays (DESIGN.md, initiative membership)."""
         for initiative in self.model.initiatives.values():
             initiative.decide_membership(self)
+
+    # --- decisions (docs/model.md §3.5): what this government offers, and what it is worth ---
+    def offer_finance(self, company: Company) -> Deal | None:
+        """This donor's grant and concessional loan that switch a company's line to low carbon.
+
+        The grant pays the line's funding gap (``need``): the extra levelised cost of the route,
+        on the loan's concessional terms, over the plant's best option without finance (its switch
+        threshold, which holds the carbon price it would pay), over the plant's life. A plant that
+        would switch anyway needs nothing and gets nothing (additionality). The grant never
+        exceeds the need (as EU State-aid rules limit aid to the funding gap), so the company is
+        left no worse off and the surplus stays with the donor. The donor values the abatement over
+        the valuation horizon at its ambition (shadow) price, net of the loan's grant element
+        (the OECD DAC grant-equivalent: what the rate reduction costs a lender at the company's
+        own rate) and of the deal's transaction cost, which a grant programme bears.
+        docs/model.md §3.5.
+        """
+        model = self.model
+        p = model.params
+        if not self.is_donor or not company.finance_eligible:
+            return None
+        plants = company.plants_open_to_finance()
+        if plants.size == 0:
+            return None
+        fleet, tech = model.fleet, model.technologies
+        # A grant already on the plant (from a line stopped after a default) counts: the cached
+        # costs use each plant's own grant.
+        cache = model.costs
+        lcop, _ = cache.costs(plants, "concessional")
+        available = cache.available(plants)
+        threshold = cache.threshold(plants, "plain")
+        rate = float(
+            model.countries.cost_of_capital[company.country_index]
+            + (model.companies.cost_of_capital_premium[company.index])
+        )
+        crf_plain = scalar_capital_recovery_factor(rate, float(p.plant_life_years))
+        crf = scalar_capital_recovery_factor(
+            max(rate - p.concessional_rate_reduction, 0.0), float(p.plant_life_years)
+        )
+        capacity = np.minimum(fleet.capacity_mt[plants], p.finance_project_max_mt)[:, None]
+        gap = np.maximum(lcop - threshold[:, None] + SWITCH_MARGIN_USD_PER_T, 0.0)
+        need = gap * p.target_utilisation / crf * capacity  # USD/tpa x Mt = USD million
+        _, capex, _ = cost_parts(model, plants, fleet.grant_musd[plants])
+        loan = capex * capacity  # the route's capex (USD million), lent on concessional terms
+        grant_element = loan * (1.0 - crf / crf_plain)
+        capex_cap = tech.capex_usd_per_tpa[None, :] * capacity
+        intensity = model.intensity[company.country_index]
+        current = fleet.technology[plants]
+        production = capacity * fleet.utilisation[plants][:, None]
+        abatement = (
+            (intensity[current][:, None] - intensity[None, :])
+            * production
+            * (p.valuation_horizon_years)
+        )  # Mt CO2
+        # The donor counts the abatement with the probability it expects the company to carry the
+        # project out (trust); the loan and the grant are its own promises.
+        trust = model.trust.get(self.agent_id, company.agent_id)
+        value = trust * abatement * self.ambition_usd_per_t - grant_element  # Mt x USD/t = USD m
+        ok = (
+            available
+            & tech.low_carbon[None, :]
+            & (abatement > 0)
+            & (need > 0)
+            & (need <= capex_cap)
+        )
+        ok &= ~(tech.low_carbon[current])[:, None]
+        # Scrap EAF and LC3 are limited by scrap and clay (their caps), which a grant does not
+        # enlarge: a financed line would take the share another plant takes anyway, so the
+        # abatement is not additional and donors do not pay for it (docs/model.md §3.5).
+        ok &= ~tech.capped[None, :]
+        if not ok.any():
+            return None
+        surplus = np.where(ok, value - need, -np.inf)
+        row, col = np.unravel_index(int(np.argmax(surplus)), surplus.shape)
+        cost = transaction_cost(model, self.agent_id, company.agent_id)
+        return Deal(
+            kind="finance",
+            party_a=self.agent_id,
+            party_b=company.agent_id,
+            value_a=float(value[row, col]) - cost,
+            value_b=-float(need[row, col]),
+            technology=tech.ids[col],
+            plant=int(plants[row]),
+            weight_a=p.bargaining_power_provider,
+            transfer_cap_musd=float(need[row, col]),
+        )
+
+    def propose_tie(self, other: Country) -> Deal | None:
+        """A partnership with another government that eases the deals between their agents.
+
+        Its one term is facilitation: for its duration, deals between an agent of one country and
+        an agent of the other cost ``government_tie_discount`` less to negotiate. Each government
+        values what that is worth to its agents with the model's own valuation of the deals they
+        could sign today: the transaction cost saved on deals worth signing, and the surplus of the
+        deals the saving would make worth signing (each half to either country). It counts this
+        with the probability it expects the partner to keep the agreement (trust), against the
+        yearly cost of the tie over its duration. No side payment: both must gain. A government
+        weighs the deals of its ``government_tie_agents`` largest producers (and its own, as a
+        donor). docs/model.md §3.5.
+        """
+        model = self.model
+        p = model.params
+        if model.registry.has_active(self.agent_id, other.agent_id, "government"):
+            return None
+        limit = p.max_government_partnerships
+        if (
+            model.government_ties(self.agent_id) >= limit
+            or model.government_ties(other.agent_id) >= limit
+        ):
+            return None
+        if not (self.is_donor or other.is_donor) or (
+            self.income_group == "high" and other.income_group == "high"
+        ):
+            return None
+        trust = model.trust.get(self.agent_id, other.agent_id)
+        duration = float(p.government_partnership_duration_years)
+        cost_a = p.government_partnership_cost_musd * scalar_annuity_factor(
+            self.cost_of_capital, duration
+        )
+        cost_b = p.government_partnership_cost_musd * scalar_annuity_factor(
+            other.cost_of_capital, duration
+        )
+        agents_a, agents_b = self.tie_agents(), other.tie_agents()
+        # A tie worth nothing to either side is never proposed. The most it can be worth is every
+        # pair that could trade saving the undiscounted cost: when even that does not pay, the
+        # deals need not be valued (the same answer, much cheaper). The largest cost of a deal is
+        # that between strangers from countries with no bloc in common.
+        largest_cost = p.transaction_cost_musd * (1.0 + p.affinity_transaction_cost_premium)
+        most = deal_rules.tradable_pairs(model, agents_a, agents_b) * largest_cost
+        if trust * most * p.government_tie_discount / 2 <= max(cost_a, cost_b):
+            return None
+        gain = deal_rules.eased_deals_value(model, self, other, agents_a, agents_b) / 2
+        value_a, value_b = trust * gain - cost_a, trust * gain - cost_b
+        if value_a <= 0 or value_b <= 0:
+            return None
+        return Deal(
+            kind="government",
+            party_a=self.agent_id,
+            party_b=other.agent_id,
+            value_a=value_a,
+            value_b=value_b,
+            transferable=False,
+        )
+
+    def tie_agents(self) -> np.ndarray:
+        """Agent indices a government weighs in a tie: itself and its largest producers."""
+        model = self.model
+        companies = np.array([model.company_agents[c].index for c in self.companies], dtype=int)
+        limit = model.params.government_tie_agents
+        if companies.size > limit:
+            production = model.costs.company_production()[companies]
+            companies = np.sort(companies[np.argsort(-production, kind="stable")[:limit]])
+        return np.concatenate([[self.index], len(model.countries.ids) + companies]).astype(np.int64)

@@ -26,14 +26,7 @@ import numpy as np
 
 from industry_transition.agents import Company, Country
 from industry_transition.model.costs import availability
-from industry_transition.model.deals import (
-    Deal,
-    bargain,
-    codevelopment_deal,
-    finance_deal,
-    government_deal,
-    technology_deal,
-)
+from industry_transition.model.deals import Deal, bargain
 from industry_transition.model.events import EventLog
 from industry_transition.model.search import RoundDraws, find_candidates
 from industry_transition.model.valuation import KIND_CODES, PairDeals, channels_open, value_pairs
@@ -409,15 +402,15 @@ def possible_deals(model: TransitionModel, a: str, b: str) -> list[Deal]:
     x, y = model.agent_by_id[a], model.agent_by_id[b]
     deals: list[Deal | None] = []
     if isinstance(x, Country) and isinstance(y, Country):
-        deals.append(government_deal(model, x, y))
+        deals.append(x.propose_tie(y))
     elif isinstance(x, Country) and isinstance(y, Company):
-        deals.append(finance_deal(model, x, y))
+        deals.append(x.offer_finance(y))
     elif isinstance(x, Company) and isinstance(y, Country):
-        deals.append(finance_deal(model, y, x))
+        deals.append(y.offer_finance(x))
     elif isinstance(x, Company) and isinstance(y, Company):
-        deals.append(technology_deal(model, x, y))
-        deals.append(technology_deal(model, y, x))
-        deals.append(codevelopment_deal(model, x, y))
+        deals.append(x.offer_licence(y))
+        deals.append(y.offer_licence(x))
+        deals.append(x.codevelop_with(y))
     channel_open = channels_open(model.params)  # switched-off channels make no deal
     return [d for d in deals if d is not None and channel_open[KIND_CODES.index(d.kind)]]
 

@@ -12,7 +12,7 @@
 - a finance deal expands only the (plant, technology) cells that qualify, pair by pair, and
   takes the first maximum of each pair's cells at its donor's ambition;
 - transaction costs look trust, shared initiatives and allied home countries up with arrays;
-- government ties (country pairs, few) call ``deals.government_deal`` itself.
+- government ties (country pairs, few) call ``Country.propose_tie`` itself.
 
 Agent index: the position in ``model.proposers``, countries first (index ``i < C``: country
 ``i``), then companies (index ``C + j``: company ``j``). ``tests/test_valuation.py`` compares
@@ -34,7 +34,7 @@ from industry_transition.model.costs import (
     plant_costs,
     switch_threshold,
 )
-from industry_transition.model.deals import SWITCH_MARGIN_USD_PER_T, Deal, government_deal
+from industry_transition.model.deals import SWITCH_MARGIN_USD_PER_T, Deal
 from industry_transition.model.economics import (
     FloatArray,
     capital_recovery_factor,
@@ -360,7 +360,7 @@ def _plant_rows(
 def _licence_values(
     model: TransitionModel, rows: _Plants, wanted: BoolArray, columns: IntArray
 ) -> FloatArray:
-    """``deals.licence_value`` of the ``wanted`` companies of ``rows`` for ``columns``.
+    """``Company.licence_value`` of the ``wanted`` companies of ``rows`` for ``columns``.
 
     Returns a (companies of ``rows`` x technologies) array; other entries are left at 0.
     """
@@ -372,7 +372,7 @@ def _licence_values(
         return out
     plants, position = rows.plants[used], rows.position[used]
     owner = rows.companies[position]
-    # at the carbon price each owner expects over the horizon (``deals.licence_value``)
+    # at the carbon price each owner expects over the horizon (``Company.licence_value``)
     with np.errstate(divide="ignore", invalid="ignore"):
         lcop, variable = plant_costs(model, plants, decision_price=expected_decision_price(model))
         threshold = switch_threshold(model, plants, lcop, variable, rows.available[used])
@@ -427,7 +427,7 @@ class _FinanceCells:
 
 
 def _finance_cells(model: TransitionModel, rows: _Plants) -> _FinanceCells | None:
-    """Abatement and grant need of every cell that qualifies, as in ``deals.finance_deal``.
+    """Abatement and grant need of every cell that qualifies, as in ``Country.offer_finance``.
 
     None if no cell qualifies.
     """
@@ -435,7 +435,7 @@ def _finance_cells(model: TransitionModel, rows: _Plants) -> _FinanceCells | Non
     fleet, tech, comp = model.fleet, model.technologies, model.companies
     threshold = rows.threshold[rows.finance]
     gap = np.maximum(rows.concessional - threshold[:, None] + SWITCH_MARGIN_USD_PER_T, 0.0)
-    # low-carbon routes that are not capped (``deals.finance_deal``: not additional)
+    # low-carbon routes that are not capped (``Country.offer_finance``: not additional)
     available = rows.available[rows.finance] & (tech.low_carbon & ~tech.capped)[None, :]
     # a grant is needed only where the gap is positive (need > 0 implies gap > 0)
     if not (available & (gap > 0)).any():
@@ -501,7 +501,7 @@ def value_pairs(model: TransitionModel, a: np.ndarray, b: np.ndarray) -> PairDea
     pair ``i`` equals, field by field, the first deal of largest surplus among
     ``negotiation.possible_deals(model, proposers[a[i]], proposers[b[i]])``. Nothing in the
     model is changed. ``model.costs`` need not be active: only country pairs use it, through
-    ``government_deal`` (its memo of government ties and complementarity, while active).
+    ``Country.propose_tie`` (its memo of government ties and complementarity, while active).
     """
     a = np.asarray(a, dtype=np.int64).ravel()
     b = np.asarray(b, dtype=np.int64).ravel()
@@ -553,7 +553,7 @@ def channels_open(params: Parameters) -> tuple[bool, bool, bool, bool]:
 def _value_governments(
     model: TransitionModel, out: PairDeals, pairs: IntArray, a: IntArray, b: IntArray
 ) -> None:
-    """Country pairs (few): ``deals.government_deal`` itself.
+    """Country pairs (few): ``Country.propose_tie`` itself.
 
     While the model negotiates, a pair's deal is remembered until an agent of either country
     signs something (``CostCache.remember`` with the two countries: a signature forgets the
@@ -565,7 +565,7 @@ def _value_governments(
     countries = list(model.country_agents.values())
     memo = model.costs.party_memo
     remember = model.costs.remember
-    # A country at its limit of government ties can take no other: ``government_deal`` gives
+    # A country at its limit of government ties can take no other: ``Country.propose_tie`` gives
     # None for its pairs (after an existing tie, which gives None too), so they are skipped
     # without a call. In ``leadit`` this is most country pairs once the ties have formed.
     limit = model.params.max_government_partnerships
@@ -584,7 +584,7 @@ def _value_governments(
         if key in memo:
             deal = memo[key]  # type: ignore[assignment]
         else:
-            deal = government_deal(model, x, y)
+            deal = x.propose_tie(y)
             remember(key, (x.agent_id, y.agent_id), deal)
         if deal is None:
             continue
@@ -811,7 +811,7 @@ class _Batch:
         out.kind[target] = FINANCE
         out.party_a[target] = choice.donor
         out.party_b[target] = choice.company + self.n_countries
-        # the grant programme bears the whole transaction cost (``deals.finance_deal``)
+        # the grant programme bears the whole transaction cost (``Country.offer_finance``)
         out.value_a[target] = choice.value - 2.0 * half_cost
         out.value_b[target] = -cells.need[cell]
         out.technology[target] = cells.technology[cell]
@@ -862,7 +862,7 @@ class _Batch:
         owner: IntArray,
         half_cost: FloatArray,
     ) -> _Option:
-        """``deals.technology_deal(owner, licensee)`` of the pairs ``rows``.
+        """``owner.offer_licence(licensee)`` of the pairs ``rows``.
 
         The licence chosen is ``max`` of (value, technology) tuples: the largest value, and
         among equal values the highest technology index. ``licence`` holds the licensee's
@@ -897,7 +897,7 @@ class _Batch:
         row_of: IntArray,
         half_cost: FloatArray,
     ) -> _Option:
-        """``deals.codevelopment_deal(x, y)``: the first technology with the largest surplus."""
+        """``x.codevelop_with(y)``: the first technology with the largest surplus."""
         p = self.model.params
         keep = options.any(axis=1)
         columns = np.flatnonzero(options.any(axis=0))  # ascending: the first maximum is kept
