@@ -1,4 +1,4 @@
-"""Finance sized to need, next-best proposals, defaults that stop conversions (issue 13).
+"""Finance sized to need, donors' calls, next-best proposals, defaults that stop conversions.
 
 docs/model.md §3.5-3.6.
 """
@@ -15,7 +15,7 @@ from industry_transition.model.negotiation import _proposal_order
 @pytest.fixture(scope="module")
 def leadit_finance():
     # carbon prices three times as high make uncapped routes worth financing early
-    return run("leadit", seed=1, steps=16, carbon_price_scale=3.0)
+    return run("leadit", seed=1, steps=22, carbon_price_scale=3.0)
 
 
 def test_grants_never_exceed_the_funding_gap_or_the_capex(leadit_finance):
@@ -41,22 +41,49 @@ def test_a_proposer_tries_its_deals_in_order_of_joint_surplus():
     assert _proposal_order(np.array([-np.inf, -np.inf])) == []
 
 
-def test_a_refused_proposer_signs_its_next_best_in_the_same_round(leadit_finance):
+def test_a_donor_funds_its_call_in_order_of_value_per_dollar(leadit_finance):
+    """Within one call (year, round) a donor's grants go best value per grant dollar first."""
     events = leadit_finance.events
-    rejected = events[events["event"] == "rejected"]
-    signed = events[events["event"] == "agreement"]
-    keys = ["year", "round", "party_b"]
-    both = rejected[rejected["kind"] == "finance"].merge(signed[keys], on=keys)
-    assert len(both) > 0, "a company refused by one donor was financed by another that round"
+    signed = events[(events["event"] == "agreement") & (events["kind"] == "finance")]
+    terms = leadit_finance.partnerships.set_index("partnership_id")
+    signed = signed.join(terms[["surplus_musd", "need_musd"]], on="partnership_id")
+    # the donor's value is the surplus plus the grant (= need), per dollar of grant
+    signed = signed.assign(
+        per_dollar=(signed["surplus_musd"] + signed["need_musd"]) / signed["need_musd"]
+    )
+    calls = 0
+    for _, call in signed.groupby(["year", "round", "party_a"], sort=False):
+        values = call["per_dollar"].to_numpy()
+        assert (np.diff(values) <= 1e-9).all()
+        calls += len(call) > 1
+    assert calls > 0, "some donor funded more than one request in a call"
+
+
+def test_a_company_gets_at_most_one_grant_per_call(leadit_finance):
+    events = leadit_finance.events
+    signed = events[(events["event"] == "agreement") & (events["kind"] == "finance")]
+    assert (signed.groupby(["year", "round", "party_b"]).size() == 1).all()
+
+
+def test_no_finance_is_signed_outside_the_calls(monkeypatch):
+    """The rounds' proposals make no finance deal: switching the calls off leaves none."""
+    from industry_transition.model import negotiation
+
+    monkeypatch.setattr(negotiation, "finance_call", lambda *args, **kwargs: None)
+    result = run("leadit", seed=1, steps=22, carbon_price_scale=3.0)
+    assert not (result.partnerships["kind"] == "finance").any()
 
 
 def test_enforcement_stops_lines_only_where_donors_can_default():
+    """Summed over two seeds: no default when binding, more without enforcement."""
     stops = {}
     for regime in ("binding", "reputational", "none"):
-        result = run("leadit", seed=2, steps=16, carbon_price_scale=3.0, enforcement=regime)
-        events = result.events
-        defaults = int((events["event"] == "default").sum())
-        stopped = int(events["text"].str.contains("stops converting").sum())
+        defaults = stopped = 0
+        for seed in (1, 2):
+            result = run("leadit", seed=seed, steps=22, carbon_price_scale=3.0, enforcement=regime)
+            events = result.events
+            defaults += int((events["event"] == "default").sum())
+            stopped += int(events["text"].str.contains("stops converting").sum())
         assert stopped <= defaults
         stops[regime] = (defaults, stopped)
     assert stops["binding"] == (0, 0)

@@ -33,6 +33,9 @@ from industry_transition.model.valuation import KIND_CODES, PairDeals, channels_
 
 # Keys of draws outside the numbered rounds (rounds are 0, 1, ... < 10,000).
 ROUND_MEMBERSHIP = 10_000
+# The donors' order in a round's finance call: (year, round, CALL_DRAWS), apart from the
+# round's own draws (year, round).
+CALL_DRAWS = 1
 
 if TYPE_CHECKING:
     from industry_transition.model.transition_model import TransitionModel
@@ -67,6 +70,7 @@ def negotiation_round(
         min(p.random_candidates, k),
     )
     found = find_candidates(model, draws)
+    finance_call(model, found.agents, found.brokered, round_number, reference=reference)
     book = _RoundBook(model, found.agents, round_number)
     if reference:
         for i in draws.order.tolist():
@@ -109,11 +113,22 @@ def negotiation_round(
 
 
 def _propose(
-    model: TransitionModel, book: _RoundBook, deal: Deal, brokered: bool, round_number: int
+    model: TransitionModel,
+    book: _RoundBook | None,
+    deal: Deal,
+    brokered: bool,
+    round_number: int,
 ) -> bool:
-    """Bargain over a proposer's best deal; sign it or log why not. Returns whether signed."""
+    """Bargain over a proposed deal; sign it or log why not. Returns whether signed.
+
+    ``book``: the round whose proposers a signature may make stale (None in a finance call,
+    which comes before the round is valued).
+    """
     reason = verdict(model, deal)
     if reason is None:
+        if book is None:
+            model.sign(deal, round_number=round_number, brokered=brokered)
+            return True
         before = book.capped_availability(deal)
         model.sign(deal, round_number=round_number, brokered=brokered)
         book.signed(deal, before)
@@ -194,6 +209,7 @@ class _RoundBook:
         agents = self.agents[rows]
         r, cols = np.nonzero(agents >= 0)
         deals = value_pairs(self.model, rows[r], agents[r, cols])
+        _without_finance(deals)  # finance is allocated by the donors' calls (``finance_call``)
         self.batches.append(deals)
         self.batch[rows] = len(self.batches) - 1
         self.surplus[rows] = -np.inf
@@ -252,6 +268,9 @@ class _RoundBook:
         if columns.size == 0:
             return
         fresh = reference_pairs(self.model, np.full(columns.size, i), self.agents[i, columns])
+        fresh = ReferencePairs(
+            [d if d is None or d.kind != "finance" else None for d in fresh.deals]
+        )
         for j in _proposal_order(fresh.surplus):
             yield fresh.deal(self.model, j), int(columns[j])
 
@@ -341,6 +360,81 @@ def reference_pairs(model: TransitionModel, a: np.ndarray, b: np.ndarray) -> Ref
                 best = deal
         out.append(best)
     return ReferencePairs(out)
+
+
+def finance_call(
+    model: TransitionModel,
+    agents: np.ndarray,
+    brokered: np.ndarray,
+    round_number: int,
+    *,
+    reference: bool = False,
+) -> None:
+    """The donors' calls for proposals, one per round: finance is allocated here.
+
+    Every pair of a donor and a company that the round's search brought together (either way:
+    the company among the donor's candidates or the donor among the company's) is an
+    application, valued by ``Country.offer_finance``. Each donor, in an order drawn each round,
+    ranks its applications by what the abatement is worth to it per dollar of grant (its value
+    net of the loan's grant element and the transaction cost, over the grant), as grant
+    programmes rank by cost-effectiveness (the EU Innovation Fund's cost-efficiency criterion:
+    grant per tonne avoided), and funds them in that order while its budget allows; a request
+    that does not fit is refused ("donor budget committed") and smaller ones after it may still
+    be funded. A company gets at most one grant per call. The call comes before the round's
+    proposals, which make every other kind of deal. docs/model.md §3.5.
+    """
+    if not model.params.finance_deals:
+        return
+    c = len(model.countries.ids)
+    n = agents.shape[0]
+    rows, cols = np.nonzero(agents >= 0)
+    other = agents[rows, cols]
+    mixed = (rows < c) != (other < c)
+    donor = np.where(rows < c, rows, other)[mixed]
+    company = np.where(rows < c, other, rows)[mixed]
+    suggested = brokered[rows, cols][mixed]
+    live = model.countries.donor_budget_musd[donor] > 0
+    donor, company, suggested = donor[live], company[live], suggested[live]
+    if donor.size == 0:
+        return
+    key = donor * n + company
+    order = np.argsort(key, kind="stable")
+    key, suggested = key[order], suggested[order]
+    first = np.ones(key.size, dtype=bool)
+    first[1:] = key[1:] != key[:-1]
+    starts = np.flatnonzero(first)
+    key = key[starts]
+    suggested = np.logical_or.reduceat(suggested, starts)  # brokered either way
+    donor, company = key // n, key % n
+    if reference:
+        valued: PairDeals | ReferencePairs = reference_pairs(model, donor, company)
+    else:
+        valued = value_pairs(model, donor, company)
+    gains = valued.surplus > 0  # finance is the only deal of a donor and a company
+    if not gains.any():
+        return
+    deals = {int(i): valued.deal(model, int(i)) for i in np.flatnonzero(gains)}
+    per_dollar = {i: deal.value_a / -deal.value_b for i, deal in deals.items()}
+    funded: set[int] = set()
+    draw = model.substream("negotiation", model.year, round_number, CALL_DRAWS)
+    for d in draw.permutation(c).tolist():
+        mine = [i for i in deals if donor[i] == d]
+        mine.sort(key=lambda i: -per_dollar[i])  # stable: equal values in application order
+        for i in mine:
+            if int(company[i]) in funded:
+                continue
+            if _propose(model, None, deals[i], bool(suggested[i]), round_number):
+                funded.add(int(company[i]))
+
+
+def _without_finance(deals: PairDeals) -> None:
+    """No deal for the pairs whose best deal is finance (the calls allocate finance)."""
+    closed = deals.kind == KIND_CODES.index("finance")
+    if closed.any():
+        deals.kind[closed] = -1
+        deals.party_a[closed] = deals.party_b[closed] = deals.technology[closed] = -1
+        deals.plant[closed] = -1
+        deals.value_a[closed] = deals.value_b[closed] = deals.weight_a[closed] = 0.0
 
 
 def _proposal_order(surplus: np.ndarray) -> list[int]:
