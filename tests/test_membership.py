@@ -199,9 +199,11 @@ def test_brokered_finance_counts_for_the_donor_not_twice_for_the_recipient() -> 
     credit_membership(model, deal, brokered=False)
     # Not brokered: each side's country counts half the transaction cost the club saved.
     p = model.params
-    saved = p.transaction_cost_musd * (1 - p.trust_discount * p.initial_trust)
+    # teaching's Nordland and Indara share one of the three blocs either is in (affinity 1/3)
+    prior = p.initial_trust * (1 - p.affinity_trust_penalty * (1 - 1 / 3))
+    assert model.trust.get("nordland", "indcem") == pytest.approx(prior)
+    saved = p.transaction_cost_musd * (1 - p.trust_discount * prior)
     assert model.home_countries_allied("nordland", "indcem")  # a tie from the data
     saved *= 1 - p.government_tie_discount
-    # teaching's Nordland and Indara share one of the three blocs either is in (affinity 1/3)
     saved *= (1 + p.affinity_transaction_cost_premium * (1 - 1 / 3)) * p.membership_discount
     assert club.costs_saved_musd == pytest.approx({"nordland": saved / 2, "indara": saved / 2})

@@ -9,7 +9,8 @@ dynamic state preferences from United Nations voting data", Journal of Conflict 
 61(2)) would be a finer measure; it is not shipped because its data are not in the repository.
 
 A scenario without any bloc row (the table left out, or empty) does not model affinity: every
-pair's affinity is 1, so transaction costs carry no affinity premium (docs/model.md §3.5).
+pair's affinity is 1, so transaction costs carry no affinity premium and every pair's prior trust
+is ``initial_trust`` (docs/model.md §3.5).
 """
 
 from __future__ import annotations
@@ -47,3 +48,13 @@ def bloc_affinity(country_ids: list[str], blocs: pd.DataFrame | None) -> FloatAr
 def affinity_cost_factor(premium: float, affinity: float) -> float:
     """What the transaction cost of a pair is multiplied by: ``1 + premium * (1 - affinity)``."""
     return 1.0 + premium * (1.0 - affinity)
+
+
+def affinity_trust_prior(initial: float, penalty: float, affinity: FloatArray) -> FloatArray:
+    """Prior trust of pairs whose home countries have ``affinity``.
+
+    ``initial * (1 - penalty * (1 - affinity))``: ``initial`` at affinity 1 (agents of one
+    country, or a scenario without blocs), ``initial * (1 - penalty)`` for countries sharing no
+    bloc. Exactly ``initial`` everywhere when ``penalty`` is 0.
+    """
+    return initial * (1.0 - penalty * (1.0 - np.asarray(affinity, dtype=float)))

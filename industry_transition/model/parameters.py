@@ -462,6 +462,22 @@ class Parameters(BaseModel):
         "finance); SEI Aid Atlas, sei.org/perspectives/why-is-it-so-hard-to-spend-climate-"
         "finance",
     )
+    affinity_trust_penalty: float = _param(
+        0.2,
+        unit="share",
+        ge=0.0,
+        le=1.0,
+        description="Share of initial_trust lost between agents whose home countries have "
+        "nothing in common: a pair's trust without history (and the value it decays toward) is "
+        "initial_trust x (1 - penalty x (1 - affinity)), where affinity in [0, 1] is the Jaccard "
+        "similarity of the two countries' bloc memberships (table 'blocs'; 1 within a country or "
+        "when the scenario has no bloc rows). 0.2 gives 0.8 x initial_trust to a pair that "
+        "shares no bloc; 0 switches it off.",
+        source=PLACEHOLDER + ". Qualitative support only: shared international institutions "
+        "raise states' confidence that commitments will be kept (Keohane 1984, 'After "
+        "Hegemony: Cooperation and Discord in the World Political Economy', Princeton "
+        "University Press); the size is not estimated from it",
+    )
     trust_gain: float = _param(
         0.15,
         unit="share of gap to 1",
@@ -483,7 +499,8 @@ class Parameters(BaseModel):
         unit="1/year",
         ge=0.0,
         le=1.0,
-        description="Without contact trust relaxes toward initial_trust at this rate.",
+        description="Without contact trust relaxes toward the pair's prior (initial_trust, "
+        "lowered by affinity_trust_penalty) at this rate.",
         source=PLACEHOLDER,
     )
     budget_shock_sd: float = _param(

@@ -4,17 +4,23 @@ The graph ``network`` has every agent as a node and one edge per pair of agents 
 active partnership (attributes: ``trust``, ``partnerships`` (ids), ``kinds``). Initiative
 membership is a ``membership`` partnership between a member and the initiative agent, so an
 initiative is a hub, not a clique. Trust is remembered per pair in :class:`TrustBook` even when no
-edge is live, and copied onto the edge.
+edge is live, and copied onto the edge; a pair without history has its prior trust, lower between
+countries of low political affinity.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
+import numpy as np
 import pandas as pd
+
+from industry_transition.model.affinity import affinity_trust_prior
+from industry_transition.model.economics import FloatArray
 
 PARTNERSHIP_KINDS = ("finance", "technology", "codevelopment", "government", "membership")
 
@@ -56,16 +62,47 @@ def pair_key(a: str, b: str) -> tuple[str, str]:
 
 
 class TrustBook:
-    """Trust between pairs of agents in [0, 1], defaulting to the initial trust."""
+    """Trust between pairs of agents in [0, 1], defaulting to the pair's prior trust.
 
-    def __init__(self, initial: float) -> None:
+    The prior of two agents is ``initial`` lowered by the political affinity of their home
+    countries: ``initial * (1 - affinity_penalty * (1 - affinity[h_a, h_b]))``
+    (:func:`~industry_transition.model.affinity.affinity_trust_prior`). ``home`` maps agent ids
+    to home-country indices (a country is its own home); agents not in it (initiatives), or a
+    book without ``affinity``, have prior ``initial``. Without contact remembered trust relaxes
+    toward the pair's prior.
+    """
+
+    def __init__(
+        self,
+        initial: float,
+        home: Mapping[str, int] | None = None,
+        affinity: FloatArray | None = None,
+        affinity_penalty: float = 0.0,
+    ) -> None:
         self.initial = initial
         self.values: dict[tuple[str, str], float] = {}
         self.last_contact: dict[tuple[str, str], int] = {}
+        self.home: dict[str, int] = dict(home or {})
+        if affinity is None:
+            affinity = np.ones((1, 1))
+            self.home = {}
+        # symmetric by construction, so a pair's prior does not depend on its order
+        symmetric = 0.5 * (np.asarray(affinity, dtype=float) + np.asarray(affinity, dtype=float).T)
+        #: (home country, home country) prior trust.
+        self.prior_by_home: FloatArray = affinity_trust_prior(initial, affinity_penalty, symmetric)
+        self._prior_rows: list[list[float]] = self.prior_by_home.tolist()
+
+    def prior(self, a: str, b: str) -> float:
+        """Trust of ``a`` and ``b`` without history: the prior of their home countries."""
+        home_a, home_b = self.home.get(a), self.home.get(b)
+        if home_a is None or home_b is None:
+            return self.initial
+        return self._prior_rows[home_a][home_b]
 
     def get(self, a: str, b: str) -> float:
         """Trust between ``a`` and ``b``."""
-        return self.values.get(pair_key(a, b), self.initial)
+        value = self.values.get(pair_key(a, b))
+        return self.prior(a, b) if value is None else value
 
     def set(self, a: str, b: str, value: float, year: int) -> None:
         """Set trust, clipped to [0, 1], and record the contact year."""
@@ -74,10 +111,10 @@ class TrustBook:
         self.last_contact[key] = year
 
     def decay(self, rate: float, year: int) -> None:
-        """Relax trust of pairs without contact this year toward the initial value."""
+        """Relax trust of pairs without contact this year toward the pair's prior."""
         for key, value in self.values.items():
             if self.last_contact.get(key, -1) < year:
-                self.values[key] = value + rate * (self.initial - value)
+                self.values[key] = value + rate * (self.prior(*key) - value)
 
 
 class PartnershipRegistry:

@@ -81,12 +81,14 @@ def adjacency(model: TransitionModel) -> tuple[np.ndarray, np.ndarray, np.ndarra
     source: list[int] = []
     target: list[int] = []
     trust: list[float] = []
-    remembered, initial = model.trust.values, model.trust.initial
+    remembered, prior = model.trust.values, model.trust.prior
     for pair in model.registry.live_pair_keys():  # the graph's edges
         i, j = index.get(pair[0]), index.get(pair[1])
         if i is None or j is None:
             continue  # membership edges to initiatives
-        t = remembered.get(pair, initial)
+        t = remembered.get(pair)
+        if t is None:
+            t = prior(*pair)
         source += (i, j)
         target += (j, i)
         trust += (t, t)

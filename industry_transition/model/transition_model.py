@@ -97,7 +97,12 @@ class TransitionModel(mesa.Model):
         self.network = nx.Graph()
         for agent_id, agent in self.agent_by_id.items():
             self.network.add_node(agent_id, kind=type(agent).__name__.lower())
-        self.trust = TrustBook(p.initial_trust)
+        self.trust = TrustBook(
+            p.initial_trust,
+            home={a: int(h) for a, h in zip(self.proposers, self.home_of, strict=True)},
+            affinity=self.countries.affinity,
+            affinity_penalty=p.affinity_trust_penalty,
+        )
         self.registry = PartnershipRegistry(self.network, self.trust)
         self.ledger = Ledger()
         self.costs = CostCache(self)  # valid within negotiation, between signatures

@@ -128,9 +128,10 @@ def transaction_costs(model: TransitionModel, a: IntArray, b: IntArray) -> Float
 
 
 def _trust(model: TransitionModel, a: IntArray, b: IntArray) -> FloatArray:
-    """Trust of each pair: the initial value unless the pair is in ``trust.values``."""
+    """Trust of each pair: the pair's prior unless the pair is in ``trust.values``."""
     book = model.trust
-    out = np.full(a.size, book.initial, dtype=float)
+    # prior of each pair from its home countries (TrustBook.prior)
+    out = book.prior_by_home[model.home_of[a], model.home_of[b]]
     values = book.values
     if not values or a.size == 0:
         return out
