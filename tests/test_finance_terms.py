@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from industry_transition import run
+from industry_transition import TransitionModel, run
 from industry_transition.model.negotiation import _proposal_order
 
 
@@ -89,3 +89,36 @@ def test_enforcement_stops_lines_only_where_donors_can_default():
     assert stops["binding"] == (0, 0)
     assert stops["none"][0] > stops["reputational"][0] > 0
     assert stops["none"][1] > 0
+
+
+def test_a_default_stops_the_line_and_writes_off_its_grant():
+    """After a default the line keeps its route: the grant delivered cannot pay another one."""
+    model = TransitionModel("leadit", seed=1, carbon_price_scale=3.0, enforcement="none")
+    for _ in range(22):
+        model.step()
+    events = model.events.to_frame()
+    assert events["text"].str.contains("stops converting").sum() > 0
+    written_off = sum(entry[4] for entry in model.ledger.entries if entry[5] == "abandoned project")
+    partnerships = model.registry.to_frame()
+    defaulted = partnerships.query("kind == 'finance' and status == 'defaulted'")
+    assert written_off == pytest.approx(defaulted["delivered_musd"].sum())
+    # a grant stays only on a line still converting (or on a closed row)
+    fleet = model.fleet
+    holding = (fleet.grant_musd > 0) & (fleet.capacity_mt > 0)
+    assert (fleet.pending_technology[holding] >= 0).all()
+
+
+def test_one_loss_of_trust_per_pair_and_year():
+    from industry_transition.model.registry import Partnership
+
+    model = TransitionModel("leadit", seed=1, snapshots=False)
+    trust = model.trust
+    other = trust.get("usa", "ind")
+    for number in range(3):
+        line = Partnership(f"gov-test-{number}", "government", "usa", "chn", 2024, 2030)
+        model.registry.add(line)
+        model.default_partnership(line, "test")
+    assert trust.get("usa", "chn") == pytest.approx(
+        trust.prior("usa", "chn") * (1 - model.params.trust_loss)
+    )
+    assert trust.get("usa", "ind") == other

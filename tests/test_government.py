@@ -49,12 +49,13 @@ def test_the_shortcut_gives_the_full_valuation(financing_world, monkeypatch):
 
 
 def test_a_tie_is_worth_the_eased_deals_counted_with_trust(financing_world, monkeypatch):
+    """Each side's value is its share of the eased deals times trust (here at no tie cost)."""
     model = financing_world
     free = model.params.model_copy(update={"government_partnership_cost_musd": 0.0})
     monkeypatch.setattr(model, "params", free)
     found = 0
     for a, b in country_pairs(model):
-        gain = deals.eased_deals_value(model, a, b) / 2
+        gain_a, gain_b = deals.eased_deals_value(model, a, b)
         deal = a.propose_tie(b)
         eligible = (
             (a.is_donor or b.is_donor)
@@ -63,13 +64,16 @@ def test_a_tie_is_worth_the_eased_deals_counted_with_trust(financing_world, monk
             and max(model.government_ties(a.agent_id), model.government_ties(b.agent_id))
             < model.params.max_government_partnerships
         )
-        if not eligible or gain <= 0:
+        if not eligible or gain_a + gain_b <= 0:
             assert deal is None
             continue
         found += 1
         trust = model.trust.get(a.agent_id, b.agent_id)
-        assert deal.value_a == pytest.approx(trust * gain)
-        assert deal.value_b == pytest.approx(trust * gain)
+        assert deal.value_a == pytest.approx(trust * gain_a)
+        assert deal.value_b == pytest.approx(trust * gain_b)
+        # finance is the only deal across these pairs, and its saving goes to the donor
+        assert min(gain_a, gain_b) == 0.0
+        assert (gain_a > 0) == a.is_donor
     assert found > 0, "some pair of countries has deals to ease"
 
 

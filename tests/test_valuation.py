@@ -385,6 +385,5 @@ def test_pair_deals_interface():
         else:
             deal = deals.deal(model, i)
             assert deal.surplus == deals.surplus[i]
-            assert deal.transferable == (deal.kind != "government")
     with pytest.raises(ValueError, match="differ in length"):
         value_pairs(model, a, b[:2])

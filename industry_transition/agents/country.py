@@ -8,7 +8,7 @@ import mesa
 import numpy as np
 
 from industry_transition.model import deals as deal_rules
-from industry_transition.model.costs import cost_parts
+from industry_transition.model.costs import cost_parts, counterfactual_route
 from industry_transition.model.deals import SWITCH_MARGIN_USD_PER_T, Deal, transaction_cost
 from industry_transition.model.economics import (
     scalar_annuity_factor,
@@ -132,6 +132,9 @@ class Country(mesa.Agent):
         lcop, _ = cache.costs(plants, "concessional")
         available = cache.available(plants)
         threshold = cache.threshold(plants, "plain")
+        plain, variable = cache.costs(plants, "plain")
+        # what the line would run without the deal: the route that sets its threshold
+        baseline = counterfactual_route(model, plants, plain, variable, available)
         rate = float(
             model.countries.cost_of_capital[company.country_index]
             + (model.companies.cost_of_capital_premium[company.index])
@@ -143,18 +146,20 @@ class Country(mesa.Agent):
         capacity = np.minimum(fleet.capacity_mt[plants], p.finance_project_max_mt)[:, None]
         gap = np.maximum(lcop - threshold[:, None] + SWITCH_MARGIN_USD_PER_T, 0.0)
         need = gap * p.target_utilisation / crf * capacity  # USD/tpa x Mt = USD million
+        # the route's capex for the line (USD million, after capability and any grant held); the
+        # grant pays part of it and the rest is lent on concessional terms
         _, capex, _ = cost_parts(model, plants, fleet.grant_musd[plants])
-        loan = capex * capacity  # the route's capex (USD million), lent on concessional terms
+        capex_line = capex * capacity
+        loan = np.maximum(capex_line - need, 0.0)
         grant_element = loan * (1.0 - crf / crf_plain)
-        capex_cap = tech.capex_usd_per_tpa[None, :] * capacity
         intensity = model.intensity[company.country_index]
         current = fleet.technology[plants]
         production = capacity * fleet.utilisation[plants][:, None]
         abatement = (
-            (intensity[current][:, None] - intensity[None, :])
+            (intensity[baseline][:, None] - intensity[None, :])
             * production
             * (p.valuation_horizon_years)
-        )  # Mt CO2
+        )  # Mt CO2, against what the line would run without the deal
         # The donor counts the abatement with the probability it expects the company to carry the
         # project out (trust); the loan and the grant are its own promises.
         trust = model.trust.get(self.agent_id, company.agent_id)
@@ -164,7 +169,7 @@ class Country(mesa.Agent):
             & tech.low_carbon[None, :]
             & (abatement > 0)
             & (need > 0)
-            & (need <= capex_cap)
+            & (need <= capex_line)  # a capex grant cannot pay an operating-cost gap
         )
         ok &= ~(tech.low_carbon[current])[:, None]
         # Scrap EAF and LC3 are limited by scrap and clay (their caps), which a grant does not
@@ -195,11 +200,12 @@ class Country(mesa.Agent):
         an agent of the other cost ``government_tie_discount`` less to negotiate. Each government
         values what that is worth to its agents with the model's own valuation of the deals they
         could sign today: the transaction cost saved on deals worth signing, and the surplus of the
-        deals the saving would make worth signing (each half to either country). It counts this
-        with the probability it expects the partner to keep the agreement (trust), against the
-        yearly cost of the tie over its duration. No side payment: both must gain. A government
-        weighs the deals of its ``government_tie_agents`` largest producers (and its own, as a
-        donor). docs/model.md §3.5.
+        deals the saving would make worth signing, to the side that bears the cost
+        (``deals.eased_deals_value``). It counts this with the probability it expects the partner
+        to keep the agreement (trust), against the yearly cost of the tie over its duration. The
+        tie forms when the joint gain is positive; a side payment (co-funding) splits it. A
+        government weighs the deals of its ``government_tie_agents`` largest producers (and its
+        own, as a donor). docs/model.md §3.5.
         """
         model = self.model
         p = model.params
@@ -224,25 +230,27 @@ class Country(mesa.Agent):
             other.cost_of_capital, duration
         )
         agents_a, agents_b = self.tie_agents(), other.tie_agents()
-        # A tie worth nothing to either side is never proposed. The most it can be worth is every
-        # pair that could trade saving the undiscounted cost: when even that does not pay, the
-        # deals need not be valued (the same answer, much cheaper). The largest cost of a deal is
-        # that between strangers from countries with no bloc in common.
+        # A tie worth nothing to the two together is never proposed. The most it can be worth is
+        # every pair that could trade saving the undiscounted cost: when even that does not pay,
+        # the deals need not be valued (the same answer, much cheaper). The largest cost of a
+        # deal is that between strangers from countries with no bloc in common.
         largest_cost = p.transaction_cost_musd * (1.0 + p.affinity_transaction_cost_premium)
         most = deal_rules.tradable_pairs(model, agents_a, agents_b) * largest_cost
-        if trust * most * p.government_tie_discount / 2 <= max(cost_a, cost_b):
+        if trust * most * p.government_tie_discount <= cost_a + cost_b:
             return None
-        gain = deal_rules.eased_deals_value(model, self, other, agents_a, agents_b) / 2
-        value_a, value_b = trust * gain - cost_a, trust * gain - cost_b
-        if value_a <= 0 or value_b <= 0:
+        gain_a, gain_b = deal_rules.eased_deals_value(model, self, other, agents_a, agents_b)
+        value_a, value_b = trust * gain_a - cost_a, trust * gain_b - cost_b
+        if value_a + value_b <= 0:
             return None
+        # The side that gains more may pay the other's share of the tie's costs (as the UK
+        # funded the UK-Brazil hub): bargaining splits the joint gain evenly.
         return Deal(
             kind="government",
             party_a=self.agent_id,
             party_b=other.agent_id,
             value_a=value_a,
             value_b=value_b,
-            transferable=False,
+            weight_a=0.5,
         )
 
     def tie_agents(self) -> np.ndarray:

@@ -14,7 +14,7 @@ import numpy as np
 from industry_transition.model.affinity import affinity_cost_factor
 from industry_transition.model.deals import Deal
 from industry_transition.model.investment import schedule_switch
-from industry_transition.model.registry import Partnership
+from industry_transition.model.registry import Partnership, pair_key
 
 if TYPE_CHECKING:
     from industry_transition.agents import Initiative
@@ -121,6 +121,25 @@ def sign(model: TransitionModel, deal: Deal, *, round_number: int, brokered: boo
         text = f"{model.year}: {a} and {b} start co-developing {tech_name}"
     else:
         text = f"{model.year}: {a} and {b} sign a government partnership"
+        if abs(deal.transfer_musd) > 1e-9:
+            # the side that gains more co-funds the other's share of the tie (bargained)
+            payer, payee = (
+                (deal.party_a, deal.party_b)
+                if deal.transfer_musd > 0
+                else (deal.party_b, deal.party_a)
+            )
+            model.ledger.transfer(
+                model.year,
+                "musd",
+                f"government:{payer}",
+                f"government:{payee}",
+                abs(deal.transfer_musd),
+                "tie co-funding",
+            )
+            text += (
+                f"; {model.display_name(payer)} co-funds it with "
+                f"USD {abs(deal.transfer_musd):,.1f}m"
+            )
     model.registry.add(partnership)
     model.partnerships_formed += 1
     model.trust.set(
@@ -273,9 +292,16 @@ def reward_delivery(model: TransitionModel, partnership: Partnership, amount_mus
 
 
 def default_partnership(model: TransitionModel, partnership: Partnership, reason: str) -> None:
-    """A commitment is not delivered: trust falls, the partnership ends as defaulted."""
+    """A commitment is not delivered: trust falls, the partnership ends as defaulted.
+
+    Trust falls once per pair and year: a change of government that defaults on several lines
+    to one company at once is one event, not several (docs/model.md §3.6).
+    """
     a, b = partnership.party_a, partnership.party_b
-    model.trust.set(a, b, model.trust.get(a, b) * (1.0 - model.params.trust_loss), model.year)
+    pair = pair_key(a, b)
+    if model.trust.last_default.get(pair) != model.year:
+        model.trust.last_default[pair] = model.year
+        model.trust.set(a, b, model.trust.get(a, b) * (1.0 - model.params.trust_loss), model.year)
     if partnership.kind == "finance":
         donor = model.country_agents[a]
         model.finance.release(donor.index, partnership.tranches_due)
@@ -300,15 +326,27 @@ def default_partnership(model: TransitionModel, partnership: Partnership, reason
 
 
 def stop_conversion(model: TransitionModel, plant: int) -> None:
-    """A line's conversion stops: it keeps its route and any grant delivered to it.
+    """A line's conversion stops after a default: it keeps its route, and the grant is lost.
 
-    The grant stays on the line (it lowers the capex of a low-carbon route when the line next
-    decides), so a default delays the conversion rather than erasing what was paid.
+    The tranches delivered so far were spent on the project that is now abandoned (they are
+    written off, ``grant:<plant> -> external:written_off``), so they cannot pay for another
+    route, least of all a capped one no donor would fund (docs/model.md §3.6).
     """
     fleet = model.fleet
     technology = int(fleet.pending_technology[plant])
     fleet.pending_technology[plant] = -1
     model.fleet_changed(int(fleet.country[plant]))
+    grant = float(fleet.grant_musd[plant])
+    if grant > 0:
+        model.ledger.transfer(
+            model.year,
+            "musd",
+            f"grant:{fleet.ids[plant]}",
+            "external:written_off",
+            grant,
+            "abandoned project",
+        )
+        fleet.grant_musd[plant] = 0.0
     company_id = model.companies.ids[fleet.owner[plant]]
     model.events.record(
         model.year,

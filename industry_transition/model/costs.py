@@ -186,6 +186,30 @@ def switch_threshold(
     return np.where(at_window, best, np.minimum(running, best))
 
 
+def counterfactual_route(
+    model: TransitionModel,
+    plants: np.ndarray,
+    lcop: FloatArray,
+    variable: FloatArray,
+    available: np.ndarray,
+) -> np.ndarray:
+    """The route each plant runs without the deal: the option that sets its switch threshold.
+
+    At its window the cheapest available route (the first, among equals); between windows its
+    current route, unless an available route costs less than running it. A plant with no
+    available route keeps its own. Finance counts abatement against it (``switch_threshold``
+    is its cost).
+    """
+    current = model.fleet.technology[plants]
+    costs = np.where(available, lcop, np.inf)
+    cheapest = np.argmin(costs, axis=1)
+    best = costs[np.arange(len(plants)), cheapest]
+    at_window = model.fleet.next_investment_year[plants] <= model.year
+    running = running_cost(model, plants, variable)
+    keeps = ~np.isfinite(best) | (~at_window & (running <= best))
+    return np.where(keeps, current, cheapest)
+
+
 def running_cost(model: TransitionModel, plants: np.ndarray, variable: FloatArray) -> FloatArray:
     """Cost (USD/t) of keeping each plant's current route until its window.
 

@@ -42,7 +42,6 @@ class Deal:
     plant: int = -1
     amount_musd: float = 0.0  # finance: the grant; set by bargaining
     transfer_musd: float = 0.0
-    transferable: bool = True  # government ties carry no side payment
     weight_a: float = 0.5
     # Largest transfer the terms allow (finance: the grant never exceeds the funding gap).
     transfer_cap_musd: float = float("inf")
@@ -56,12 +55,9 @@ class Deal:
 def bargain(deal: Deal) -> bool:
     """Set the transfer by ``u_i = d_i + w_i S``; return whether both sides gain.
 
-    With a transfer, a deal forms iff the joint surplus is positive. Without one (government
-    ties), both sides must gain on their own.
+    A deal forms iff the joint surplus is positive; the transfer then leaves each side its
+    share of it (within the terms' cap).
     """
-    if not deal.transferable:
-        deal.transfer_musd = 0.0
-        return deal.value_a > 0 and deal.value_b > 0
     if deal.surplus <= 0:
         return False
     gain_a, _ = nash_split(0.0, 0.0, deal.surplus, deal.weight_a)
@@ -95,12 +91,14 @@ def eased_deals_value(
     b: Country,
     agents_a: np.ndarray | None = None,
     agents_b: np.ndarray | None = None,
-) -> float:
-    """What a tie's lower transaction costs are worth to the deals across two countries (USD m).
+) -> tuple[float, float]:
+    """What a tie's lower transaction costs are worth to each country's side (USD m).
 
     Over the pairs of an agent of ``a`` with an agent of ``b`` (each country and its largest
     producers), valued now: the cost saved on every deal worth signing, plus the surplus a
-    deal that is not worth signing would have with the saving.
+    deal that is not worth signing would have with the saving. It goes to whoever bears the
+    cost: the donor for finance (a grant programme bears it all, and the company is left no
+    better off), half to each side otherwise. Returns (``a``'s share, ``b``'s share).
     """
     # imported here: the batch valuation itself calls this module's functions
     from industry_transition.model.valuation import transaction_costs, value_pairs
@@ -116,10 +114,13 @@ def eased_deals_value(
     surplus = deals.surplus
     valued = surplus > -np.inf
     if not valued.any():
-        return 0.0
+        return 0.0, 0.0
     saving = transaction_costs(model, x[valued], y[valued]) * p.government_tie_discount
     eased = np.maximum(np.minimum(surplus[valued] + saving, saving), 0.0)
-    return float(eased.sum())
+    finance = deals.kind[valued] == 0  # KIND_CODES: finance is code 0
+    donor_is_a = deals.party_a[valued] == a.index
+    share_a = np.where(finance, np.where(donor_is_a, 1.0, 0.0), 0.5)
+    return float((eased * share_a).sum()), float((eased * (1.0 - share_a)).sum())
 
 
 def tradable_pairs(model: TransitionModel, agents_a: np.ndarray, agents_b: np.ndarray) -> int:

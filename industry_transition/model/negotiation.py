@@ -222,12 +222,8 @@ class _RoundBook:
         chosen = self.pair[rows, best]
         found = self.surplus[rows, best] > -np.inf
         chosen = np.where(found, chosen, 0)
-        government = deals.kind[chosen] == KIND_CODES.index("government")
-        gains = (deals.value_a[chosen] > 0) & (deals.value_b[chosen] > 0)
-        # A proposer whose best deal bargaining turns down tries its next best only if that
-        # one has a joint gain (``ranked``): only a government tie can fail with one.
-        fallback = (self.surplus[rows] > 0).sum(axis=1) > 1
-        rejected = found & np.where(government, ~gains & ~fallback, deals.surplus[chosen] <= 0)
+        # a best deal without a joint gain is the proposer's only proposal (``ranked``)
+        rejected = found & (deals.surplus[chosen] <= 0)
         self.quiet[rows] = ~found | rejected
         model = self.model
         kinds, names, technologies = self.labels

@@ -82,6 +82,8 @@ class TrustBook:
         self.initial = initial
         self.values: dict[tuple[str, str], float] = {}
         self.last_contact: dict[tuple[str, str], int] = {}
+        #: The year each pair last saw a default (one loss of trust per pair and year).
+        self.last_default: dict[tuple[str, str], int] = {}
         self.home: dict[str, int] = dict(home or {})
         if affinity is None:
             affinity = np.ones((1, 1))

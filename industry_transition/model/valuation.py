@@ -30,6 +30,7 @@ from numpy.typing import NDArray
 from industry_transition.model.costs import (
     availability,
     cost_parts,
+    counterfactual_route,
     expected_decision_price,
     plant_costs,
     switch_threshold,
@@ -92,7 +93,6 @@ class PairDeals:
             value_b=float(self.value_b[i]),
             technology=model.technologies.ids[technology] if technology >= 0 else "",
             plant=int(self.plant[i]),
-            transferable=code != GOVERNMENT,
             weight_a=float(self.weight_a[i]),
             # a grant never exceeds the funding gap, the company's value without it
             transfer_cap_musd=-float(self.value_b[i]) if code == FINANCE else float("inf"),
@@ -306,6 +306,7 @@ class _Plants:
     crf_reduced: FloatArray  # capital recovery factor at each plant's concessional rate
     crf_plain: FloatArray  # and at its own rate
     finance_capex: FloatArray  # capex (USD/tpa) of every route for the ``finance`` rows
+    baseline: IntArray  # the route each plant runs without a deal (``counterfactual_route``)
 
 
 def _plant_rows(
@@ -342,6 +343,7 @@ def _plant_rows(
         )
         available = availability(model, plants)
         threshold = switch_threshold(model, plants, lcop, variable, available)
+        baseline = counterfactual_route(model, plants, lcop, variable, available)
     return _Plants(
         companies,
         plants,
@@ -354,6 +356,7 @@ def _plant_rows(
         crf_reduced,
         crf_plain,
         finance_capex,
+        baseline,
     )
 
 
@@ -449,16 +452,16 @@ def _finance_cells(model: TransitionModel, rows: _Plants) -> _FinanceCells | Non
     crf = rows.crf_reduced[rows.finance]
     capacity = np.minimum(fleet.capacity_mt[plants], p.finance_project_max_mt)[:, None]
     need = gap * p.target_utilisation / crf[:, None] * capacity
-    grant_element = (rows.finance_capex * capacity) * (
+    capex_line = rows.finance_capex * capacity
+    grant_element = np.maximum(capex_line - need, 0.0) * (
         1.0 - crf[:, None] / rows.crf_plain[rows.finance][:, None]
     )
-    capex_cap = tech.capex_usd_per_tpa[None, :] * capacity
     intensity = model.intensity[country]  # the company's country, one row per plant
     current = fleet.technology[plants]
     production = capacity * fleet.utilisation[plants][:, None]
-    current_intensity = intensity[np.arange(n), current]
-    abatement = (current_intensity[:, None] - intensity) * production * (p.valuation_horizon_years)
-    ok = available & (abatement > 0) & (need > 0) & (need <= capex_cap)
+    baseline_intensity = intensity[np.arange(n), rows.baseline[rows.finance]]
+    abatement = (baseline_intensity[:, None] - intensity) * production * (p.valuation_horizon_years)
+    ok = available & (abatement > 0) & (need > 0) & (need <= capex_line)
     ok &= ~(tech.low_carbon[current])[:, None]
     cell_rows, cols = np.nonzero(ok)  # row-major: each company's cells in its argmax order
     count = np.bincount(finance_position[cell_rows], minlength=rows.companies.size)
