@@ -367,8 +367,8 @@ def test_search_ranks_unremembered_edges_by_their_prior() -> None:
 
 
 def test_penalty_zero_runs_exactly_as_a_constant_prior() -> None:
-    off = TransitionModel("leadit", seed=6, snapshots=False, affinity_trust_penalty=0.0)
-    constant = TransitionModel("leadit", seed=6, snapshots=False)
+    off = TransitionModel("leadit", seed=1, snapshots=False, affinity_trust_penalty=0.0)
+    constant = TransitionModel("leadit", seed=1, snapshots=False)
     # the default penalty, but every pair's prior forced back to initial_trust
     initial = constant.params.initial_trust
     constant.trust.prior_by_home[:] = initial
@@ -379,9 +379,9 @@ def test_penalty_zero_runs_exactly_as_a_constant_prior() -> None:
     series = off.datacollector.get_model_vars_dataframe()
     pd.testing.assert_frame_equal(series, constant.datacollector.get_model_vars_dataframe())
     assert series["finance_delivered_musd"].iloc[-1] > 0.0  # deals were made
-    # and at the default penalty seed 6 runs differently (seeds 1-5 do not: the penalty is
-    # small, docs/validation.md §10)
-    on = TransitionModel("leadit", seed=6, snapshots=False)
+    # and a penalty makes the run differ (0.5: the default 0.2 changes few seeds'
+    # runs, docs/validation.md §10)
+    on = TransitionModel("leadit", seed=1, snapshots=False, affinity_trust_penalty=0.5)
     for _ in range(27):
         on.step()
     assert not on.datacollector.get_model_vars_dataframe().equals(series)
