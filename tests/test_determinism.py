@@ -96,11 +96,9 @@ def test_variants_share_random_numbers_after_their_histories_diverge():
     from industry_transition.model.delivery import draw_shocks
     from industry_transition.model.investment import draw_jitter
 
-    coop = TransitionModel("teaching", seed=9, carbon_price_scale=3.0)
-    alone = TransitionModel(
-        "teaching", seed=9, negotiation=False, enforcement="none", carbon_price_scale=3.0
-    )
-    for _ in range(6):
+    coop = TransitionModel("teaching", seed=9)
+    alone = TransitionModel("teaching", seed=9, negotiation=False, enforcement="none")
+    for _ in range(7):  # through 2030, when teaching's first grants are signed
         coop.step()
         alone.step()
     assert coop.partnerships_formed > 0  # the histories did diverge

@@ -33,3 +33,12 @@ def test_no_donor_finance_commits_nothing():
         assert (series["finance_delivered_musd"] == 0).all()
     # while the default does commit finance, so the check above can fail
     assert cached_run(1).series["finance_committed_musd"].iloc[-1] > 0
+
+
+def test_more_donor_finance_does_not_deliver_less():
+    def delivered(**overrides):
+        return np.array(
+            [cached_run(s, **overrides).series["finance_delivered_musd"].iloc[-1] for s in SEEDS]
+        )
+
+    assert delivered(donor_finance_scale=2.0).mean() >= delivered().mean() > 0

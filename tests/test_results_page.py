@@ -24,10 +24,11 @@ from industry_transition.visualization.results import (
     yearly_bands,
 )
 
-# 2 settings x 2 replications; 6 years, enough for replications to differ
+# 2 settings x 2 replications; 8 years (to 2031, past the first grants), enough for
+# replications to differ
 SMALL = {
     "scenario": "teaching",
-    "steps": 14,
+    "steps": 8,
     "replications": 2,
     "seed": 11,
     "grid": {"carbon_price_scale": [0.5, 2.0]},
