@@ -197,7 +197,8 @@ def test_brokered_finance_counts_for_the_donor_not_twice_for_the_recipient() -> 
     credit_membership(model, deal, brokered=True)
     assert club.brokered_value_musd == {"nordland": 30.0}  # the recipient counts the delivery
     credit_membership(model, deal, brokered=False)
-    # Not brokered: each side's country counts half the transaction cost the club saved.
+    # Not brokered: the donor's country counts the transaction cost the club saved (a grant
+    # programme bears all of a finance deal's), the recipient's nothing.
     p = model.params
     # teaching's Nordland and Indara share one of the three blocs either is in (affinity 1/3)
     prior = p.initial_trust * (1 - p.affinity_trust_penalty * (1 - 1 / 3))
@@ -206,4 +207,4 @@ def test_brokered_finance_counts_for_the_donor_not_twice_for_the_recipient() -> 
     assert model.home_countries_allied("nordland", "indcem")  # a tie from the data
     saved *= 1 - p.government_tie_discount
     saved *= (1 + p.affinity_transaction_cost_premium * (1 - 1 / 3)) * p.membership_discount
-    assert club.costs_saved_musd == pytest.approx({"nordland": saved / 2, "indara": saved / 2})
+    assert club.costs_saved_musd == pytest.approx({"nordland": saved, "indara": 0.0})

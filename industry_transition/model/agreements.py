@@ -212,8 +212,13 @@ def credit_membership(model: TransitionModel, deal: Deal, *, brokered: bool) -> 
                 book[country] = book.get(country, 0.0) + gain
             other = deal.party_b if party == deal.party_a else deal.party_a
             if saved > 0.0 and other in initiative.members:
+                # each side bears half the cost, but a grant programme bears all of a finance
+                # deal's (``Country.offer_finance``)
+                share = 0.5
+                if deal.kind == "finance":
+                    share = 1.0 if party == deal.party_a else 0.0
                 book = initiative.costs_saved_musd
-                book[country] = book.get(country, 0.0) + saved / 2  # each side bears half
+                book[country] = book.get(country, 0.0) + saved * share
 
 
 def _club_saving(model: TransitionModel, deal: Deal) -> float:
