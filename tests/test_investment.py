@@ -65,11 +65,15 @@ def one_plant_world(tmp_path: Path, *, window: int = 2024) -> Path:
     return scenario
 
 
-def expected_switch_year(tech: pd.DataFrame, *, life: int, cycle: int, utilisation: float) -> int:
+def expected_switch_year(
+    tech: pd.DataFrame, *, life: int, cycle: int, utilisation: float, horizon: int
+) -> int:
     """First year the hydrogen route's LCOP beats the furnace's running cost.
 
     Between windows the furnace's capital is sunk but not recovered: the rule compares the new
-    route's full LCOP with the old route's variable cost minus straight-line depreciation.
+    route's full LCOP with the old route's variable cost minus straight-line depreciation. The
+    plant decides at the price it expects, the mean of the linear path over ``horizon`` years:
+    this year's price plus ``PRICE_GROWTH * (horizon - 1) / 2``.
     """
     bf = tech.set_index("technology").loc["bf_bof"]
     h2 = tech.set_index("technology").loc["h2_dri_eaf"]
@@ -82,13 +86,20 @@ def expected_switch_year(tech: pd.DataFrame, *, life: int, cycle: int, utilisati
     )
     bf_running = bf.opex_usd_per_t - bf.capex_usd_per_tpa / cycle / utilisation
     price_needed = (h2_fixed - bf_running) / (bf.direct_tco2_per_t - h2.direct_tco2_per_t)
-    years = math.floor((price_needed - PRICE_START) / PRICE_GROWTH) + 1
+    expected_shift = PRICE_GROWTH * (horizon - 1) / 2
+    years = math.floor((price_needed - expected_shift - PRICE_START) / PRICE_GROWTH) + 1
     return 2024 + years
 
 
-@pytest.mark.parametrize("lead", [0, 2])
-def test_plant_switches_in_the_year_the_comparison_changes_sign(tmp_path, lead):
-    model = TransitionModel(one_plant_world(tmp_path), seed=3, switch_lead_time_years=lead)
+@pytest.mark.parametrize(("lead", "horizon"), [(0, 1), (2, 1), (0, 3), (2, 3)])
+def test_plant_switches_in_the_year_the_comparison_changes_sign(tmp_path, lead, horizon):
+    """Horizon 1: the plant expects this year's price; 3: the path's mean over 3 years."""
+    model = TransitionModel(
+        one_plant_world(tmp_path),
+        seed=3,
+        switch_lead_time_years=lead,
+        valuation_horizon_years=horizon,
+    )
     p = model.params
     tech = pd.read_csv(tmp_path / "technologies.csv")
     expected = expected_switch_year(
@@ -96,6 +107,7 @@ def test_plant_switches_in_the_year_the_comparison_changes_sign(tmp_path, lead):
         life=p.plant_life_years,
         cycle=p.steel_investment_cycle_years,
         utilisation=p.target_utilisation,
+        horizon=horizon,
     )
     assert 2026 <= expected < 2041  # between maturity and the next window: a real test
     routes = []

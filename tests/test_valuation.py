@@ -138,7 +138,7 @@ ALL_KINDS = {"finance", "codevelopment"}
         # finance pays only for uncapped low-carbon routes, which carbon prices three times
         # as high make worth financing within these years (teaching finances some from 2030
         # at its own prices, but no pair there values co-development at them)
-        ("teaching", {"carbon_price_scale": 3.0}, (0, 8, 4), ALL_KINDS),
+        ("teaching", {"carbon_price_scale": 3.0}, (0, 4, 4), ALL_KINDS),
         ("leadit", {"carbon_price_scale": 3.0}, (0, 8, 5), ALL_KINDS),
         # no co-development is worth anything to both sides in this small generated world
         (

@@ -110,10 +110,10 @@ class Company(mesa.Agent):
         if plants.size == 0 or model.technologies.sector[technology] != self.sector:
             return 0.0
         fleet, companies = model.fleet, model.companies
-        # costs at the carbon price the company expects over the horizon (its country's announced
-        # path), not this year's alone; capex is taken at today's level (no expected learning)
-        lcop, _ = model.costs.costs(plants, "expected")
-        threshold = model.costs.threshold(plants, "expected")
+        # costs at the carbon price the company decides with, the one it expects over the
+        # horizon (docs/model.md §3.1); capex at today's level (no expected learning)
+        lcop, _ = model.costs.costs(plants)
+        threshold = model.costs.threshold(plants)
         saving = np.maximum(threshold - lcop[:, technology], 0.0)  # USD/t
         rate = model.countries.cost_of_capital[self.country_index]
         years_to_use = np.maximum(

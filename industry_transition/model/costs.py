@@ -32,30 +32,22 @@ def intensity_matrix(model: TransitionModel) -> FloatArray:
 
 
 def decision_carbon_price(model: TransitionModel) -> FloatArray:
-    """Carbon price a company uses to choose: its country's price or its own internal price."""
-    companies = model.companies
-    return np.maximum(
-        model.countries.carbon_price_usd_per_t[companies.country],
-        companies.internal_carbon_price_usd_per_t,
-    )
+    """Carbon price a company decides with (USD/t): the price it expects, or its own if higher.
 
-
-def expected_decision_price(model: TransitionModel) -> FloatArray:
-    """Carbon price each company expects over a deal's valuation horizon (USD/t).
-
-    The mean of its country's announced path (this year's price growing by its yearly trend)
-    over the next ``valuation_horizon_years``, or its own internal price if higher. Agents
-    value licences and co-development with it; investment decides at this year's price
-    (docs/model.md §3.5).
+    The expected price is the mean of its country's announced path (this year's price growing
+    by its yearly trend, never below zero) over the next ``valuation_horizon_years``. Every
+    choice uses it: investment, grants and licences (docs/model.md §3.1), so a company never
+    buys access it values at one price and then decides at another.
     """
     p = model.params
     companies, countries = model.companies, model.countries
-    path = countries.carbon_price_usd_per_t + countries.carbon_price_growth_usd_per_t * (
-        (p.valuation_horizon_years - 1) / 2
+    years = np.arange(p.valuation_horizon_years, dtype=float)
+    path = (
+        countries.carbon_price_usd_per_t[:, None]
+        + countries.carbon_price_growth_usd_per_t[:, None] * years[None, :]
     )
-    return np.maximum(
-        np.maximum(path, 0.0)[companies.country], companies.internal_carbon_price_usd_per_t
-    )
+    expected = np.maximum(path, 0.0).mean(axis=1)
+    return np.maximum(expected[companies.country], companies.internal_carbon_price_usd_per_t)
 
 
 def plant_costs(
@@ -64,7 +56,6 @@ def plant_costs(
     *,
     grant_musd: FloatArray | None = None,
     concessional: np.ndarray | None = None,
-    decision_price: FloatArray | None = None,
 ) -> tuple[FloatArray, FloatArray]:
     """LCOP and variable cost (USD/t) of every technology for each plant in ``plants``.
 
@@ -79,7 +70,7 @@ def plant_costs(
     low = model.technologies.low_carbon[None, :]
     grants = model.fleet.grant_musd[plants] if grant_musd is None else grant_musd
     financed = model.fleet.financed[plants] if concessional is None else concessional
-    rate, capex, variable = cost_parts(model, plants, grants, decision_price)
+    rate, capex, variable = cost_parts(model, plants, grants)
     rate_matrix = np.where(
         low & financed[:, None],
         np.maximum(rate[:, None] - p.concessional_rate_reduction, 0.0),
@@ -94,7 +85,6 @@ def cost_parts(
     model: TransitionModel,
     plants: np.ndarray,
     grants: FloatArray,
-    decision_price: FloatArray | None = None,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """What the LCOP of each plant is made of, before any choice of financing.
 
@@ -125,7 +115,7 @@ def cost_parts(
         tech.opex_usd_per_t[None, :],
         tech.electricity_mwh_per_t[None, :],
         countries.electricity_usd_per_mwh[country][:, None],
-        (model.decision_price if decision_price is None else decision_price)[owner][:, None],
+        model.decision_price[owner][:, None],
         intensity,
         premium,
     )
@@ -281,11 +271,10 @@ class CostCache:
         return np.arange(len(self.model.fleet))
 
     def costs(self, plants: np.ndarray, variant: str = "default") -> tuple[FloatArray, FloatArray]:
-        """``plant_costs`` rows for ``plants`` under a variant.
+        """``plant_costs`` rows for ``plants`` under a financing variant.
 
         ``default``: each plant's own financing; ``concessional`` and ``plain``: every plant on
-        concessional or plain terms; ``expected``: its own financing at the carbon price its
-        owner expects over the valuation horizon (``expected_decision_price``).
+        concessional or plain terms.
         """
         if variant not in self._costs:
             everything = self._all()
@@ -293,12 +282,10 @@ class CostCache:
                 "default": None,
                 "concessional": np.ones(everything.size, dtype=bool),
                 "plain": np.zeros(everything.size, dtype=bool),
-                "expected": None,
             }[variant]
-            price = expected_decision_price(self.model) if variant == "expected" else None
             with np.errstate(divide="ignore", invalid="ignore"):
                 self._costs[variant] = plant_costs(
-                    self.model, everything, concessional=concessional, decision_price=price
+                    self.model, everything, concessional=concessional
                 )
         lcop, variable = self._costs[variant]
         return lcop[plants], variable[plants]

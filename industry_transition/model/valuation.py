@@ -31,8 +31,6 @@ from industry_transition.model.costs import (
     availability,
     cost_parts,
     counterfactual_route,
-    expected_decision_price,
-    plant_costs,
     switch_threshold,
 )
 from industry_transition.model.deals import SWITCH_MARGIN_USD_PER_T, Deal
@@ -376,11 +374,7 @@ def _licence_values(
         return out
     plants, position = rows.plants[used], rows.position[used]
     owner = rows.companies[position]
-    # at the carbon price each owner expects over the horizon (``Company.licence_value``)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        lcop, variable = plant_costs(model, plants, decision_price=expected_decision_price(model))
-        threshold = switch_threshold(model, plants, lcop, variable, rows.available[used])
-    saving = np.maximum(threshold[:, None] - lcop[:, columns], 0.0)
+    saving = np.maximum(rows.threshold[used, None] - rows.lcop[used[:, None], columns], 0.0)
     country = comp.country[owner]
     available_year = comp.available_year[owner][:, columns]
     years_to_use = np.maximum(
