@@ -13,6 +13,7 @@ import numpy as np
 
 from industry_transition.model.affinity import affinity_cost_factor
 from industry_transition.model.deals import Deal
+from industry_transition.model.demand import write_off_grant
 from industry_transition.model.investment import schedule_switch
 from industry_transition.model.registry import Partnership, pair_key
 
@@ -341,17 +342,7 @@ def stop_conversion(model: TransitionModel, plant: int) -> None:
     technology = int(fleet.pending_technology[plant])
     fleet.pending_technology[plant] = -1
     model.fleet_changed(int(fleet.country[plant]))
-    grant = float(fleet.grant_musd[plant])
-    if grant > 0:
-        model.ledger.transfer(
-            model.year,
-            "musd",
-            f"grant:{fleet.ids[plant]}",
-            "external:written_off",
-            grant,
-            "abandoned project",
-        )
-        fleet.grant_musd[plant] = 0.0
+    write_off_grant(model, plant, "abandoned project")
     company_id = model.companies.ids[fleet.owner[plant]]
     model.events.record(
         model.year,

@@ -96,16 +96,7 @@ def retire(model: TransitionModel, country: int, sector: int, excess_mt: float) 
         if fleet.capacity_mt[plant] <= 1e-12:
             fleet.capacity_mt[plant] = 0.0
             fleet.pending_technology[plant] = -1
-            held = float(fleet.grant_musd[plant])
-            model.ledger.transfer(
-                model.year,
-                "musd",
-                f"grant:{fleet.ids[plant]}",
-                "external:written_off",
-                held,
-                "grant written off",
-            )
-            fleet.grant_musd[plant] = 0.0
+            write_off_grant(model, int(plant), "grant written off")
             company = model.companies.ids[fleet.owner[plant]]
             model.events.record(
                 model.year,
@@ -139,3 +130,14 @@ def produce_and_emit(model: TransitionModel) -> None:
                 float(by_group[c, s]),
                 "emissions",
             )
+
+
+def write_off_grant(model: TransitionModel, plant: int, memo: str) -> None:
+    """Write off the grant a plant holds (``grant:<plant> -> external:written_off``)."""
+    fleet = model.fleet
+    held = float(fleet.grant_musd[plant])
+    if held > 0:
+        model.ledger.transfer(
+            model.year, "musd", f"grant:{fleet.ids[plant]}", "external:written_off", held, memo
+        )
+        fleet.grant_musd[plant] = 0.0

@@ -25,11 +25,17 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from industry_transition.agents import Company, Country
-from industry_transition.model.costs import availability
 from industry_transition.model.deals import Deal, bargain
 from industry_transition.model.events import EventLog
 from industry_transition.model.search import RoundDraws, find_candidates
-from industry_transition.model.valuation import KIND_CODES, PairDeals, channels_open, value_pairs
+from industry_transition.model.valuation import (
+    FINANCE,
+    KIND_CODES,
+    PairDeals,
+    channels_open,
+    drop_kinds,
+    value_pairs,
+)
 
 # Keys of draws outside the numbered rounds (rounds are 0, 1, ... < 10,000).
 ROUND_MEMBERSHIP = 10_000
@@ -126,12 +132,9 @@ def _propose(
     """
     reason = verdict(model, deal)
     if reason is None:
-        if book is None:
-            model.sign(deal, round_number=round_number, brokered=brokered)
-            return True
-        before = book.capped_availability(deal)
         model.sign(deal, round_number=round_number, brokered=brokered)
-        book.signed(deal, before)
+        if book is not None:
+            book.signed(deal)
         return True
     model.events.reject(
         model.year,
@@ -154,9 +157,8 @@ class _RoundBook:
 
     A signature touches the deals of some pairs (DESIGN.md negotiation; ``signed``):
 
-    - the pairs of an agent whose own state changed: a finance recipient (and every company of
-      its country when the conversion moves a capped route's share), a licensee, both
-      co-developers;
+    - the pairs of an agent whose own state changed: a licensee, both co-developers (finance is
+      signed in the donors' calls, before the round is valued);
     - for a government tie of countries A and B, the pairs of an agent of A with an agent of B
       (transaction costs), and every pair of two countries one of which is A or B (tie counts);
     - a government deal between two countries counts the complementary pairs of all their
@@ -209,7 +211,7 @@ class _RoundBook:
         agents = self.agents[rows]
         r, cols = np.nonzero(agents >= 0)
         deals = value_pairs(self.model, rows[r], agents[r, cols])
-        _without_finance(deals)  # finance is allocated by the donors' calls (``finance_call``)
+        drop_kinds(deals, [FINANCE])  # finance is allocated by the donors' calls (``finance_call``)
         self.batches.append(deals)
         self.batch[rows] = len(self.batches) - 1
         self.surplus[rows] = -np.inf
@@ -270,32 +272,8 @@ class _RoundBook:
         for j in _proposal_order(fresh.surplus):
             yield fresh.deal(self.model, j), int(columns[j])
 
-    def capped_availability(self, deal: Deal) -> tuple[np.ndarray, np.ndarray] | None:
-        """The plants of a finance recipient's country and which capped routes each may take.
-
-        Taken before the deal is signed; None when the deal moves no capped route's share.
-        """
-        model = self.model
-        if deal.kind != "finance":
-            return None
-        tech, fleet = model.technologies, model.fleet
-        old = int(fleet.technology[deal.plant])
-        new = tech.index[deal.technology]
-        if not (tech.max_share[old] < 1.0 or tech.max_share[new] < 1.0):
-            return None  # the shares of capped routes do not move
-        # Only the sector of the deal's plant moves: plants of the other sector never have
-        # its routes open (nor theirs change).
-        sector = fleet.sector[deal.plant]
-        home = int(model.home_of[model.proposer_index[deal.party_b]])
-        plants = model.country_plants(home)
-        plants = plants[(fleet.capacity_mt[plants] > 0) & (fleet.sector[plants] == sector)]
-        return plants, availability(model, plants, _capped(model, sector))
-
-    def signed(self, deal: Deal, before: tuple[np.ndarray, np.ndarray] | None) -> None:
-        """Mark the proposers whose pairs the signature touched as stale.
-
-        ``before`` is ``capped_availability`` taken before a finance deal was signed.
-        """
+    def signed(self, deal: Deal) -> None:
+        """Mark the proposers whose pairs the signature touched as stale."""
         model, n, c = self.model, self.n, self.c
         index = model.proposer_index
         a, b = index[deal.party_a], index[deal.party_b]
@@ -308,18 +286,7 @@ class _RoundBook:
                 rows = self.members_of[home]
                 self.stale[rows[(self.candidate_homes[rows] == other).any(axis=1)]] = True
         else:
-            if deal.kind == "finance":
-                touched[b] = True
-                if before is not None:
-                    # The line converts, moving its country's route shares: other plants
-                    # there see it only where a capped route opens or closes for them.
-                    plants, old = before
-                    sector = model.fleet.sector[deal.plant]
-                    now = availability(model, plants, _capped(model, sector))
-                    moved = plants[(now != old).any(axis=1)]
-                    touched[self.c + model.fleet.owner[moved]] = True
-                    countries[int(model.home_of[b])] = True
-            elif deal.kind == "technology":
+            if deal.kind == "technology":
                 touched[a] = True  # the licensee
             else:
                 touched[[a, b]] = True
@@ -423,16 +390,6 @@ def finance_call(
                 funded.add(int(company[i]))
 
 
-def _without_finance(deals: PairDeals) -> None:
-    """No deal for the pairs whose best deal is finance (the calls allocate finance)."""
-    closed = deals.kind == KIND_CODES.index("finance")
-    if closed.any():
-        deals.kind[closed] = -1
-        deals.party_a[closed] = deals.party_b[closed] = deals.technology[closed] = -1
-        deals.plant[closed] = -1
-        deals.value_a[closed] = deals.value_b[closed] = deals.weight_a[closed] = 0.0
-
-
 def _proposal_order(surplus: np.ndarray) -> list[int]:
     """Positions of a proposer's deals in the order it tries them (see ``ranked``)."""
     order = np.argsort(-surplus, kind="stable")
@@ -440,12 +397,6 @@ def _proposal_order(surplus: np.ndarray) -> list[int]:
     if order.size == 0 or surplus[order[0]] <= 0:
         return order[:1].tolist()
     return order[surplus[order] > 0].tolist()
-
-
-def _capped(model: TransitionModel, sector: int) -> np.ndarray:
-    """Indices of the capped routes (``max_share < 1``) of a sector."""
-    tech = model.technologies
-    return np.flatnonzero((tech.max_share < 1.0) & (tech.sector == sector))
 
 
 def _agents_by_country(model: TransitionModel) -> list[np.ndarray]:

@@ -529,9 +529,13 @@ def close_channels(params: Parameters, out: PairDeals) -> None:
     A pair type has one channel (country-company: finance; company-company: technology and
     co-development; country-country: government), so this is the same as not valuing them.
     """
-    shut = [code for code, on in enumerate(channels_open(params)) if not on]
-    if shut:
-        closed = np.isin(out.kind, shut)
+    drop_kinds(out, [code for code, on in enumerate(channels_open(params)) if not on])
+
+
+def drop_kinds(out: PairDeals, codes: list[int]) -> None:
+    """No deal (kind -1) for the pairs whose deal is of one of the kind ``codes``."""
+    if codes:
+        closed = np.isin(out.kind, codes)
         out.kind[closed] = -1
         out.party_a[closed] = out.party_b[closed] = out.technology[closed] = -1
         out.plant[closed] = -1
