@@ -47,7 +47,7 @@ class Parameters(BaseModel):
         ge=2000,
         le=2100,
         description="First simulated year.",
-        source="DESIGN.md: default 2024 to 2050",
+        source="modelling choice: default horizon 2024 to 2050 (docs/model.md §1.2)",
     )
     end_year: int = _param(
         2050,
@@ -55,7 +55,7 @@ class Parameters(BaseModel):
         ge=2000,
         le=2150,
         description="Last simulated year (inclusive).",
-        source="DESIGN.md: default 2024 to 2050",
+        source="modelling choice: default horizon 2024 to 2050 (docs/model.md §1.2)",
     )
 
     # --- levers -----------------------------------------------------------------------------
@@ -64,13 +64,13 @@ class Parameters(BaseModel):
         unit="switch",
         description="False gives the no-cooperation counterfactual: no partnerships, no "
         "initiative membership, the same world and random streams.",
-        source="DESIGN.md: any scenario can be run with negotiation switched off",
+        source="modelling choice: the no-cooperation counterfactual (docs/model.md §3.11)",
     )
     broker: bool = _param(
         True,
         unit="switch",
         description="Initiatives suggest complementary matches to their members.",
-        source="DESIGN.md negotiation protocol, step 2",
+        source="modelling choice: broker suggestions in candidate search (docs/model.md §3.5)",
     )
     # Channel switches (``industry-transition attribute``): a channel switched off never
     # operates, including the ties of that channel that the scenario data would start with.
@@ -108,7 +108,7 @@ class Parameters(BaseModel):
         unit="choice",
         description="binding: commitments always delivered; reputational: budget shocks and "
         "political turnover cause defaults that cut trust; none: also opportunistic reneging.",
-        source="DESIGN.md negotiation protocol",
+        source="modelling choice: enforcement regimes (docs/model.md §3.6)",
     )
     donor_finance_scale: float = _param(
         1.0,
@@ -165,7 +165,7 @@ class Parameters(BaseModel):
         ge=1,
         le=50,
         description="At most this many candidate partners evaluated per agent per round.",
-        source="DESIGN.md negotiation protocol, step 2 (K)",
+        source="modelling choice: candidate search (docs/model.md §3.5)",
     )
     random_candidates: int = _param(
         1,
@@ -173,7 +173,8 @@ class Parameters(BaseModel):
         ge=0,
         le=10,
         description="Of the candidates, how many are drawn at random from all agents.",
-        source="DESIGN.md: 'a few random others'",
+        source="modelling choice: a few random candidates besides network ones "
+        "(docs/model.md §3.5)",
     )
 
     # --- economics --------------------------------------------------------------------------
@@ -184,7 +185,9 @@ class Parameters(BaseModel):
         le=60,
         description="Economic life used in the capital recovery factor of LCOP.",
         source="MPP steel model uses a 20-yr investment cycle and 40-yr plant life "
-        "(calibration.md 2(d)); 25 is a placeholder between them",
+        "(Mission Possible Partnership, https://github.com/missionpossiblepartnership/"
+        "mpp-steel-model, mppsteel/config/model_config.py); 25 is a "
+        "placeholder between them",
     )
     steel_investment_cycle_years: int = _param(
         20,
@@ -192,7 +195,9 @@ class Parameters(BaseModel):
         ge=5,
         le=50,
         description="Years between steel plant reinvestments.",
-        source="MPP steel model 20-yr cycle (calibration.md 2(d)); DESIGN.md 20 +- 3",
+        source="MPP steel model: 20-yr cycle +- 3 "
+        "(Mission Possible Partnership, https://github.com/missionpossiblepartnership/"
+        "mpp-steel-model, mppsteel/config/model_config.py)",
     )
     cement_investment_cycle_years: int = _param(
         25,
@@ -200,7 +205,8 @@ class Parameters(BaseModel):
         ge=5,
         le=50,
         description="Years between cement kiln reinvestments.",
-        source="DESIGN.md 25 +- 3 (placeholder, verify)",
+        source="modelling choice: kilns reinvest less often than steel plants, 25 +- 3 "
+        "(placeholder, verify)",
     )
     investment_cycle_jitter_years: int = _param(
         3,
@@ -208,7 +214,9 @@ class Parameters(BaseModel):
         ge=0,
         le=10,
         description="Investment windows are drawn uniformly within +- this many years.",
-        source="DESIGN.md: 20 +- 3 and 25 +- 3",
+        source="MPP steel model cycle variance 3 years "
+        "(Mission Possible Partnership, https://github.com/missionpossiblepartnership/"
+        "mpp-steel-model, mppsteel/config/model_config.py); applied to cement too",
     )
     switch_lead_time_years: int = _param(
         2,
@@ -218,7 +226,8 @@ class Parameters(BaseModel):
         description="Years between deciding to change a plant's route and the new route "
         "operating; the old route runs meanwhile (new plants are built without delay).",
         source="placeholder: H2-DRI and CCS projects take several years from decision to "
-        "operation (thyssenkrupp Duisburg DRI decided 2023, H2 from 2028-29; calibration.md 2(d))",
+        "operation (thyssenkrupp Duisburg DRI decided 2023, H2 from 2028-29; themillfloor "
+        "newsletter)",
     )
     supply_ramp_per_year: float = _param(
         0.01,
@@ -237,7 +246,9 @@ class Parameters(BaseModel):
         ge=0.5,
         le=1.0,
         description="New capacity is built when a country-sector's utilisation exceeds this.",
-        source="MPP steel model opens plants above about 0.95 utilisation (DESIGN.md)",
+        source="MPP steel model opens plants above 0.95 utilisation "
+        "(Mission Possible Partnership, https://github.com/missionpossiblepartnership/"
+        "mpp-steel-model, mppsteel/config/model_config.py)",
     )
     retire_utilisation_threshold: float = _param(
         0.6,
@@ -245,7 +256,9 @@ class Parameters(BaseModel):
         ge=0.0,
         le=0.95,
         description="Capacity retires when a country-sector's utilisation falls below this.",
-        source="MPP steel model closes plants below about 0.6 utilisation (DESIGN.md)",
+        source="MPP steel model closes plants below 0.6 utilisation "
+        "(Mission Possible Partnership, https://github.com/missionpossiblepartnership/"
+        "mpp-steel-model, mppsteel/config/model_config.py)",
     )
     target_utilisation: float = _param(
         0.85,
@@ -275,7 +288,7 @@ class Parameters(BaseModel):
         True,
         unit="switch",
         description="Wright's-law learning on global cumulative capacity.",
-        source="Wright 1936; DESIGN.md economics",
+        source="Wright 1936; docs/model.md §3.1",
     )
     green_premium_share: float = _param(
         0.0,
@@ -284,7 +297,8 @@ class Parameters(BaseModel):
         le=0.5,
         description="Green public procurement: premium paid for low-carbon product, as a share "
         "of the incumbent route's operating cost per tonne (0: off).",
-        source="Stegra offtakes at ~20-30% premiums; RMI ~15% (calibration.md 2(d))",
+        source="Stegra offtakes at ~20-30% premiums (press reports, earthenergylog; verify); RMI "
+        "~15% for Cleveland-Cliffs (Rocky Mountain Institute, quoted by exclusiveglobalnews)",
     )
 
     # --- negotiation and valuation ----------------------------------------------------------
@@ -370,7 +384,7 @@ class Parameters(BaseModel):
         description="Largest capacity one finance deal converts; a larger plant is split and "
         "one line of this size is financed.",
         source="Baowu's 1 Mt/yr H2-DRI-EAF line (2025); LEILAC's next module is 20% of a "
-        "plant's throughput (calibration.md 2(d)); placeholder",
+        "plant's throughput (Global Cement; volewica blog on Calix); placeholder",
     )
     concessional_rate_reduction: float = _param(
         0.03,
@@ -411,7 +425,7 @@ class Parameters(BaseModel):
         ge=0.0,
         le=1000.0,
         description="Total R&D cost of a co-development consortium.",
-        source="LEILAC-1: EUR 12m EU H2020 + EUR 9m consortium (calibration.md 2(d))",
+        source="LEILAC-1: EUR 12m EU Horizon 2020 + EUR 9m consortium (Global Cement)",
     )
     government_partnership_duration_years: int = _param(
         10,
@@ -427,7 +441,7 @@ class Parameters(BaseModel):
         ge=0.0,
         le=100.0,
         description="Yearly diplomatic and secretariat cost of a government partnership.",
-        source=PLACEHOLDER + "; UK committed GBP 1m to the UK-Brazil hub (calibration.md 2(a))",
+        source=PLACEHOLDER + "; UK committed GBP 1m to the UK-Brazil hub (Veja, Mar 2024)",
     )
     max_government_partnerships: int = _param(
         3,
@@ -437,7 +451,7 @@ class Parameters(BaseModel):
         description="A government sustains at most this many active umbrella partnerships "
         "(diplomatic attention is scarce).",
         source="placeholder (verify): LeadIT's country-to-country partnerships are few "
-        "(India-Sweden 2023, UK-Brazil 2023; calibration.md 2(a))",
+        "(India-Sweden 2023, industrytransition.org; UK-Brazil 2023, gov.uk MoU)",
     )
     government_tie_agents: int = _param(
         10,
@@ -621,7 +635,7 @@ class Parameters(BaseModel):
         "finance received, transaction costs saved, reputation, fee, ratchet cost) or "
         "'club_game' (the textbook coalition game: payoff club_benefit x total abatement - "
         "club_cost/2 x own abatement^2).",
-        source="DESIGN.md initiative membership; Barrett 1994, Carraro & Siniscalco 1993",
+        source="docs/model.md §3.7; Barrett 1994, Carraro & Siniscalco 1993",
     )
     club_benefit: float = _param(
         1.0,
