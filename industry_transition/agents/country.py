@@ -99,7 +99,7 @@ class Country(mesa.Agent):
         return p.ratchet_cost_share * unwanted * self.model.country_emissions_mt(self.index)
 
     def step_membership(self) -> None:
-        """Join or leave initiatives when membership pays (DESIGN.md, initiative membership)."""
+        """Join or leave initiatives when membership pays (docs/model.md §3.7)."""
         for initiative in self.model.initiatives.values():
             initiative.decide_membership(self)
 

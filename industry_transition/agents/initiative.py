@@ -87,7 +87,7 @@ class Initiative(mesa.Agent):
         }
 
     def membership_gain_musd(self, country: Country) -> float:
-        """Yearly net value of membership to a country (DESIGN.md, initiative membership).
+        """Yearly net value of membership to a country (docs/model.md §3.7).
 
         ``membership_payoff = "deals"``: the sum of ``membership_terms_musd``. ``"club_game"``: the
         textbook coalition payoffs (``model/coalition.py``).

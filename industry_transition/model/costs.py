@@ -168,7 +168,7 @@ def switch_threshold(
     At its investment window a plant compares full LCOPs: the threshold is the cheapest
     available option. Between windows the old capital is sunk but not yet recovered: the new
     route must save at least the straight-line depreciation of the remaining capital per year
-    (DESIGN.md: switch only when the saving pays back the stranded capital).
+    (switch only when the saving pays back the stranded capital; docs/model.md §3.2).
     """
     at_window = model.fleet.next_investment_year[plants] <= model.year
     best = np.where(available, lcop, np.inf).min(axis=1)

@@ -1,8 +1,8 @@
 """Phase 4, delivery: finance disbursed against donor budgets, technology handed over, trust.
 
-Enforcement (DESIGN.md): ``binding`` delivers every scheduled tranche (commitments are reserved
-against planned budgets when signed); ``reputational`` lets budget shocks and political turnover
-cause defaults; ``none`` adds opportunistic reneging. Trust rises on delivery and falls on
+Enforcement (docs/model.md §3.6): ``binding`` delivers every scheduled tranche (commitments are
+reserved against planned budgets when signed); ``reputational`` lets budget shocks and political
+turnover cause defaults; ``none`` adds opportunistic reneging. Trust rises on delivery and falls on
 default whatever the regime; a default ends the partnership.
 """
 

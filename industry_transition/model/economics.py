@@ -1,4 +1,4 @@
-"""Technology economics as pure, vectorised functions (DESIGN.md, Economics).
+"""Technology economics as pure, vectorised functions (docs/model.md §3.1).
 
 Units: money USD at 2023 prices; capex USD per t/yr of capacity; costs USD per t of product;
 intensities tCO2 per t; carbon prices USD per tCO2; electricity MWh per t.
@@ -96,10 +96,10 @@ def levelised_cost(
     utilisation: ArrayLike,
     variable_cost_usd_per_t: ArrayLike,
 ) -> FloatArray:
-    """LCOP = CRF(r, life) * capex * m_c / utilisation + variable cost (DESIGN.md).
+    """LCOP = CRF(r, life) * capex * m_c / utilisation + variable cost (docs/model.md §3.1).
 
     Capex is per t/yr of capacity, so the capital charge per tonne produced divides by
-    utilisation (DESIGN.md writes the formula at full utilisation).
+    utilisation (docs/model.md §4, item 1).
     """
     crf = capital_recovery_factor(cost_of_capital, life_years)
     capital = crf * np.asarray(capex_usd_per_tpa, dtype=float) * np.asarray(capability_multiplier)

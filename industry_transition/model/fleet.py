@@ -1,4 +1,4 @@
-"""The plant fleet as a structure of arrays (DESIGN.md: arrays where populations are large)."""
+"""The plant fleet as a structure of arrays (arrays where populations are large)."""
 
 from __future__ import annotations
 

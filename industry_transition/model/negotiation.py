@@ -1,4 +1,4 @@
-"""The negotiation protocol (DESIGN.md): search, valuation, bargaining, agreement.
+"""The negotiation protocol (docs/model.md §3.5): search, valuation, bargaining, agreement.
 
 Each year has ``rounds_per_year`` rounds. A round has two parts:
 
@@ -155,7 +155,7 @@ REVALUE_WINDOW = 512
 class _RoundBook:
     """The valued candidate pairs of a round and which proposers must re-value them.
 
-    A signature touches the deals of some pairs (DESIGN.md negotiation; ``signed``):
+    A signature touches the deals of some pairs (docs/model.md §3.5; ``signed``):
 
     - the pairs of an agent whose own state changed: a licensee, both co-developers (finance is
       signed in the donors' calls, before the round is valued);

@@ -1,7 +1,7 @@
 """Search: every proposer's candidates for one negotiation round, drawn for all at once.
 
 At the start of a round each proposer (country or company) finds at most
-``K = candidates_per_agent`` candidates (DESIGN.md, negotiation step 2). The first
+``K = candidates_per_agent`` candidates (docs/model.md §3.5). The first
 ``K - random_candidates`` come from four sources, in this order, skipping the proposer itself
 and repeats:
 

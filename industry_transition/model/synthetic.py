@@ -111,9 +111,9 @@ UTILISATION_RANGE = (0.65, 0.92)  # inside the retire (0.6) and build (0.95) thr
 # within one sd), clipped to PLANT_SIZE_RANGE_MT. From memory (verify): integrated BF-BOF works
 # typically 2-5 Mt/yr (Global Energy Monitor, Global Steel Plant Tracker; leadit: SSAB's two
 # Swedish works 4 Mt together, thyssenkrupp Duisburg 11 Mt); a gas-DRI module with its EAFs
-# 1-2.5 Mt/yr (Midrex modules; thyssenkrupp's Duisburg DRI 2.5 Mt/yr, calibration.md 2(d));
+# 1-2.5 Mt/yr (Midrex modules; thyssenkrupp's Duisburg DRI 2.5 Mt/yr, themillfloor newsletter);
 # scrap-EAF mini-mills 0.5-2 Mt/yr; a cement plant about 1 Mt/yr (roughly 4,100 Mt from some
-# 3,000-4,000 integrated plants; Dalmia's seven plants and 40 Mt/yr, calibration.md 2(a), are
+# 3,000-4,000 integrated plants; Dalmia's seven plants and 40 Mt/yr, CemNet 11 Dec 2023, are
 # the large end). Routes not listed (none are available in 2024) take their sector's figure.
 PLANT_SIZE_MT = {"bf_bof": 3.0, "gas_dri_eaf": 2.0, "scrap_eaf": 1.0, "opc_kiln": 1.0}
 PLANT_SIZE_BY_SECTOR_MT = {"steel": 2.0, "cement": 1.0}

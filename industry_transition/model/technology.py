@@ -14,7 +14,7 @@ class Technologies:
     """Technology attributes as arrays indexed by technology number, plus learning state.
 
     Deployment anywhere adds to the global cumulative capacity ``X_k`` and lowers capex
-    everywhere: the spillover that makes coalitions worth forming (DESIGN.md).
+    everywhere: the spillover that makes coalitions worth forming (docs/model.md §3.1).
     """
 
     def __init__(self, table: pd.DataFrame, *, learning: bool = True) -> None:

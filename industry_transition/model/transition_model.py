@@ -1,4 +1,4 @@
-"""TransitionModel: wires the world, the agents and the seven yearly phases of DESIGN.md."""
+"""TransitionModel: wires the world, the agents and the yearly phases (docs/model.md §1.3)."""
 
 from __future__ import annotations
 
@@ -519,7 +519,7 @@ class TransitionModel(mesa.Model):
 
     # --- the year -----------------------------------------------------------------------------
     def step(self) -> None:
-        """One year: the seven phases of DESIGN.md.
+        """One year: the seven phases of docs/model.md §1.3.
 
         Python's cyclic garbage collector is paused during the year and resumed after it (if
         it was on): a year allocates many short-lived containers, and the collections they
