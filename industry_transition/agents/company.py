@@ -7,7 +7,13 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from industry_transition.model.costs import availability, plant_costs, running_cost
+from industry_transition.model.costs import (
+    availability,
+    lcop_at_use,
+    plant_costs,
+    running_cost,
+    switch_threshold,
+)
 from industry_transition.model.deals import Deal, transaction_cost
 from industry_transition.model.economics import scalar_annuity_factor
 
@@ -91,7 +97,8 @@ class Company(mesa.Agent):
         both at the carbon price the company expects over the horizon, over the valuation horizon,
         discounted to the plant's next investment window.
         """
-        key = ("licence_value", self.agent_id, technology)
+        # the capex it expects moves with every conversion started anywhere (learning)
+        key = ("licence_value", self.agent_id, technology, self.model.costs.pipeline_version)
         known = self.model.costs.party_memo.get(key)
         if isinstance(known, float):
             return known
@@ -111,28 +118,31 @@ class Company(mesa.Agent):
             return 0.0
         fleet, companies = model.fleet, model.companies
         # costs at the carbon price the company decides with, the one it expects over the
-        # horizon (docs/model.md §3.1); capex at today's level (no expected learning)
-        lcop, _ = model.costs.costs(plants)
+        # horizon (docs/model.md §3.1)
+        lcop, variable = model.costs.costs(plants)
         threshold = model.costs.threshold(plants)
-        saving = np.maximum(threshold - lcop[:, technology], 0.0)  # USD/t
+        saving_now = threshold - lcop[:, technology]  # USD/t
         rate = model.countries.cost_of_capital[self.country_index]
+        available_year = companies.available_year[self.index, technology]
         years_to_use = np.maximum(
-            np.maximum(
-                fleet.next_investment_year[plants], companies.available_year[self.index, technology]
-            )
-            - model.year,
-            0,
+            np.maximum(fleet.next_investment_year[plants], available_year) - model.year, 0
         )
-        # A plant that saves money with the technology may switch before its window.
+        # A plant that saves money with the technology today may switch before its window.
         years_to_use = np.where(
-            saving > 0,
-            np.minimum(
-                years_to_use,
-                np.maximum(companies.available_year[self.index, technology] - model.year, 0),
-            ),
+            saving_now > 0,
+            np.minimum(years_to_use, max(available_year - model.year, 0)),
             years_to_use,
         )
         years_to_use = years_to_use + p.switch_lead_time_years  # conversion takes time
+        # ... and in the year it would use it, the route costs what the company expects after
+        # learning; so may the plant's other options (expected learning, §3.1)
+        table = model.costs.expected_capex(int(years_to_use.max()))
+        with np.errstate(invalid="ignore"):
+            lcop_then = lcop_at_use(model, plants, lcop, years_to_use, table)
+            threshold_then = switch_threshold(
+                model, plants, lcop_then, variable, model.costs.available(plants)
+            )
+        saving = np.maximum(threshold_then - lcop_then[:, technology], 0.0)
         discount = (1.0 + rate) ** (-years_to_use.astype(float))
         annuity = scalar_annuity_factor(float(rate), float(p.valuation_horizon_years))
         return float(np.sum(saving * fleet.production_mt[plants] * annuity * discount))

@@ -200,6 +200,70 @@ def counterfactual_route(
     return np.where(keeps, current, cheapest)
 
 
+def expected_capex_table(model: TransitionModel, horizon: int) -> FloatArray:
+    """Capex (USD/tpa) every company expects for each route 0..``horizon`` years from now.
+
+    Expected learning (docs/model.md §3.1): the conversions under way complete on their dates
+    and add to global deployment; beyond them agents extrapolate the average additions of the
+    last ``expected_learning_lookback_years`` (adaptive expectations), starting one lead time
+    ahead. Row 0 is today's capex.
+    """
+    p = model.params
+    fleet, tech = model.fleet, model.technologies
+    pipeline = np.zeros((horizon + 1, len(tech)))
+    pending = np.flatnonzero(fleet.pending_technology >= 0)
+    if pending.size and horizon > 0:
+        # due conversions complete in this year's investment phase: they count from next year
+        ahead = np.clip(fleet.pending_year[pending] - model.year, 1, horizon)
+        np.add.at(pipeline, (ahead, fleet.pending_technology[pending]), fleet.capacity_mt[pending])
+        pipeline = np.cumsum(pipeline, axis=0)
+    table = tech.expected_capex(
+        horizon, pipeline, p.expected_learning_lookback_years, p.switch_lead_time_years
+    )
+    table[0] = tech.capex_usd_per_tpa  # today's, exactly
+    return table
+
+
+def lcop_at_use(
+    model: TransitionModel,
+    plants: np.ndarray,
+    lcop: FloatArray,
+    years_ahead: np.ndarray,
+    capex_table: FloatArray,
+) -> FloatArray:
+    """The LCOP (USD/t) of every route for each plant in the year it would use it.
+
+    ``lcop`` (``plant_costs`` rows of ``plants``, each plant's own financing) with today's capex
+    replaced by the capex expected ``years_ahead[i]`` years from now (``capex_table`` from
+    :func:`expected_capex_table`): the same capability multiplier, grant and capital recovery
+    factor, so only learning differs. Variable costs are the expected ones already.
+    """
+    p = model.params
+    fleet, tech, countries, companies = (
+        model.fleet,
+        model.technologies,
+        model.countries,
+        model.companies,
+    )
+    ahead = np.clip(np.asarray(years_ahead, dtype=np.int64), 0, capex_table.shape[0] - 1)
+    if not np.any(capex_table[: ahead.max(initial=0) + 1] != capex_table[0][None, :]):
+        return lcop
+    country = fleet.country[plants]
+    low = tech.low_carbon[None, :]
+    rate = (
+        countries.cost_of_capital[country] + companies.cost_of_capital_premium[fleet.owner[plants]]
+    )
+    reduced = np.maximum(rate - p.concessional_rate_reduction, 0.0)
+    rate_matrix = np.where(low & fleet.financed[plants][:, None], reduced[:, None], rate[:, None])
+    crf = capital_recovery_factor(rate_matrix, p.plant_life_years)
+    multiplier = np.where(low, countries.capability_multiplier[country][:, None], 1.0)
+    capacity = np.maximum(fleet.capacity_mt[plants], 1e-12)
+    grant_per_tpa = np.where(low, (fleet.grant_musd[plants] / capacity)[:, None], 0.0)
+    today = np.maximum(capex_table[0][None, :] * multiplier - grant_per_tpa, 0.0)
+    then = np.maximum(capex_table[ahead] * multiplier - grant_per_tpa, 0.0)
+    return lcop - crf * (today - then) / p.target_utilisation
+
+
 def running_cost(model: TransitionModel, plants: np.ndarray, variable: FloatArray) -> FloatArray:
     """Cost (USD/t) of keeping each plant's current route until its window.
 
@@ -240,9 +304,32 @@ class CostCache:
         #: Companies whose plants changed since ``company_production`` was computed.
         self.stale_companies: set[str] = set()
         self.active = False
+        self._expected_capex: FloatArray | None = None
+        #: Counts conversions started (``pipeline_changed``): values that depend on the
+        #: expected capex of routes (licence values) carry it in their memo key.
+        self.pipeline_version = 0
+
+    def expected_capex(self, horizon: int) -> FloatArray:
+        """:func:`expected_capex_table` for at least ``horizon`` years (kept while active).
+
+        It depends on the conversions under way and the deployment record: a conversion
+        started (``pipeline_changed``) forgets it.
+        """
+        table = self._expected_capex
+        if table is None or table.shape[0] <= horizon or not self.active:
+            table = expected_capex_table(self.model, max(horizon, 0))
+            if self.active:
+                self._expected_capex = table
+        return table
+
+    def pipeline_changed(self) -> None:
+        """A conversion started (a finance signature, an investment): expected capex moves."""
+        self.pipeline_version += 1
+        self._expected_capex = None
 
     def clear(self) -> None:
         """Forget everything (the fleet, access, maturity or memberships may have changed)."""
+        self._expected_capex = None
         self.signed()
         self.party_memo.clear()
         self._party_keys.clear()

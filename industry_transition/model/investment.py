@@ -83,6 +83,7 @@ def schedule_switch(model: TransitionModel, plant: int, technology: int, lead: i
     fleet.pending_technology[plant] = technology
     fleet.pending_year[plant] = model.year + lead
     model.fleet_changed(int(fleet.country[plant]))
+    model.costs.pipeline_changed()  # companies expect the route's capex to fall (learning)
     company_id = model.companies.ids[fleet.owner[plant]]
     model.events.record(
         model.year,

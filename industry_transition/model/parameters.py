@@ -290,6 +290,19 @@ class Parameters(BaseModel):
         description="Wright's-law learning on global cumulative capacity.",
         source="Wright 1936; docs/model.md §3.1",
     )
+    expected_learning_lookback_years: int = _param(
+        5,
+        unit="years",
+        ge=0,
+        le=20,
+        description="Expected learning in deal values: companies expect each route's global "
+        "deployment to grow by its conversions under way plus, after a lead time, its average "
+        "yearly additions over this many past years, and value a technology at the capex that "
+        "implies in the year they would use it (0: the conversions under way only).",
+        source="modelling choice: adaptive expectations (extrapolating the recent trend; Nerlove "
+        "1958) of the Wright's-law learning the model itself applies; docs/model.md §3.1; "
+        "sensitivity range 0-10",
+    )
     green_premium_share: float = _param(
         0.0,
         unit="share of incumbent opex",

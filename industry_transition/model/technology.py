@@ -37,6 +37,9 @@ class Technologies:
         self.learning = learning
         self.cumulative_mt = self.cumulative_initial.copy()
         self.capex_usd_per_tpa = self.capex_initial.copy()
+        #: Global cumulative capacity at each ``update_costs`` (once a year, oldest first): the
+        #: deployment record agents extrapolate when they expect learning.
+        self.history: list[FloatArray] = []
         # The incumbent of each sector: the first conventional (not low-carbon) route listed.
         # It is the reference for green premiums and the placeholder route of new plants
         # until their first investment decision. -1 where a sector has none.
@@ -53,12 +56,47 @@ class Technologies:
         self.cumulative_mt[technology] += capacity_mt
 
     def update_costs(self) -> FloatArray:
-        """Recompute capex from Wright's law on the current cumulative capacity."""
+        """Recompute capex from Wright's law on the current cumulative capacity (once a year)."""
+        self.history.append(self.cumulative_mt.copy())
         if self.learning:
             self.capex_usd_per_tpa = wright_capex(
                 self.capex_initial, self.cumulative_initial, self.cumulative_mt, self.learning_rate
             )
         return self.capex_usd_per_tpa
+
+    def expected_capex(
+        self, horizon: int, pipeline_mt: FloatArray, lookback: int, lead_time: int
+    ) -> FloatArray:
+        """Capex (USD/tpa) agents expect for every technology 0..``horizon`` years from now.
+
+        Expected learning with adaptive expectations (docs/model.md §3.1): the global cumulative
+        capacity ``h`` years ahead is today's, plus the conversions already under way that
+        complete by then (``pipeline_mt``, shape (horizon + 1, technologies), cumulative by
+        year), plus, after a lead time, the average yearly additions of the last ``lookback``
+        years (decisions taken from now on complete ``lead_time`` years later at the recent
+        pace). Without learning, or for a route that does not learn, today's capex throughout.
+
+        Returns:
+            Array shaped (horizon + 1, technologies); row 0 is today's capex.
+        """
+        steps = np.arange(horizon + 1, dtype=float)
+        trend = np.zeros(len(self))
+        if lookback > 0 and len(self.history) > 1:
+            span = min(lookback, len(self.history) - 1)
+            trend = (self.history[-1] - self.history[-1 - span]) / span
+        cumulative = (
+            self.cumulative_mt[None, :]
+            + pipeline_mt
+            + np.maximum(steps - lead_time, 0.0)[:, None] * trend[None, :]
+        )
+        if not self.learning:
+            return np.broadcast_to(self.capex_usd_per_tpa, cumulative.shape).copy()
+        return wright_capex(
+            self.capex_initial[None, :],
+            self.cumulative_initial[None, :],
+            cumulative,
+            self.learning_rate[None, :],
+        )
 
     def sector_mask(self, sector: int) -> np.ndarray:
         """Boolean mask of the technologies of one sector."""

@@ -31,6 +31,7 @@ from industry_transition.model.costs import (
     availability,
     cost_parts,
     counterfactual_route,
+    lcop_at_use,
     switch_threshold,
 )
 from industry_transition.model.deals import SWITCH_MARGIN_USD_PER_T, Deal
@@ -297,6 +298,7 @@ class _Plants:
     plants: IntArray  # active plants not converting, grouped by company
     position: IntArray  # each plant's row in ``companies``
     lcop: FloatArray
+    variable: FloatArray
     threshold: FloatArray
     available: BoolArray
     finance: IntArray  # rows of ``plants`` open to finance (companies that need them)
@@ -347,6 +349,7 @@ def _plant_rows(
         plants,
         position,
         lcop,
+        variable,
         threshold,
         available,
         finance,
@@ -374,19 +377,28 @@ def _licence_values(
         return out
     plants, position = rows.plants[used], rows.position[used]
     owner = rows.companies[position]
-    saving = np.maximum(rows.threshold[used, None] - rows.lcop[used[:, None], columns], 0.0)
+    saving_now = rows.threshold[used, None] - rows.lcop[used[:, None], columns]
     country = comp.country[owner]
     available_year = comp.available_year[owner][:, columns]
     years_to_use = np.maximum(
         np.maximum(fleet.next_investment_year[plants][:, None], available_year) - model.year, 0
     )
-    # A plant that saves money with the technology may switch before its window.
+    # A plant that saves money with the technology today may switch before its window.
     years_to_use = np.where(
-        saving > 0,
+        saving_now > 0,
         np.minimum(years_to_use, np.maximum(available_year - model.year, 0)),
         years_to_use,
     )
     years_to_use = years_to_use + p.switch_lead_time_years
+    # the saving in the year of use, at the capex expected then (Company.licence_value)
+    table = model.costs.expected_capex(int(years_to_use.max()))
+    lcop, variable, available = rows.lcop[used], rows.variable[used], rows.available[used]
+    saving = np.empty(years_to_use.shape)
+    with np.errstate(invalid="ignore"):
+        for c, k in enumerate(columns.tolist()):
+            lcop_then = lcop_at_use(model, plants, lcop, years_to_use[:, c], table)
+            threshold_then = switch_threshold(model, plants, lcop_then, variable, available)
+            saving[:, c] = np.maximum(threshold_then - lcop_then[:, k], 0.0)
     # (1 + r) ** -years for the country's rate, read from a table of each country's powers
     row, countries = _rows(country, len(model.countries.ids))
     rate = model.countries.cost_of_capital[countries]
