@@ -143,7 +143,9 @@ class Country(mesa.Agent):
         crf = scalar_capital_recovery_factor(
             max(rate - p.concessional_rate_reduction, 0.0), float(p.plant_life_years)
         )
-        capacity = np.minimum(fleet.capacity_mt[plants], p.finance_project_max_mt)[:, None]
+        capacity = np.minimum(
+            fleet.capacity_mt[plants], p.finance_project_mt(fleet.sector[plants])
+        )[:, None]
         gap = np.maximum(lcop - threshold[:, None] + SWITCH_MARGIN_USD_PER_T, 0.0)
         need = gap * p.target_utilisation / crf * capacity  # USD/tpa x Mt = USD million
         # the route's capex for the line (USD million, after capability and any grant held); the

@@ -61,7 +61,9 @@ def sign(model: TransitionModel, deal: Deal, *, round_number: int, brokered: boo
         partnership.tranches_due = model.finance.commit(
             donor.index, company.country_index, deal.transfer_musd
         )
-        partnership.plant = deal.plant = split_plant(model, deal.plant, p.finance_project_max_mt)
+        partnership.plant = deal.plant = split_plant(
+            model, deal.plant, float(p.finance_project_mt(model.fleet.sector[deal.plant]))
+        )
         model.fleet.financed[deal.plant] = True
         k = model.technologies.index[deal.technology]
         partnership.need_musd = deal.transfer_cap_musd

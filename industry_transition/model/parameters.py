@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 from typing import Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 
@@ -389,15 +390,32 @@ class Parameters(BaseModel):
         description="Finance commitments are paid in equal tranches.",
         source=PLACEHOLDER,
     )
-    finance_project_max_mt: float = _param(
-        1.0,
+    finance_project_steel_mt: float = _param(
+        2.4,
         unit="Mt/yr",
         ge=0.01,
         le=100.0,
-        description="Largest capacity one finance deal converts; a larger plant is split and "
-        "one line of this size is financed.",
-        source="Baowu's 1 Mt/yr H2-DRI-EAF line (2025); LEILAC's next module is 20% of a "
-        "plant's throughput (Global Cement; volewica blog on Calix); placeholder",
+        description="Largest steel capacity one finance deal converts (one project); a larger "
+        "plant is split and one line of this size is financed.",
+        source="Stegra's Boden plant, the first commercial H2-DRI-EAF project: 2.4 Mt/yr of "
+        "green steel, commissioning 2026, with grants from Sweden's Industrial Leap fund "
+        "(SteelOrbis, 20 Sep 2024, https://www.steelorbis.com/steel-news/latest-news/"
+        "swedens-stegra-receives-state-aid-for-green-steel-operations-1358147.htm); "
+        "sensitivity range 1-5 (Baowu's 1 Mt/yr H2-DRI line, 2025; Stegra's 5 Mt/yr by 2030)",
+    )
+    finance_project_cement_mt: float = _param(
+        1.3,
+        unit="Mt/yr",
+        ge=0.01,
+        le=100.0,
+        description="Largest cement capacity one finance deal converts (one project, a kiln "
+        "line); a larger plant is split and one line of this size is financed.",
+        source="Brevik (Norcem, Heidelberg Materials), the first full-scale cement CCS: "
+        "capture of 400,000 t CO2/yr, about 50% of the plant's emissions (Miljødirektoratet "
+        "permit, CemNet 29 Sep 2022, https://www.cemnet.com/News/story/173544/"
+        "norway-s-ea-approves-full-scale-ccus-plant-at-brevik.html), so about 0.8 Mt CO2/yr, "
+        "or about 1.3 Mt/yr of cement at a conventional kiln's 0.60 tCO2/t (technologies.csv); "
+        "sensitivity range 0.5-2 (kiln lines of 1-2 Mt/yr)",
     )
     concessional_rate_reduction: float = _param(
         0.03,
@@ -723,6 +741,11 @@ class Parameters(BaseModel):
         "vary it to vary worlds.",
         source="experiment design",
     )
+
+    def finance_project_mt(self, sector: Any) -> Any:
+        """Largest line (Mt/yr) a finance deal converts, for sector codes (0 steel, 1 cement)."""
+        sizes = np.array([self.finance_project_steel_mt, self.finance_project_cement_mt])
+        return sizes[sector]
 
     @classmethod
     def field_names(cls) -> list[str]:

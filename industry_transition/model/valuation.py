@@ -456,7 +456,9 @@ def _finance_cells(model: TransitionModel, rows: _Plants) -> _FinanceCells | Non
     country = comp.country[rows.companies[finance_position]]
     # the plant's concessional rate, as in ``plant_costs_two_ways``
     crf = rows.crf_reduced[rows.finance]
-    capacity = np.minimum(fleet.capacity_mt[plants], p.finance_project_max_mt)[:, None]
+    capacity = np.minimum(fleet.capacity_mt[plants], p.finance_project_mt(fleet.sector[plants]))[
+        :, None
+    ]
     need = gap * p.target_utilisation / crf[:, None] * capacity
     capex_line = rows.finance_capex * capacity
     grant_element = np.maximum(capex_line - need, 0.0) * (
