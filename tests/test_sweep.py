@@ -18,9 +18,20 @@ from typer.testing import CliRunner
 from industry_transition.experiments import sweep as sweep_module
 from industry_transition.experiments.analysis import sensitivity, summarize
 from industry_transition.experiments.cli import app
-from industry_transition.experiments.design import run_plan, run_seed, settings_table
+from industry_transition.experiments.design import (
+    lever_labels,
+    run_plan,
+    run_seed,
+    settings_table,
+)
 from industry_transition.experiments.outcomes import run_outcomes
-from industry_transition.experiments.spec import OUTCOMES, SpecError, parse_spec
+from industry_transition.experiments.spec import (
+    OUTCOMES,
+    SpecError,
+    check_settings,
+    load_spec,
+    parse_spec,
+)
 from industry_transition.experiments.sweep import read_table, sweep
 
 SMALL = {
@@ -229,6 +240,66 @@ def test_summary_gives_mean_sd_and_t_interval(tmp_path):
     assert (out / "summary.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+LEVERS = {
+    "scenario": "teaching",
+    "steps": 12,  # teaching's plants respond to the carbon price from the sixth year
+    "replications": 3,
+    "seed": 4,
+    "outcomes": ["cumulative_emissions_mt", "finance_delivered_musd"],
+    "levers": {"carbon_price_scale": [1.0, 3.0, 0.0], "enforcement": ["none"]},
+}
+
+
+def test_levers_design_moves_one_lever_at_a_time_from_the_defaults():
+    spec = parse_spec(LEVERS)
+    settings = settings_table(spec)
+    # the defaults first; the listed default value (1.0) is not repeated
+    assert settings.to_dict(orient="records") == [
+        {"carbon_price_scale": 1.0, "enforcement": "reputational"},
+        {"carbon_price_scale": 3.0, "enforcement": "reputational"},
+        {"carbon_price_scale": 0.0, "enforcement": "reputational"},
+        {"carbon_price_scale": 1.0, "enforcement": "none"},
+    ]
+    assert lever_labels(settings) == [
+        "defaults",
+        "carbon_price_scale = 3.0",
+        "carbon_price_scale = 0.0",
+        "enforcement = none",
+    ]
+    # fixed values are part of the defaults
+    fixed = settings_table(parse_spec({**LEVERS, "fixed": {"broker": False}}))
+    assert len(fixed) == 4
+
+
+def test_levers_summary_gives_each_settings_paired_difference_from_the_defaults(tmp_path):
+    out = tmp_path / "levers"
+    runs = sweep(LEVERS, out=out, workers=1, progress=False)
+    table = summarize(out).set_index("setting")
+    assert list(table["lever"]) == [
+        "defaults",
+        "carbon_price_scale = 3.0",
+        "carbon_price_scale = 0.0",
+        "enforcement = none",
+    ]
+    by = runs.set_index(["setting", "replication"])["cumulative_emissions_mt"]
+    for setting in table.index:
+        differences = (by.loc[setting] - by.loc[0]).to_numpy()
+        mean = differences.mean()
+        half = stats.t.ppf(0.975, 2) * differences.std(ddof=1) / np.sqrt(3)
+        row = table.loc[setting]
+        assert row["cumulative_emissions_mt_diff_mean"] == pytest.approx(mean)
+        assert row["cumulative_emissions_mt_diff_ci_low"] == pytest.approx(mean - half)
+        assert row["cumulative_emissions_mt_diff_ci_high"] == pytest.approx(mean + half)
+    # the defaults against themselves: exactly nothing; the carbon price lever has its sign
+    assert table.at[0, "cumulative_emissions_mt_diff_mean"] == 0.0
+    assert table.at[1, "cumulative_emissions_mt_diff_ci_high"] < 0
+    assert table.at[2, "cumulative_emissions_mt_diff_ci_low"] > 0
+    result = CliRunner().invoke(app, ["summarize", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "vs defaults" in result.output
+    assert "enforcement = none" in result.output
+
+
 def test_sobol_indices_find_the_parameter_that_matters_and_the_one_that_cannot(tmp_path):
     spec = {
         "scenario": "teaching",
@@ -278,6 +349,12 @@ def test_morris_screening_runs_and_ranks(tmp_path):
         ({**SMALL, "grid": {"carbon_price_scal": [1.0]}}, "did you mean 'carbon_price_scale'"),
         ({**SMALL, "sample": {"method": "lhs", "n": 4, "ranges": {"broker": [0, 1]}}}, "not"),
         ({**SMALL, "outcomes": ["happiness"]}, "unknown outcome 'happiness'"),
+        ({**LEVERS, "grid": {"broker": [True]}}, "one design, not grid and levers"),
+        ({**LEVERS, "common_random_numbers": False}, "needs common_random_numbers"),
+        ({**LEVERS, "levers": {"carbon_price": [2.0]}}, "did you mean 'carbon_price_scale'"),
+        ({**LEVERS, "levers": {}}, "at least one lever"),
+        ({**LEVERS, "levers": {"broker": []}}, "lever 'broker' has no values"),
+        ({**LEVERS, "fixed": {"enforcement": "none"}}, "both fixed and a lever"),
     ],
 )
 def test_bad_specs_are_refused_before_anything_runs(raw, needle, tmp_path):
@@ -479,3 +556,11 @@ def test_pool_processes_end_when_the_sweep_process_is_killed(tmp_path, start):
         time.sleep(0.1)
     assert not [p for p in pool if running(p)]
     assert len(read_table(out, "runs")) < 60  # killed mid-way, and what was written is readable
+
+
+@pytest.mark.parametrize("path", sorted(Path(__file__).parent.parent.glob("examples/*.toml")))
+def test_the_example_specs_are_valid(path):
+    spec, folder = load_spec(path)
+    settings = settings_table(spec, folder)
+    check_settings(spec, settings, origin=str(path))
+    assert len(settings) >= 1

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from industry_transition.experiments.design import salib_problem, settings_table
+from industry_transition.experiments.design import lever_labels, salib_problem, settings_table
 from industry_transition.experiments.spec import OUTCOMES, SpecError, SweepSpec, parse_spec
 from industry_transition.experiments.sweep import read_table
 
@@ -30,10 +30,24 @@ def varied_parameters(runs: pd.DataFrame, spec: SweepSpec) -> list[str]:
     return [c for c in runs.columns if c not in skip]
 
 
+def t_interval(values: np.ndarray) -> tuple[float, float, float]:
+    """Mean and sd of ``values`` and the half-width of the 95% t-interval (NaN below 2 values)."""
+    n = values.size
+    mean = float(values.mean()) if n else float("nan")
+    sd = float(values.std(ddof=1)) if n > 1 else float("nan")
+    half = float(stats.t.ppf(0.975, n - 1) * sd / np.sqrt(n)) if n > 1 else float("nan")
+    return mean, sd, half
+
+
 def summarize(out: str | Path, outcomes: list[str] | None = None) -> pd.DataFrame:
     """Per setting: runs ok and failed, and mean, sd and 95% CI of each outcome.
 
     The interval is the t-interval ``mean +- t(0.975, n-1) sd / sqrt(n)`` over replications.
+    For a ``[levers]`` design each setting also gets its lever (``lever``) and its paired
+    difference from the defaults (setting 0): per replication the outcome minus the defaults'
+    outcome in the same replication (the same seed), with the mean and the t-interval of these
+    differences (``{outcome}_diff_mean``, ``_diff_ci_low``, ``_diff_ci_high``; only
+    replications where both runs finished count).
     """
     spec = sweep_spec(out)
     runs = read_table(out, "runs")
@@ -48,11 +62,7 @@ def summarize(out: str | Path, outcomes: list[str] | None = None) -> pd.DataFram
         row.update({p: group[p].iloc[0] for p in parameters})
         row.update(runs_ok=len(ok), runs_failed=len(group) - len(ok))
         for outcome in outcomes:
-            values = ok[outcome].dropna().to_numpy(dtype=float)
-            n = values.size
-            mean = float(values.mean()) if n else float("nan")
-            sd = float(values.std(ddof=1)) if n > 1 else float("nan")
-            half = float(stats.t.ppf(0.975, n - 1) * sd / np.sqrt(n)) if n > 1 else float("nan")
+            mean, sd, half = t_interval(ok[outcome].dropna().to_numpy(dtype=float))
             row.update(
                 {
                     f"{outcome}_mean": mean,
@@ -62,7 +72,36 @@ def summarize(out: str | Path, outcomes: list[str] | None = None) -> pd.DataFram
                 }
             )
         rows.append(row)
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    if spec.levers is not None:
+        _paired_differences(table, runs, outcomes, spec)
+    return table
+
+
+def _paired_differences(
+    table: pd.DataFrame, runs: pd.DataFrame, outcomes: list[str], spec: SweepSpec
+) -> None:
+    """Add each setting's lever and its paired difference from setting 0 (the defaults)."""
+    labels = lever_labels(settings_table(spec))
+    table.insert(1, "lever", [labels[int(s)] for s in table["setting"]])
+    ok = runs[runs["status"] == "ok"].set_index(["setting", "replication"])
+    for outcome in outcomes:
+        means, lows, highs = [], [], []
+        base = ok.loc[0, outcome] if 0 in ok.index.get_level_values(0) else pd.Series()
+        for setting in table["setting"]:
+            mine = ok.loc[setting, outcome] if setting in ok.index.get_level_values(0) else None
+            if mine is None or base.empty:
+                differences = np.array([])
+            else:
+                paired = pd.concat([mine, base], axis=1, join="inner").dropna()
+                differences = (paired.iloc[:, 0] - paired.iloc[:, 1]).to_numpy(dtype=float)
+            mean, _, half = t_interval(differences)
+            means.append(mean)
+            lows.append(mean - half)
+            highs.append(mean + half)
+        table[f"{outcome}_diff_mean"] = means
+        table[f"{outcome}_diff_ci_low"] = lows
+        table[f"{outcome}_diff_ci_high"] = highs
 
 
 def plot_summary(

@@ -292,19 +292,32 @@ def summarize_command(
     parameters = varied_parameters(read_table(out, "runs"), spec)
     path = csv or out / "summary.csv"
     table.to_csv(path, index=False)
-    shown = table[["setting", *parameters, "runs_ok", "runs_failed"]].copy()
-    for name in outcomes:
-        shown[name] = [
+    levers = "lever" in table.columns
+    columns = ["setting", "lever"] if levers else ["setting", *parameters]
+    shown = table[[*columns, "runs_ok", "runs_failed"]].copy()
+
+    def cells(prefix: str) -> list[str]:
+        return [
             f"{m:,.4g} [{lo:,.4g}, {hi:,.4g}]"
             for m, lo, hi in zip(
-                table[f"{name}_mean"],
-                table[f"{name}_ci_low"],
-                table[f"{name}_ci_high"],
+                table[f"{prefix}_mean"],
+                table[f"{prefix}_ci_low"],
+                table[f"{prefix}_ci_high"],
                 strict=True,
             )
         ]
+
+    for name in outcomes:
+        shown[name] = cells(name)
+        if levers:
+            shown[f"{name} vs defaults"] = cells(f"{name}_diff")
     with pd.option_context("display.width", 250, "display.max_columns", None):
         typer.echo("mean [95% confidence interval] over replications")
+        if levers:
+            typer.echo(
+                "vs defaults: the difference from setting 0 with the same seed, mean [95% "
+                "confidence interval] over replications"
+            )
         typer.echo(shown.to_string(index=False))
     typer.echo(f"wrote {path}")
     if plot:

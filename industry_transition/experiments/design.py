@@ -18,6 +18,7 @@ import pandas as pd
 
 from industry_transition.experiments.spec import SpecError, SweepSpec, check_name
 from industry_transition.model.parameters import Parameters
+from industry_transition.model.scenario import load_scenario
 
 
 def salib_problem(spec: SweepSpec) -> dict[str, Any]:
@@ -37,6 +38,8 @@ def settings_table(spec: SweepSpec, folder: Path | None = None) -> pd.DataFrame:
         names = list(spec.grid)
         rows = list(itertools.product(*(spec.grid[n] for n in names)))
         return pd.DataFrame(rows, columns=names)
+    if spec.levers is not None:
+        return _levers(spec)
     if spec.sample is not None:
         return _sample(spec)
     if spec.table is not None:
@@ -50,6 +53,30 @@ def settings_table(spec: SweepSpec, folder: Path | None = None) -> pd.DataFrame:
             check_name(str(name), str(path), "table")
         return frame
     return pd.DataFrame([{}])  # replications of the scenario as it is
+
+
+def _levers(spec: SweepSpec) -> pd.DataFrame:
+    """One at a time: row 0 the defaults (scenario and ``fixed``), then one row per lever value.
+
+    A listed value equal to the default is left out (it would repeat row 0).
+    """
+    assert spec.levers is not None
+    defaults = {**load_scenario(spec.scenario).parameters.model_dump(), **spec.fixed}
+    base = {name: defaults[name] for name in spec.levers}
+    rows = [dict(base)]
+    for name, values in spec.levers.items():
+        rows.extend({**base, name: value} for value in values if value != base[name])
+    return pd.DataFrame(rows)
+
+
+def lever_labels(settings: pd.DataFrame) -> list[str]:
+    """``name = value`` of the lever each row of a ``[levers]`` design moves (row 0: defaults)."""
+    base = settings.iloc[0]
+    labels = ["defaults"]
+    for _, row in settings.iloc[1:].iterrows():
+        moved = [name for name in settings.columns if row[name] != base[name]]
+        labels.append(", ".join(f"{name} = {row[name]}" for name in moved))
+    return labels
 
 
 def _sample(spec: SweepSpec) -> pd.DataFrame:

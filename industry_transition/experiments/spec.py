@@ -9,9 +9,11 @@ The smallest spec::
     [grid]
     carbon_price_scale = [0.5, 1.0, 2.0]
 
-A design is one of ``[grid]`` (full factorial over lists), ``[sample]`` (Latin hypercube, Sobol
-or Morris over ranges, via SALib) or ``table = "designs.csv"`` (explicit parameter sets made by
-another tool). Every parameter is checked against the parameter schema before anything runs.
+A design is one of ``[grid]`` (full factorial over lists), ``[levers]`` (one at a time: the
+scenario's defaults, then each listed value of each lever alone; ``summarize`` adds each
+setting's paired difference from the defaults), ``[sample]`` (Latin hypercube, Sobol or Morris
+over ranges, via SALib) or ``table = "designs.csv"`` (explicit parameter sets made by another
+tool). Every parameter is checked against the parameter schema before anything runs.
 """
 
 from __future__ import annotations
@@ -72,6 +74,7 @@ class SweepSpec(BaseModel):
     outcomes: list[str] = Field(default_factory=lambda: list(OUTCOMES))
     fixed: dict[str, Any] = Field(default_factory=dict)
     grid: dict[str, list[Any]] | None = None
+    levers: dict[str, list[Any]] | None = None
     sample: Sample | None = None
     table: str | None = None
 
@@ -122,7 +125,7 @@ def parse_spec(raw: dict[str, Any], *, origin: str = "spec") -> SweepSpec:
         first = err.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise SpecError(f"{origin}: '{where}': {first['msg']}") from None
-    designs = [d for d in ("grid", "sample", "table") if getattr(spec, d) is not None]
+    designs = [d for d in ("grid", "levers", "sample", "table") if getattr(spec, d) is not None]
     if len(designs) > 1:
         raise SpecError(f"{origin}: give one design, not {' and '.join(designs)}")
     for name in spec.fixed:
@@ -132,6 +135,20 @@ def parse_spec(raw: dict[str, Any], *, origin: str = "spec") -> SweepSpec:
             check_name(name, origin, "grid")
             if not values:
                 raise SpecError(f"{origin}: grid parameter '{name}' has no values")
+    if spec.levers is not None:
+        if not spec.levers:
+            raise SpecError(f"{origin}: [levers] needs at least one lever, e.g. broker = [false]")
+        for name, values in spec.levers.items():
+            check_name(name, origin, "levers")
+            if not values:
+                raise SpecError(f"{origin}: lever '{name}' has no values")
+            if name in spec.fixed:
+                raise SpecError(f"{origin}: '{name}' is both fixed and a lever")
+        if not spec.common_random_numbers:
+            raise SpecError(
+                f"{origin}: [levers] compares each setting with the defaults seed by seed, so "
+                "it needs common_random_numbers = true"
+            )
     if spec.sample is not None:
         if not spec.sample.ranges:
             raise SpecError(f"{origin}: [sample] needs ranges, e.g. carbon_price_scale = [0.5, 2]")
