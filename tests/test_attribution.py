@@ -324,7 +324,7 @@ def test_other_outcomes_from_the_stored_runs(teaching, tmp_path):
         (["--outcome", "emissions"], "allowed: cumulative_emissions_mt"),
         (["--workers", "0"], "--workers 0"),
         (["--out", "{file}"], "is an existing file"),
-        (["--out", "{file}/sub"], "cannot be written"),
+        (["--out", "{file}/sub"], "is a file, so no folder can be made here"),
     ],
 )
 def test_bad_input_exits_2_with_one_line_before_any_run(args, needle, tmp_path, monkeypatch):

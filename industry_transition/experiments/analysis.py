@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +31,20 @@ def varied_parameters(runs: pd.DataFrame, spec: SweepSpec) -> list[str]:
     return [c for c in runs.columns if c not in skip]
 
 
+#: The range each outcome can take: a confidence interval for its mean stays inside it.
+OUTCOME_BOUNDS: dict[str, tuple[float, float]] = {
+    "cumulative_emissions_mt": (0.0, np.inf),
+    "emissions_2030_mt": (0.0, np.inf),
+    "emissions_2050_mt": (0.0, np.inf),
+    "finance_delivered_musd": (0.0, np.inf),
+    "partnerships_formed": (0.0, np.inf),
+    "finance_to_lower_income_share": (0.0, 1.0),
+}
+#: Resamples and seed of the percentile bootstrap (fixed: a summary is reproducible).
+BOOTSTRAP_RESAMPLES = 9_999
+BOOTSTRAP_SEED = 0
+
+
 def t_interval(values: np.ndarray) -> tuple[float, float, float]:
     """Mean and sd of ``values`` and the half-width of the 95% t-interval (NaN below 2 values)."""
     n = values.size
@@ -39,10 +54,40 @@ def t_interval(values: np.ndarray) -> tuple[float, float, float]:
     return mean, sd, half
 
 
+def bounded_interval(
+    values: np.ndarray, bounds: tuple[float, float] = (-np.inf, np.inf)
+) -> tuple[float, float, float, float, str]:
+    """Mean, sd and a 95% interval of the mean that stays inside ``bounds``.
+
+    The t-interval, unless it leaves the outcome's range (a share near 0 or 1, a count near
+    0): then the percentile bootstrap of the mean, which lies within the observed values and so
+    within the range (``BOOTSTRAP_RESAMPLES`` resamples, fixed seed). Returns
+    ``(mean, sd, low, high, method)`` with method ``t``, ``bootstrap`` or ``none`` (fewer
+    than two values: NaN interval).
+    """
+    mean, sd, half = t_interval(values)
+    if values.size < 2:
+        return mean, sd, float("nan"), float("nan"), "none"
+    low, high = mean - half, mean + half
+    if low >= bounds[0] and high <= bounds[1]:
+        return mean, sd, low, high, "t"
+    result = stats.bootstrap(
+        (values,),
+        np.mean,
+        n_resamples=BOOTSTRAP_RESAMPLES,
+        method="percentile",
+        rng=np.random.default_rng(BOOTSTRAP_SEED),
+    )
+    interval = result.confidence_interval
+    return mean, sd, float(interval.low), float(interval.high), "bootstrap"
+
+
 def summarize(out: str | Path, outcomes: list[str] | None = None) -> pd.DataFrame:
     """Per setting: runs ok and failed, and mean, sd and 95% CI of each outcome.
 
-    The interval is the t-interval ``mean +- t(0.975, n-1) sd / sqrt(n)`` over replications.
+    The interval is the t-interval ``mean +- t(0.975, n-1) sd / sqrt(n)`` over replications,
+    unless it leaves the outcome's range (``OUTCOME_BOUNDS``: a share beyond [0, 1], a count
+    below 0); then the percentile bootstrap of the mean (``{outcome}_ci_method`` says which).
     For a ``[levers]`` design each setting also gets its lever (``lever``) and its paired
     difference from the defaults (setting 0): per replication the outcome minus the defaults'
     outcome in the same replication (the same seed), with the mean and the t-interval of these
@@ -62,13 +107,17 @@ def summarize(out: str | Path, outcomes: list[str] | None = None) -> pd.DataFram
         row.update({p: group[p].iloc[0] for p in parameters})
         row.update(runs_ok=len(ok), runs_failed=len(group) - len(ok))
         for outcome in outcomes:
-            mean, sd, half = t_interval(ok[outcome].dropna().to_numpy(dtype=float))
+            mean, sd, low, high, method = bounded_interval(
+                ok[outcome].dropna().to_numpy(dtype=float),
+                OUTCOME_BOUNDS.get(outcome, (-np.inf, np.inf)),
+            )
             row.update(
                 {
                     f"{outcome}_mean": mean,
                     f"{outcome}_sd": sd,
-                    f"{outcome}_ci_low": mean - half,
-                    f"{outcome}_ci_high": mean + half,
+                    f"{outcome}_ci_low": low,
+                    f"{outcome}_ci_high": high,
+                    f"{outcome}_ci_method": method,
                 }
             )
         rows.append(row)
@@ -139,10 +188,43 @@ def plot_summary(
     return path
 
 
+#: Below these design sizes the indices are not reliable (a warning in the output and a note
+#: in every row): Sobol base samples (Saltelli et al. 2010 use N of 500 and more; SALib's
+#: examples 1,024), Morris trajectories (Campolongo et al. 2007: r of 10 to 50).
+SOBOL_MIN_N = 512
+MORRIS_MIN_TRAJECTORIES = 10
+
+
+def design_warnings(spec: SweepSpec) -> list[str]:
+    """What is too small about a sensitivity design, in words (empty if nothing)."""
+    assert spec.sample is not None
+    n, notes = spec.sample.n, []
+    if spec.sample.method == "sobol":
+        if n & (n - 1):
+            notes.append(
+                f"n = {n} is not a power of 2, which the Sobol sequence needs for its balance "
+                "properties (use 512, 1024, ...)"
+            )
+        if n < SOBOL_MIN_N:
+            notes.append(
+                f"n = {n} base samples is far below the {SOBOL_MIN_N} or more Sobol indices "
+                "need: estimates can fall outside [0, 1] and their intervals are wide"
+            )
+    elif n < MORRIS_MIN_TRAJECTORIES:
+        notes.append(
+            f"n = {n} trajectories is below the {MORRIS_MIN_TRAJECTORIES} to 50 Morris "
+            "screening needs: the ranking is not reliable"
+        )
+    return notes
+
+
 def sensitivity(out: str | Path, outcomes: list[str] | None = None) -> pd.DataFrame:
     """Sobol (first and total order) or Morris indices with confidence intervals.
 
-    Each design point's outcome is the mean over its replications.
+    Each design point's outcome is the mean over its replications. Every row has a ``note``:
+    empty, or why its indices are unreliable (a design below the size the method needs) or
+    undefined (NaN: an outcome that is constant across the design, or missing because the runs
+    do not reach its year). SALib's own warnings are caught and given as notes too.
     """
     from SALib.analyze import morris, sobol
 
@@ -160,34 +242,63 @@ def sensitivity(out: str | Path, outcomes: list[str] | None = None) -> pd.DataFr
             f"{out}: settings {missing[:5]} have no successful run; "
             "rerun the sweep or fix the failures first"
         )
+    design = design_warnings(spec)
     rows = []
     for outcome in outcomes:
         y = means[outcome].sort_index().to_numpy(dtype=float)
-        if spec.sample.method == "sobol":
-            result = sobol.analyze(problem, y, calc_second_order=False, seed=spec.seed)
-            for i, name in enumerate(problem["names"]):
-                rows.append(
-                    {
-                        "outcome": outcome,
-                        "parameter": name,
-                        "S1": result["S1"][i],
-                        "S1_conf": result["S1_conf"][i],
-                        "ST": result["ST"][i],
-                        "ST_conf": result["ST_conf"][i],
-                    }
-                )
+        notes = list(design)
+        undefined = None
+        if np.isnan(y).any():
+            undefined = (
+                f"{outcome} is undefined in {int(np.isnan(y).sum())} of {y.size} design points "
+                "(e.g. the runs do not reach its year: check steps)"
+            )
+        elif np.ptp(y) == 0:
+            undefined = f"{outcome} is the same at every design point: no variance to apportion"
+        if undefined is not None:
+            notes.append(f"indices undefined: {undefined}")
+            names = problem["names"]
+            nan = [float("nan")] * len(names)
+            if spec.sample.method == "sobol":
+                result = {"S1": nan, "S1_conf": nan, "ST": nan, "ST_conf": nan}
+            else:
+                result = {"mu": nan, "mu_star": nan, "mu_star_conf": nan, "sigma": nan}
         else:
-            x = settings[problem["names"]].to_numpy(dtype=float)
-            result = morris.analyze(problem, x, y, num_levels=spec.sample.levels, seed=spec.seed)
-            for i, name in enumerate(problem["names"]):
-                rows.append(
-                    {
-                        "outcome": outcome,
-                        "parameter": name,
-                        "mu": result["mu"][i],
-                        "mu_star": result["mu_star"][i],
-                        "mu_star_conf": result["mu_star_conf"][i],
-                        "sigma": result["sigma"][i],
-                    }
-                )
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    if spec.sample.method == "sobol":
+                        result = sobol.analyze(problem, y, calc_second_order=False, seed=spec.seed)
+                    else:
+                        x = settings[problem["names"]].to_numpy(dtype=float)
+                        result = morris.analyze(
+                            problem, x, y, num_levels=spec.sample.levels, seed=spec.seed
+                        )
+            for warning in caught:
+                text = str(warning.message).strip().splitlines()[0]
+                ours = "power of 2" in text and any("power of 2" in n for n in notes)
+                if not ours and f"SALib: {text}" not in notes:
+                    notes.append(f"SALib: {text}")
+            if spec.sample.method == "sobol":
+                outside = [
+                    name
+                    for name, value in zip(problem["names"], result["S1"], strict=True)
+                    if not -0.05 <= value <= 1.05 or not np.isfinite(value)
+                ]
+                if outside:
+                    notes.append(
+                        f"S1 of {', '.join(outside)} outside [0, 1]: the sample is too small "
+                        "for these estimates"
+                    )
+        note = "; ".join(notes)
+        for i, name in enumerate(problem["names"]):
+            row: dict[str, object] = {"outcome": outcome, "parameter": name}
+            keys = (
+                ("S1", "S1_conf", "ST", "ST_conf")
+                if spec.sample.method == "sobol"
+                else ("mu", "mu_star", "mu_star_conf", "sigma")
+            )
+            row.update({key: float(result[key][i]) for key in keys})
+            row["note"] = note
+            rows.append(row)
     return pd.DataFrame(rows)

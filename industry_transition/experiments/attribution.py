@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import time
 import traceback
 from collections.abc import Iterable, Mapping
@@ -50,9 +49,10 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
+from industry_transition.experiments.checks import OutputError, prepare_folder
 from industry_transition.experiments.engines import default_workers, run_tasks
 from industry_transition.experiments.run import package_versions, run
-from industry_transition.model.parameters import ParameterError
+from industry_transition.model.parameters import SEED_LIMIT, ParameterError
 from industry_transition.model.scenario import load_scenario
 
 #: The channel switches, in bit order: combination ``mask`` has channel i on iff bit i is set.
@@ -198,14 +198,14 @@ def run_combination(
     record["channels_on"] = bin(mask).count("1")
     started = time.perf_counter()
     try:
+        settings: dict[str, Any] = {**overrides, **combination_switches(mask)}
         result = run(
             scenario,
             seed=seed,
             snapshots=False,
             partnerships=False,
             events=False,
-            **overrides,
-            **combination_switches(mask),
+            **settings,
         )
     except Exception:  # noqa: BLE001 - any failure is recorded with its traceback
         record.update(
@@ -392,12 +392,17 @@ def check_input(
         if first_seed < 0:
             raise AttributionError(f"first seed = {first_seed}: seeds are 0 or more")
         seed_list = list(range(int(first_seed), int(first_seed) + int(seeds)))
+        if seed_list[-1] >= SEED_LIMIT:
+            raise AttributionError(
+                f"seeds {first_seed} to {seed_list[-1]}: seeds must stay below 2^63"
+            )
     else:
         seed_list = [int(s) for s in seeds]
         if not seed_list:
             raise AttributionError("no seeds given: give 1 or more seeds")
-        if min(seed_list) < 0:
-            raise AttributionError(f"seed {min(seed_list)}: seeds are 0 or more")
+        if min(seed_list) < 0 or max(seed_list) >= SEED_LIMIT:
+            bad = min(seed_list) if min(seed_list) < 0 else max(seed_list)
+            raise AttributionError(f"seed {bad}: give seeds from 0 to 2^63 - 1")
         if len(set(seed_list)) != len(seed_list):
             raise AttributionError("a seed is given twice: give distinct seeds")
     spec = load_scenario(scenario, overrides)  # ScenarioError / ParameterError name the problem
@@ -696,17 +701,10 @@ def _years(runs: pd.DataFrame) -> tuple[int, int]:
 
 def check_out(out: Path) -> None:
     """Refuse an output folder that is an existing file or cannot be written (before runs)."""
-    if out.exists() and not out.is_dir():
-        raise AttributionError(f"--out {out} is an existing file: give a folder (new or existing)")
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        probe = out / f".attribution-probe-{os.getpid()}"
-        probe.write_text("")
-        probe.unlink()
-    except OSError as err:
-        raise AttributionError(
-            f"--out {out} cannot be written ({err.strerror or err}): give a writable folder"
-        ) from None
+        prepare_folder(out)
+    except OutputError as err:
+        raise AttributionError(str(err)) from None
 
 
 __all__ = [

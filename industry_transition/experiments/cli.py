@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import pandas as pd
 import typer
+from tqdm import tqdm
 
 from industry_transition.experiments.run import RunResult, run
 from industry_transition.model.parameters import ParameterError, Parameters
@@ -39,6 +41,27 @@ def fail(message: str) -> None:
     raise typer.Exit(code=2)
 
 
+def _version(value: bool) -> None:
+    """``--version``: the package version, then exit."""
+    if value:
+        from industry_transition.experiments.run import package_versions
+
+        typer.echo(f"industry-transition {package_versions()['industry-transition']}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Simulate how countries and companies negotiate the decarbonization of steel and cement."""
+
+
 SCENARIO_HELP = "Shipped scenario name or path to a .toml file."
 SET_HELP = "Parameter override key=value (repeatable); see `industry-transition params`."
 OUT_HELP = "Output folder (default results/<scenario>-seed<seed>)."
@@ -48,22 +71,63 @@ SENSITIVITY_HELP = "Sweep spec whose sample section uses method sobol or morris.
 @app.command("run")
 def run_command(
     scenario: Annotated[str, typer.Option(help=SCENARIO_HELP)] = "teaching",
-    seed: Annotated[int, typer.Option(help="Seed that determines the run exactly.")] = 1,
+    seed: Annotated[
+        int, typer.Option(help="Seed that determines the run exactly (0 to 2^63 - 1).")
+    ] = 1,
     steps: Annotated[int | None, typer.Option(help="Years to simulate (default: all).")] = None,
     set_: Annotated[list[str] | None, typer.Option("--set", help=SET_HELP)] = None,
     out: Annotated[Path | None, typer.Option(help=OUT_HELP)] = None,
+    force: Annotated[
+        bool, typer.Option(help="Run even if the world looks too large for the memory.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
-    """Run one simulation, write Parquet tables and run.json, print a summary."""
+    """Run one simulation, write Parquet tables and run.json, print a summary.
+
+    Everything is checked before the model runs: the scenario and parameters, the seed, the
+    output folder (created, or refused if it cannot be written) and the memory the world needs.
+    """
+    from industry_transition.experiments.checks import (
+        MemoryCheckError,
+        OutputError,
+        check_memory,
+        check_seed,
+        prepare_folder,
+    )
+    from industry_transition.model.scenario import load_scenario
+
     try:
         overrides: dict[str, Any] = dict(parse_settings(set_ or []))
-        result = run(scenario, seed=seed, steps=steps, **overrides)
-    except (ScenarioError, ParameterError) as err:
+        check_seed(seed)
+        spec = load_scenario(scenario, overrides, generate=False)
+        if steps is not None and steps < 1:
+            raise ParameterError(f"--steps {steps}: give 1 or more years")
+        check_memory(spec, force=force)
+        folder = prepare_folder(out or Path("results") / f"{spec.name}-seed{seed}")
+        total = spec.parameters.end_year - spec.parameters.start_year + 1
+        years = total if steps is None else min(steps, total)
+        # a bar only when the run takes a while (shown after 2 s) and someone is watching
+        bar = tqdm(
+            total=years,
+            unit="year",
+            desc=f"{spec.name} seed {seed}",
+            delay=2.0,
+            disable=quiet or not sys.stderr.isatty(),
+            leave=False,
+        )
+        with bar:
+            result = run(
+                scenario, seed=seed, steps=steps, on_year=lambda _year: bar.update(), **overrides
+            )
+    except (ScenarioError, ParameterError, OutputError, MemoryCheckError) as err:
         fail(str(err))
         return
-    folder = out or Path("results") / f"{result.metadata['scenario']}-seed{seed}"
     result.write(folder)
     typer.echo(summary(result))
-    typer.echo(f"\nwrote {folder}/: series, events, partnerships, agents (.parquet) and run.json")
+    typer.echo(
+        f"\nwrote {folder}/: series, events, partnerships, agents, technologies (.parquet) and "
+        "run.json"
+    )
 
 
 def summary(result: RunResult) -> str:
@@ -87,10 +151,19 @@ def summary(result: RunResult) -> str:
         ("cement", "emissions_cement_mt"),
     ):
         lines.append(f"  {label:<26}" + "".join(f"{s.at[y, column]:>10,.0f}" for y in years))
-    change = s["emissions_mt"].iloc[-1] / s["emissions_mt"].iloc[0] - 1.0
+    first = float(s["emissions_mt"].iloc[0])
+    if first > 0:
+        change = float(s["emissions_mt"].iloc[-1]) / first - 1.0
+        lines.append(
+            f"  cumulative {s['emissions_mt'].sum():,.0f} MtCO2; {last_year} vs "
+            f"{first_year}: {change:+.0%}"
+        )
+    else:
+        lines.append("  no industry in this scenario (no plants, no emissions)")
+    members = s["initiative_members"]
     lines.append(
-        f"  cumulative {s['emissions_mt'].sum():,.0f} MtCO2; {last_year} vs "
-        f"{first_year}: {change:+.0%}"
+        f"countries in an initiative (club size): {int(members.iloc[0])} in {first_year}, "
+        f"{int(members.iloc[-1])} in {last_year} (largest {int(members.max())})"
     )
     lines += [
         "",
@@ -228,8 +301,11 @@ def sweep_command(
     retry_failed: Annotated[
         bool, typer.Option(help="Run again the runs recorded as failed.")
     ] = False,
+    force: Annotated[
+        bool, typer.Option(help="Run even if the worlds look too large for the memory.")
+    ] = False,
 ) -> None:
-    """Run a sweep (grid, sample or table design) with replications; resumable."""
+    """Run a sweep (grid, levers, sample or table design) with replications; resumable."""
     from industry_transition.experiments.spec import SpecError, load_spec
     from industry_transition.experiments.sweep import sweep
 
@@ -245,6 +321,7 @@ def sweep_command(
             progress=progress,
             folder=folder,
             retry_failed=retry_failed,
+            force=force,
         )
     except (SpecError, ScenarioError, ParameterError, ValueError) as err:
         fail(str(err))
@@ -267,7 +344,10 @@ def summarize_command(
         list[str] | None, typer.Option(help="Outcome to report (repeatable; default: all).")
     ] = None,
     csv: Annotated[Path | None, typer.Option(help="CSV path (default OUT/summary.csv).")] = None,
-    plot: Annotated[bool, typer.Option(help="Also write OUT/summary.png.")] = False,
+    plot: Annotated[bool, typer.Option(help="Also write a PNG (see --png).")] = False,
+    png: Annotated[
+        Path | None, typer.Option(help="PNG path for --plot (default OUT/summary.png).")
+    ] = None,
 ) -> None:
     """Mean, standard deviation and 95% confidence interval of outcomes per setting."""
     from industry_transition.experiments.analysis import (
@@ -276,21 +356,28 @@ def summarize_command(
         sweep_spec,
         varied_parameters,
     )
+    from industry_transition.experiments.checks import OutputError, writable_file
     from industry_transition.experiments.spec import OUTCOMES, SpecError
     from industry_transition.experiments.sweep import read_table
 
+    path = csv or out / "summary.csv"
+    png_path = png or out / "summary.png"
     try:
-        table = summarize(out, outcome)
         spec = sweep_spec(out)
-    except SpecError as err:
+        writable_file(path, "--csv")
+        parameters = varied_parameters(read_table(out, "runs"), spec)
+        if plot or png is not None:
+            writable_file(png_path, "--png")
+            if not parameters:
+                raise SpecError(f"{out}: nothing is varied in this sweep, so there is no plot")
+        table = summarize(out, outcome)
+    except (SpecError, OutputError) as err:
         fail(str(err))
         return
     outcomes = outcome or list(spec.outcomes)
     unknown = [o for o in outcomes if o not in OUTCOMES]
     if unknown:
         fail(f"unknown outcome '{unknown[0]}' (allowed: {', '.join(OUTCOMES)})")
-    parameters = varied_parameters(read_table(out, "runs"), spec)
-    path = csv or out / "summary.csv"
     table.to_csv(path, index=False)
     levers = "lever" in table.columns
     columns = ["setting", "lever"] if levers else ["setting", *parameters]
@@ -320,9 +407,8 @@ def summarize_command(
             )
         typer.echo(shown.to_string(index=False))
     typer.echo(f"wrote {path}")
-    if plot:
-        png = plot_summary(table, parameters, outcomes, out / "summary.png")
-        typer.echo(f"wrote {png}")
+    if plot or png is not None:
+        typer.echo(f"wrote {plot_summary(table, parameters, outcomes, png_path)}")
 
 
 @app.command("sensitivity")
@@ -349,11 +435,16 @@ def sensitivity_command(
         return
     path = out / "sensitivity.csv"
     indices.to_csv(path, index=False)
+    shown = indices.drop(columns=["note"]).astype(object)
+    shown = shown.where(indices.drop(columns=["note"]).notna(), "undefined")
     with pd.option_context(
         "display.width", 200, "display.max_columns", None, "display.float_format", "{:.3f}".format
     ):
-        typer.echo(indices.to_string(index=False))
-    typer.echo(f"wrote {path}")
+        typer.echo(shown.to_string(index=False))
+    for outcome, note in indices.groupby("outcome", sort=False)["note"].first().items():
+        if note:
+            typer.secho(f"warning: {outcome}: {note}", fg=typer.colors.YELLOW, err=True)
+    typer.echo(f"wrote {path} (column note: why an index is unreliable or undefined)")
 
 
 @app.command("attribute")
@@ -413,9 +504,14 @@ def attribute_command(
 
 @app.command("scenarios")
 def scenarios_command() -> None:
-    """List the shipped scenarios."""
-    for name in available_scenarios():
-        typer.echo(name)
+    """List the shipped scenarios, one line each: name and what it is."""
+    from industry_transition.model.scenario import load_scenario
+
+    names = available_scenarios()
+    width = max(len(name) for name in names)
+    for name in names:
+        description = load_scenario(name, generate=False).description
+        typer.echo(f"{name:<{width}}  {description}")
 
 
 def main() -> None:

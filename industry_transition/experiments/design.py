@@ -43,9 +43,7 @@ def settings_table(spec: SweepSpec, folder: Path | None = None) -> pd.DataFrame:
     if spec.sample is not None:
         return _sample(spec)
     if spec.table is not None:
-        path = Path(spec.table)
-        if not path.is_absolute() and folder is not None:
-            path = folder / path
+        path = design_table_path(spec, folder)
         if not path.is_file():
             raise SpecError(f"design table not found: {path}")
         frame = pd.read_csv(path)
@@ -53,6 +51,15 @@ def settings_table(spec: SweepSpec, folder: Path | None = None) -> pd.DataFrame:
             check_name(str(name), str(path), "table")
         return frame
     return pd.DataFrame([{}])  # replications of the scenario as it is
+
+
+def design_table_path(spec: SweepSpec, folder: Path | None = None) -> Path:
+    """The design table's path: relative paths are relative to the spec's folder."""
+    assert spec.table is not None
+    path = Path(spec.table)
+    if not path.is_absolute() and folder is not None:
+        path = folder / path
+    return path
 
 
 def _levers(spec: SweepSpec) -> pd.DataFrame:

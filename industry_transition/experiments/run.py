@@ -7,6 +7,7 @@ import hashlib
 import json
 import platform
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata as importlib_metadata
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from industry_transition.model.parameters import check_seed
 from industry_transition.model.scenario import Scenario, load_scenario
 from industry_transition.model.transition_model import TransitionModel
 
@@ -78,6 +80,7 @@ def run(
     snapshots: bool = True,
     partnerships: bool = True,
     events: bool = True,
+    on_year: Callable[[int], None] | None = None,
     **overrides: Any,
 ) -> RunResult:
     """Run one simulation and return its tables.
@@ -91,16 +94,19 @@ def run(
         partnerships: build the ``partnerships`` table (False leaves it empty; sweeps).
         events: build the ``events`` table from the event log (False leaves it empty; sweeps
             that do not store events). The model logs events either way.
+        on_year: called with the year just simulated after each step (progress bars).
         **overrides: parameter values; unknown names raise an error naming the parameter.
     """
     started = time.perf_counter()
-    seed = int(seed)  # NumPy integers (e.g. from EMA Workbench) are welcome too
+    seed = check_seed(seed)  # NumPy integers (e.g. from EMA Workbench) are welcome too
     spec = load_scenario(scenario, overrides)
     model = TransitionModel(spec, seed=seed, snapshots=snapshots)
     total = spec.parameters.end_year - spec.parameters.start_year + 1
     years = total if steps is None else min(int(steps), total)
     for _ in range(years):
         model.step()
+        if on_year is not None:
+            on_year(model.year - 1)
     return result_from_model(
         model,
         spec,

@@ -28,7 +28,12 @@ from typing import Any, Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from industry_transition.model.parameters import ParameterError, Parameters, build_parameters
+from industry_transition.model.parameters import (
+    SEED_LIMIT,
+    ParameterError,
+    Parameters,
+    build_parameters,
+)
 from industry_transition.model.scenario import ScenarioError, load_scenario
 
 OUTCOMES = (
@@ -64,7 +69,7 @@ class SweepSpec(BaseModel):
     scenario: str = "teaching"
     steps: int | None = Field(None, ge=1, le=500)
     replications: int = Field(1, ge=1, le=100_000)
-    seed: int = Field(0, ge=0)
+    seed: int = Field(0, ge=0, lt=SEED_LIMIT)
     chunk_size: int | None = Field(None, ge=1, le=10_000)
     common_random_numbers: bool = Field(
         True,
@@ -168,15 +173,25 @@ def check_name(name: str, origin: str, section: str) -> None:
         raise SpecError(f"{origin}: [{section}] unknown parameter '{name}'{hint}")
 
 
-def check_settings(spec: SweepSpec, settings: pd.DataFrame, origin: str) -> None:
-    """Validate every parameter set against the schema and the scenario before running."""
+def check_settings(
+    spec: SweepSpec, settings: pd.DataFrame, origin: str, table: Path | None = None
+) -> None:
+    """Validate every parameter set against the schema and the scenario before running.
+
+    An error names the design point counted from 1 (and its setting number in the runs table,
+    which counts from 0); for a design ``table`` it names the CSV file, row and line.
+    """
     try:
-        base = load_scenario(spec.scenario)
+        base = load_scenario(spec.scenario, generate=False)
     except ScenarioError as err:
         raise SpecError(f"{origin}: {err}") from None
     values = base.parameters.model_dump()
     for i, row in enumerate(settings.to_dict(orient="records")):
+        if table is not None:
+            where = f"{table}: row {i + 1} (line {i + 2}, after the header)"
+        else:
+            where = f"{origin}: design point {i + 1} of {len(settings)} (setting {i})"
         try:
-            build_parameters({**values, **spec.fixed, **row}, origin=f"{origin}: setting {i}")
+            build_parameters({**values, **spec.fixed, **row}, origin=where)
         except ParameterError as err:
             raise SpecError(str(err)) from None

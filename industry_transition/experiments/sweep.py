@@ -31,7 +31,8 @@ from typing import Any
 import pandas as pd
 from tqdm import tqdm
 
-from industry_transition.experiments.design import run_plan, settings_table
+from industry_transition.experiments import checks
+from industry_transition.experiments.design import design_table_path, run_plan, settings_table
 from industry_transition.experiments.engines import default_workers, process_alive, run_tasks
 from industry_transition.experiments.outcomes import outcomes_from_series
 from industry_transition.experiments.run import package_versions, run
@@ -59,6 +60,7 @@ def sweep(
     progress: bool = True,
     folder: Path | None = None,
     retry_failed: bool = False,
+    force: bool = False,
 ) -> pd.DataFrame:
     """Run (or resume) a sweep and return its runs table, one row per run.
 
@@ -72,6 +74,7 @@ def sweep(
         progress: show a progress bar.
         folder: where relative paths in the spec (a design table) are resolved.
         retry_failed: run again the runs recorded as failed (otherwise they count as done).
+        force: run even if the largest world times the workers looks too large for the memory.
     """
     if not isinstance(spec, SweepSpec):
         spec = parse_spec(dict(spec))
@@ -81,14 +84,17 @@ def sweep(
             spec = spec.model_copy(update={"scenario": str(relative.resolve())})
     out = Path(out)
     settings = settings_table(spec, folder)
-    check_settings(spec, settings, origin="sweep spec")
+    table = design_table_path(spec, folder) if spec.table is not None else None
+    check_settings(spec, settings, origin="sweep spec", table=table)
     plan = run_plan(spec, settings)
+    workers = workers or default_workers()
+    check_sweep_memory(spec, settings, min(workers, len(plan)), force=force)
+    checks.prepare_folder(out)
     manifest = prepare_folder(out, spec, inputs_digest(spec, settings))
     if retry_failed:
         forget_failed_runs(out)
     done = finished_run_ids(out)
     todo = plan[~plan["run_id"].isin(done)]
-    workers = workers or default_workers()
     chunk = spec.chunk_size or default_chunk_size(len(todo), workers)
     chunks = [todo.iloc[i : i + chunk] for i in range(0, len(todo), chunk)]
     failed = 0
@@ -144,6 +150,17 @@ def inputs_digest(spec: SweepSpec, settings: pd.DataFrame) -> str:
         default=str,
     )
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def check_sweep_memory(
+    spec: SweepSpec, settings: pd.DataFrame, runs_at_once: int, *, force: bool
+) -> None:
+    """Refuse a sweep whose largest world, once per worker, looks too large for the memory."""
+    row: dict[str, Any] = {}
+    if "companies" in settings.columns and settings["companies"].notna().any():
+        row = {"companies": int(settings["companies"].max())}
+    scenario = load_scenario(spec.scenario, {**spec.fixed, **row}, generate=False)
+    checks.check_memory(scenario, runs_at_once=runs_at_once, force=force)
 
 
 def prepare_folder(out: Path, spec: SweepSpec, inputs: str) -> dict[str, Any]:

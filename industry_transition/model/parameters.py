@@ -780,6 +780,24 @@ class ParameterError(ValueError):
     """A parameter value or name that the schema does not allow."""
 
 
+#: Seeds are whole numbers in [0, SEED_LIMIT): what NumPy's generators and Mesa accept, the
+#: same range everywhere (command line, Python, the app, sweep specs).
+SEED_LIMIT = 2**63
+
+
+def check_seed(seed: object, name: str = "seed") -> int:
+    """``seed`` as an int if it is a whole number in [0, 2^63), else a clear ParameterError."""
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+        raise ParameterError(f"{name} {seed!r}: give a whole number from 0 to 2^63 - 1")
+    value = int(seed)
+    if not 0 <= value < SEED_LIMIT:
+        raise ParameterError(
+            f"{name} {value}: out of range, give a whole number from 0 to 2^63 - 1 "
+            f"({SEED_LIMIT - 1:,})"
+        )
+    return value
+
+
 def build_parameters(values: dict[str, Any], *, origin: str = "overrides") -> Parameters:
     """Validate ``values`` against the schema, raising one clear :class:`ParameterError`.
 

@@ -162,6 +162,8 @@ class Scenario:
     tables: dict[str, pd.DataFrame]
     parameters: Parameters
     data_hash: str = field(default="")
+    #: The generator that builds the tables (``synthetic``, ``club_game``), or None for CSVs.
+    generator: str | None = None
 
 
 def available_scenarios() -> list[str]:
@@ -188,11 +190,18 @@ def resolve_scenario_path(name_or_path: str | Path) -> Path:
     )
 
 
-def load_scenario(name_or_path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
+def load_scenario(
+    name_or_path: str | Path,
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    generate: bool = True,
+) -> Scenario:
     """Load, validate and return a scenario with ``overrides`` applied to its parameters.
 
     A scenario may ``extends`` another (a shipped name or a path relative to its own file): it
-    inherits the parent's tables and parameters and overrides what it names.
+    inherits the parent's tables and parameters and overrides what it names. With
+    ``generate=False`` a generated scenario's parameters are checked but its tables are not
+    built (they are left empty): what a command needs to size a world before building it.
     """
     path = resolve_scenario_path(name_or_path)
     layers = _layers(path, ())
@@ -226,7 +235,11 @@ def load_scenario(name_or_path: str | Path, overrides: Mapping[str, Any] | None 
     except ParameterError as err:
         raise ScenarioError(str(err)) from None
 
-    from industry_transition.model.synthetic import GENERATOR_PARAMETERS, generate_tables
+    from industry_transition.model.synthetic import (
+        GENERATOR_PARAMETERS,
+        check_generator_parameters,
+        generate_tables,
+    )
 
     given = {k for k, v in {**values, **dict(overrides or {})}.items() if v is not None}
     generated_only = {name for names in GENERATOR_PARAMETERS.values() for name in names}
@@ -239,9 +252,10 @@ def load_scenario(name_or_path: str | Path, overrides: Mapping[str, Any] | None 
                 f"{path}: parameter '{unused[0]}' does not apply to generator '{generator}' "
                 f"(it reads: {', '.join(reads) or 'none of them'})"
             )
+        check_generator_parameters(str(generator), params, origin=path)
         # Generated tables are validated like CSV tables (check_tables), inside the generator
         # cache, so a sweep's replications generate and check one world once per process.
-        tables_out = generate_tables(str(generator), params, origin=path)
+        tables_out = generate_tables(str(generator), params, origin=path) if generate else {}
         digest.update(f"generator:{generator}".encode())
     else:
         stray = sorted(given & generated_only)
@@ -270,6 +284,7 @@ def load_scenario(name_or_path: str | Path, overrides: Mapping[str, Any] | None 
         tables=tables_out,
         parameters=params,
         data_hash=digest.hexdigest(),
+        generator=None if generator is None else str(generator),
     )
 
 
@@ -292,7 +307,10 @@ def _layers(path: Path, seen: tuple[Path, ...]) -> list[tuple[Path, dict[str, An
     if not isinstance(parent, str):
         raise ScenarioError(f"{path}: 'extends' must be a scenario name or a path to a .toml file")
     relative = path.parent / parent
-    parent_path = relative if relative.is_file() else resolve_scenario_path(parent)
+    try:
+        parent_path = relative if relative.is_file() else resolve_scenario_path(parent)
+    except ScenarioError as err:
+        raise ScenarioError(f'{path}: extends = "{parent}": {err}') from None
     parent_path = parent_path.resolve()
     if parent_path in seen or parent_path == path.resolve():
         raise ScenarioError(f"{path}: 'extends = \"{parent}\"' makes a cycle")

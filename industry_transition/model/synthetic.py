@@ -628,6 +628,15 @@ GENERATOR_PARAMETERS: dict[str, tuple[str, ...]] = {
 }
 
 
+def check_generator_parameters(name: str, params: Parameters, *, origin: Path) -> None:
+    """Bounds that depend on the generator (the schema's bounds hold for every scenario)."""
+    if name == "club_game" and params.countries is not None and params.countries < 2:
+        raise ScenarioError(
+            f"{origin}: countries = {params.countries}: the club game needs at least 2 "
+            "countries (a club and someone outside it to join)"
+        )
+
+
 def generate_tables(name: str, params: Parameters, *, origin: Path) -> dict[str, pd.DataFrame]:
     """Build and check a generated scenario's tables, or explain which generators exist.
 
@@ -638,6 +647,7 @@ def generate_tables(name: str, params: Parameters, *, origin: Path) -> dict[str,
         raise ScenarioError(
             f"{origin}: unknown generator '{name}' (allowed: {', '.join(GENERATORS)})"
         )
+    check_generator_parameters(name, params, origin=origin)
     return {table: frame.copy() for table, frame in _generated(name, params, origin).items()}
 
 

@@ -22,6 +22,7 @@ from industry_transition.model.fleet import PlantFleet
 from industry_transition.model.investment import invest
 from industry_transition.model.ledger import Ledger
 from industry_transition.model.negotiation import negotiate
+from industry_transition.model.parameters import SEED_LIMIT, check_seed
 from industry_transition.model.policy import is_ratchet_year, update_costs, update_policy
 from industry_transition.model.registry import Partnership, PartnershipRegistry, TrustBook
 from industry_transition.model.scenario import SECTORS, Scenario, load_scenario
@@ -54,9 +55,10 @@ class TransitionModel(mesa.Model):
     ) -> None:
         if seed is None:
             entropy = np.random.SeedSequence().entropy
-            seed = rng if rng is not None else int(entropy) % 2**63  # type: ignore[arg-type]
-        super().__init__(rng=int(seed))
-        self.seed = int(seed)
+            seed = rng if rng is not None else int(entropy) % SEED_LIMIT  # type: ignore[arg-type]
+        seed = check_seed(seed)
+        super().__init__(rng=seed)
+        self.seed = seed
         self.spec = (
             scenario if isinstance(scenario, Scenario) else load_scenario(scenario, overrides)
         )

@@ -88,7 +88,10 @@ def confine(path: str | Path, roots: list[Path]) -> Path:
     if "\x00" in text:
         raise PathRefused(f"refused path {text!r}: it contains a NUL byte")
     if not roots:
-        raise PathRefused(f"refused path {text!r}: no folders are allowed ({ROOTS_VARIABLE})")
+        raise PathRefused(
+            f"refused path {text!r}: no folders are allowed; start the app with "
+            "--results FOLDER to allow one"
+        )
     try:
         resolved_roots = [Path(root).resolve() for root in roots]
         candidate = Path(text)
@@ -100,7 +103,7 @@ def confine(path: str | Path, roots: list[Path]) -> Path:
     if not any(resolved.is_relative_to(root) for root in resolved_roots):
         raise PathRefused(
             f"refused path {text!r}: it is outside the allowed folders ({_describe(roots)}); "
-            f"set {ROOTS_VARIABLE} to allow others"
+            "start the app with --results FOLDER (repeatable) to allow others"
         )
     return resolved
 

@@ -20,7 +20,7 @@ import pandas as pd
 
 from industry_transition.experiments.run import RunResult, result_from_model
 from industry_transition.model.metrics import PARTNERSHIP_KINDS
-from industry_transition.model.parameters import ParameterError, Parameters
+from industry_transition.model.parameters import SEED_LIMIT, ParameterError, Parameters
 from industry_transition.model.scenario import SECTORS, available_scenarios, load_scenario
 from industry_transition.model.transition_model import TransitionModel
 from industry_transition.visualization.layout import network_layout
@@ -36,7 +36,7 @@ LEVER_NAMES = (
 )
 #: Largest seed the text box accepts (NumPy's SeedSequence takes any non-negative integer; this
 #: bound keeps seeds printable and equal to what ``run.json`` records).
-MAX_SEED = 2**63 - 1
+MAX_SEED = SEED_LIMIT - 1  # the same range as the command line and Python
 WITH, WITHOUT = "with cooperation", "no cooperation (counterfactual)"
 LOWER_INCOME = ("lower_middle", "low")
 DIRECTIONS = (
