@@ -430,3 +430,22 @@ def test_app_command_refuses_a_busy_port():
         result = runner.invoke(cli_app, ["app", "--no-browser", "--port", str(port)])
     assert result.exit_code == 2
     assert "choose another --port" in result.output
+
+
+def test_the_app_compiles_the_environment_once(tmp_path, monkeypatch):
+    """Bytecode once per environment (a marker records what was compiled), not per start."""
+    import sysconfig
+
+    from industry_transition.visualization import bytecode
+
+    site = tmp_path / "site-packages"
+    (site / "pkg").mkdir(parents=True)
+    (site / "pkg" / "mod.py").write_text("X = 1\n")
+    monkeypatch.setattr(bytecode.sys, "prefix", str(tmp_path))
+    monkeypatch.setattr(sysconfig, "get_paths", lambda: {"purelib": str(site)})
+    assert bytecode.ensure_bytecode() is True
+    assert list((site / "pkg" / "__pycache__").glob("mod.*.pyc"))
+    assert (tmp_path / bytecode.MARKER).read_text().strip() == bytecode.environment_digest()
+    assert bytecode.ensure_bytecode() is False  # the second start compiles nothing
+    (tmp_path / bytecode.MARKER).write_text("another environment\n")
+    assert bytecode.ensure_bytecode() is True  # a changed environment is compiled again

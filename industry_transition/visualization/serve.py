@@ -49,6 +49,7 @@ def app_command(
         ensure_assets,
         solara_environment,
     )
+    from industry_transition.visualization.bytecode import ensure_bytecode
     from industry_transition.visualization.results import ROOTS_VARIABLE
     from industry_transition.visualization.session import default_scenario
 
@@ -70,6 +71,8 @@ def app_command(
         assets = ensure_assets(progress=lambda message: typer.echo(message, err=True))
     except AssetError as exc:
         fail(str(exc))
+    # the server imports numpy, pandas, Mesa and Solara: compiled once, it starts seconds sooner
+    ensure_bytecode(progress=lambda message: typer.echo(message, err=True))
     env = {
         **os.environ,
         **solara_environment(assets),
