@@ -6,6 +6,7 @@ from collections import defaultdict
 
 import pytest
 
+from industry_transition import TransitionModel
 from industry_transition.model.registry import pair_key
 from tests.conftest import stepped_models
 
@@ -133,3 +134,13 @@ def test_a_model_is_freed_once_dropped(scenario, overrides):
     del model
     gc.collect()
     assert alive() is None
+
+
+@pytest.mark.parametrize(("scenario", "seed"), [("teaching", 1), ("teaching", 2), ("leadit", 1)])
+def test_no_two_events_read_the_same(scenario, seed):
+    """Every line of the event log tells its event apart (line, round, start year)."""
+    model = TransitionModel(scenario, seed=seed, snapshots=False)
+    while model.running:
+        model.step()
+    texts = model.events.to_frame()["text"]
+    assert not texts.duplicated().any(), texts[texts.duplicated(keep=False)].head().tolist()

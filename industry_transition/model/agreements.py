@@ -259,12 +259,27 @@ def end_partnership(model: TransitionModel, partnership: Partnership, status: st
         "ending",
         f"{model.year}: the {partnership.kind} partnership of "
         f"{model.display_name(partnership.party_a)} and "
-        f"{model.display_name(partnership.party_b)} ends ({status})",
+        f"{model.display_name(partnership.party_b)}{_what_it_was(model, partnership)} "
+        f"ends ({status})",
         kind=partnership.kind,
         party_a=partnership.party_a,
         party_b=partnership.party_b,
         partnership_id=partnership.partnership_id,
     )
+
+
+def _what_it_was(model: TransitionModel, partnership: Partnership) -> str:
+    """What tells a partnership apart from another of the same parties (for the event log)."""
+    tech = model.technologies
+    route = tech.names[tech.index[partnership.technology]] if partnership.technology else ""
+    if partnership.kind == "finance" and partnership.plant >= 0:
+        return (
+            f" (USD {partnership.amount_musd:,.0f}m for line {model.fleet.ids[partnership.plant]}"
+            f"{', ' + route if route else ''}, since {partnership.start_year})"
+        )
+    if route:
+        return f" ({route}, since {partnership.start_year})"
+    return f" (since {partnership.start_year})"
 
 
 def reward_delivery(model: TransitionModel, partnership: Partnership, amount_musd: float) -> None:
@@ -279,9 +294,14 @@ def reward_delivery(model: TransitionModel, partnership: Partnership, amount_mus
     tech_name = (
         tech.names[tech.index[partnership.technology]] if partnership.technology else "its project"
     )
+    line = (
+        f" on line {model.fleet.ids[partnership.plant]}"
+        if partnership.kind == "finance" and partnership.plant >= 0
+        else ""
+    )
     what = (
         f"USD {amount_musd:,.0f}m of finance from {model.display_name(a)} reaches "
-        f"{model.describe(b)} for {tech_name}"
+        f"{model.describe(b)} for {tech_name}{line}"
         if partnership.kind == "finance"
         else f"{model.display_name(partnership.party_b)} hands over "
         f"{partnership.technology} to {model.display_name(a)}"
@@ -324,7 +344,7 @@ def default_partnership(model: TransitionModel, partnership: Partnership, reason
         model.year,
         "default",
         f"{model.year}: {model.display_name(a)} defaults on its {partnership.kind} commitment "
-        f"to {model.display_name(b)} ({reason})",
+        f"to {model.display_name(b)}{_what_it_was(model, partnership)} ({reason})",
         kind=partnership.kind,
         party_a=a,
         party_b=b,

@@ -123,7 +123,8 @@ class EventLog:
             if not isinstance(row[9], tuple)
             else (
                 *row[:9],
-                f"{row[0]}: {name(row[4])} and {name(row[5])} found no {row[3]} deal ({row[9][0]})",
+                f"{row[0]}, round {row[1] + 1}: {name(row[4])} and {name(row[5])} found no "
+                f"{row[3]} deal ({row[9][0]})",
             )
             for row in self.rows
         ]
