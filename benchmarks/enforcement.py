@@ -59,6 +59,7 @@ def measure(scenario: str, seed: int, **overrides: object) -> dict[str, float]:
         "defaulted": defaulted,
         "cancelled": status.count("cancelled"),
         "shortfall_defaults": shortfall,
+        "tranches_paid": sum(p.deliveries for p in finance),
         "delivery": completed / max(completed + defaulted, 1),
         # without the budget shortfalls the prior leaves out: turnover and reneging only
         "delivery_hazards": completed / max(completed + defaulted - shortfall, 1),
@@ -100,6 +101,8 @@ def main() -> None:
             f"({done} completed, {failed} defaulted, {short} of them budget shortfalls); "
             f"without shortfalls {done / max(done + failed - short, 1):.3f}"
         )
+        paid = sum(r["tranches_paid"] for r in rows)
+        print(f"  pooled tranche delivery {paid / max(paid + failed, 1):.3f} ({paid} paid)")
         for key in rows[0]:
             values = [float(r[key]) for r in rows]
             print(f"  {key:22s} {interval(values):>20s}   per seed {[round(v, 3) for v in values]}")
