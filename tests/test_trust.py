@@ -7,6 +7,7 @@ j's promises under the enforcement regime.
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from industry_transition import TransitionModel
@@ -161,3 +162,59 @@ def test_defaults_in_a_run_lower_only_the_recipients_trust_in_the_donor() -> Non
             assert model.trust.get(company, donor) < was
             seen += 1
     assert seen > 0
+
+
+# --- where directed trust is read -------------------------------------------------------------
+def test_search_ranks_each_agents_neighbours_by_its_own_trust() -> None:
+    from industry_transition.model.search import adjacency
+
+    model = TransitionModel("leadit", seed=1, snapshots=False)
+    index = model.proposer_index
+    a, b = next((x, y) for x, y in model.registry.live_pair_keys() if x in index and y in index)
+    model.trust.set(a, b, 0.99, model.year)
+    model.trust.set(b, a, 0.01, model.year)
+    indptr, indices, trust = adjacency(model)
+    i, j = index[a], index[b]
+
+    def row(k: int) -> dict[int, float]:
+        span = slice(indptr[k], indptr[k + 1])
+        return dict(zip(indices[span].tolist(), trust[span].tolist(), strict=True))
+
+    row_i, row_j = row(i), row(j)
+    assert row_i[j] == 0.99
+    assert row_j[i] == 0.01
+    # rows are ordered by the row agent's trust, highest first
+    assert all(np.diff(trust[indptr[i] : indptr[i + 1]]) <= 0)
+    edge = model.network.edges[a, b]
+    model.registry.refresh_trust()
+    assert edge["trust_by"] == {a: 0.99, b: 0.01}
+    assert edge["trust"] == pytest.approx(0.5)
+
+
+def test_a_donor_values_a_grant_with_its_trust_in_the_company_not_the_reverse() -> None:
+    from industry_transition.model.deals import transaction_cost
+
+    model = TransitionModel("teaching", seed=1)
+    offers: list = []
+    while not offers and model.running:
+        model.step()
+        offers = [
+            (donor, company, deal)
+            for donor in model.country_agents.values()
+            for company in model.company_agents.values()
+            if (deal := donor.offer_finance(company)) is not None
+        ]
+    assert offers, "some grant is worth valuing"
+    donor, company, deal = offers[0]
+    d, c = donor.agent_id, company.agent_id
+    cost = transaction_cost(model, d, c)
+    model.trust.set(c, d, 0.0, model.year)  # the company's belief in the donor
+    again = donor.offer_finance(company)
+    assert again is not None
+    # it enters only the transaction cost (the mean of the two directions), not the donor's W
+    assert again.value_b == deal.value_b
+    assert again.value_a + transaction_cost(model, d, c) == pytest.approx(deal.value_a + cost)
+    assert transaction_cost(model, d, c) > cost
+    model.trust.set(d, c, 0.5 * model.trust.get(d, c), model.year)  # the donor's belief
+    lower = donor.offer_finance(company)
+    assert lower is None or lower.value_a < again.value_a
