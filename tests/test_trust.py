@@ -120,8 +120,10 @@ def test_a_completed_financed_conversion_raises_the_donors_trust_in_the_company(
     assert model.trust.get(donor, company) == pytest.approx(0.5 + model.params.trust_gain * 0.5)
     assert model.trust.get(company, donor) == before_in_donor
     assert deal.plant not in model.finance_by_plant
-    # an abandoned conversion (the line closed) lowers it, once a year
+    # an abandoned conversion (the line closed) lowers it, once per financed line
+    model.finance_by_plant[deal.plant] = deal
     model.conversion_abandoned(deal)
+    model.year += 1
     model.conversion_abandoned(deal)
     lowered = (0.5 + model.params.trust_gain * 0.5) * (1 - model.params.trust_loss)
     assert model.trust.get(donor, company) == pytest.approx(lowered)
@@ -218,3 +220,25 @@ def test_a_donor_values_a_grant_with_its_trust_in_the_company_not_the_reverse() 
     model.trust.set(d, c, 0.5 * model.trust.get(d, c), model.year)  # the donor's belief
     lower = donor.offer_finance(company)
     assert lower is None or lower.value_a < again.value_a
+
+
+def test_a_financed_line_closed_before_its_tranches_lowers_the_donors_trust_in_the_company(
+    model: TransitionModel,
+) -> None:
+    from industry_transition.model.delivery import deliver_tranche
+
+    deal = _finance(model)
+    donor, company = deal.party_a, deal.party_b
+    deal.tranches_due = [10.0, 10.0]
+    model.registry.add(deal)
+    model.finance_by_plant[deal.plant] = deal
+    model.fleet.capacity_mt[deal.plant] = 0.0  # the company closed the line
+    in_company, in_donor = model.trust.get(donor, company), model.trust.get(company, donor)
+    n = len(model.countries.ids)
+    shocks = {"budget": np.ones(n), "turnover": np.zeros(n, bool), "renege": np.zeros(n, bool)}
+    deliver_tranche(model, deal, shocks)
+    assert deal.status == "cancelled"
+    assert model.trust.get(donor, company) == pytest.approx(
+        in_company * (1 - model.params.trust_loss)
+    )
+    assert model.trust.get(company, donor) == in_donor

@@ -368,10 +368,11 @@ def conversion_delivered(model: TransitionModel, plant: int) -> None:
 def conversion_abandoned(model: TransitionModel, partnership: Partnership) -> None:
     """A financed line closed before its tranches were paid: the company failed its side.
 
-    The donor's trust in the company falls (the partnership ends ``cancelled``).
+    The donor's trust in the company falls (the partnership ends ``cancelled``), once per
+    financed line: a line whose closure was already counted is not counted again.
     """
-    model.finance_by_plant.pop(partnership.plant, None)
-    lower_trust(model, partnership.party_a, partnership.party_b)
+    if model.finance_by_plant.pop(partnership.plant, None) is not None:
+        lower_trust(model, partnership.party_a, partnership.party_b)
 
 
 def stop_conversion(model: TransitionModel, plant: int) -> None:
