@@ -13,7 +13,7 @@ import pytest
 from industry_transition import TransitionModel
 from industry_transition.model.affinity import bloc_affinity
 from industry_transition.model.deals import transaction_cost
-from industry_transition.model.registry import TrustBook, pair_key
+from industry_transition.model.registry import TrustBook
 from industry_transition.model.scenario import DATA_DIR, ScenarioError, load_scenario
 from industry_transition.model.search import adjacency
 from industry_transition.model.synthetic import leadit_reference
@@ -131,9 +131,10 @@ def test_without_a_bloc_table_every_affinity_is_one_and_costs_are_as_before(
     assert transaction_cost(model, "nordland", "kivucem") == transaction_cost(
         off, "nordland", "kivucem"
     )
-    # and every pair's prior trust is initial_trust, whatever the trust penalty
-    assert (model.trust.prior_by_home == model.params.initial_trust).all()
-    assert model.trust.get("nordland", "kivucem") == model.params.initial_trust
+    # and every pair's prior trust is the trustee's delivery probability, whatever the penalty
+    assert (model.trust.factor_by_home == 1.0).all()
+    assert model.trust.get("nordland", "kivucem") == model.trust.initial == 1.0
+    assert model.trust.get("kivucem", "nordland") == model.trust.government_prior
 
 
 # --- the affinity matrix ----------------------------------------------------------------------
@@ -205,8 +206,10 @@ def test_synthetic_countries_take_their_template_countrys_blocs() -> None:
 # --- transaction costs --------------------------------------------------------------------------
 def test_transaction_cost_carries_the_affinity_premium(leadit: TransitionModel) -> None:
     p = leadit.params
-    # a pair sharing no bloc starts from the lowered prior trust
-    prior = p.initial_trust * (1.0 - p.affinity_trust_penalty)
+    # a pair sharing no bloc starts from the lowered prior trust, in each direction; the cost
+    # falls with the mean of the two
+    factor = 1.0 - p.affinity_trust_penalty
+    prior = 0.5 * (leadit.trust.initial + leadit.trust.government_prior) * factor
     base = p.transaction_cost_musd * (1.0 - p.trust_discount * prior)
     # SSAB (Sweden) and a Swedish company: one country, no premium whatever the affinities
     swedes = leadit.country_agents["swe"].companies
@@ -232,7 +235,7 @@ def test_premium_zero_gives_exactly_the_cost_without_affinity() -> None:
     ids = model.proposers
     for _ in range(200):
         a, b = (ids[int(i)] for i in rng.choice(len(ids), 2, replace=False))
-        expected = p.transaction_cost_musd * (1.0 - p.trust_discount * model.trust.get(a, b))
+        expected = p.transaction_cost_musd * (1.0 - p.trust_discount * model.trust.mutual(a, b))
         if model.share_initiative(a, b):
             expected *= 1.0 - p.membership_discount
         if model.home_countries_allied(a, b):
@@ -263,51 +266,58 @@ def test_batched_transaction_costs_equal_the_scalar_ones_with_the_premium(premiu
 def test_prior_trust_falls_with_the_affinity_of_the_home_countries(leadit: TransitionModel) -> None:
     p, trust = leadit.params, leadit.trust
     assert p.affinity_trust_penalty > 0.0
+    company, government = trust.initial, trust.government_prior
+    assert company == 1.0
+    assert government < 1.0  # the default regime is reputational
     swedes = leadit.country_agents["swe"].companies
     finn = leadit.country_agents["fin"].companies[0]
     indian = leadit.country_agents["ind"].companies[0]
     # one country, or countries with affinity 1 (Sweden-Finland): no penalty
-    assert trust.prior(swedes[0], swedes[1]) == p.initial_trust
-    assert trust.prior("swe", swedes[0]) == p.initial_trust
-    assert trust.prior(swedes[0], finn) == trust.prior("swe", "fin") == p.initial_trust
+    assert trust.prior(swedes[0], swedes[1]) == company
+    assert trust.prior("swe", swedes[0]) == company
+    assert trust.prior(swedes[0], "swe") == government
+    assert trust.prior(swedes[0], finn) == company
+    assert trust.prior("swe", "fin") == government
     # Sweden-India share no bloc: the full penalty
-    low = p.initial_trust * (1.0 - p.affinity_trust_penalty)
-    assert trust.prior(swedes[0], indian) == pytest.approx(low)
+    low = 1.0 - p.affinity_trust_penalty
+    assert trust.prior(swedes[0], indian) == pytest.approx(company * low)
+    assert trust.prior(indian, "swe") == pytest.approx(government * low)
     assert trust.prior("swe", indian) < trust.prior("swe", finn)
     # USA-China (affinity 1/4): in between
     us, cn = leadit.country_agents["usa"].companies[0], leadit.country_agents["chn"].companies[0]
-    assert trust.prior(us, cn) == pytest.approx(
-        p.initial_trust * (1 - p.affinity_trust_penalty * 0.75)
-    )
+    assert trust.prior(us, cn) == pytest.approx(company * (1 - p.affinity_trust_penalty * 0.75))
     # an initiative has no home country: the undiscounted prior
     initiative = next(iter(leadit.initiatives))
-    assert trust.prior(indian, initiative) == p.initial_trust
-    # symmetric, and what a pair without history gets
+    assert trust.prior(indian, initiative) == company
+    # what a pair without history gets: the trustee's delivery probability times the factor
     rng = np.random.default_rng(2)
     ids = leadit.proposers
     for _ in range(300):
         a, b = (ids[int(i)] for i in rng.choice(len(ids), 2, replace=False))
-        if pair_key(a, b) in trust.values:
+        if (a, b) in trust.values:
             continue
-        assert trust.prior(a, b) == trust.prior(b, a) == trust.get(a, b) == trust.get(b, a)
+        assert trust.prior(a, b) == trust.get(a, b)
         homes = leadit.home_of[leadit.proposer_index[a]], leadit.home_of[leadit.proposer_index[b]]
-        expected = p.initial_trust * (
+        base = government if b in leadit.country_agents else company
+        expected = base * (
             1.0 - p.affinity_trust_penalty * (1.0 - leadit.countries.affinity[homes])
         )
-        assert trust.prior(a, b) == expected
-    np.testing.assert_array_equal(trust.prior_by_home, trust.prior_by_home.T)
+        assert trust.prior(a, b) == pytest.approx(expected, rel=1e-15)
+    np.testing.assert_array_equal(trust.factor_by_home, trust.factor_by_home.T)
 
 
-def test_penalty_zero_gives_every_pair_initial_trust() -> None:
+def test_penalty_zero_gives_every_pair_the_delivery_probability() -> None:
     model = TransitionModel("leadit", seed=1, snapshots=False, affinity_trust_penalty=0.0)
-    initial = model.params.initial_trust
-    assert (model.trust.prior_by_home == initial).all()
+    book = model.trust
+    assert (book.factor_by_home == 1.0).all()
     ids = model.proposers
-    assert all(model.trust.prior(a, b) == initial for a in ids[:40] for b in ids)
+    n_countries = len(model.country_agents)
+    assert all(book.prior(a, b) == book.base(b) for a in ids[:40] for b in ids)
     rng = np.random.default_rng(4)
     a, b = rng.integers(len(ids), size=2000), rng.integers(len(ids), size=2000)
-    unseen = [pair_key(ids[i], ids[j]) not in model.trust.values for i, j in zip(a, b, strict=True)]
-    np.testing.assert_array_equal(_trust(model, a, b)[unseen], initial)
+    unseen = np.array([(ids[i], ids[j]) not in book.values for i, j in zip(a, b, strict=True)])
+    expected = np.where(b < n_countries, book.government_prior, book.initial)
+    np.testing.assert_array_equal(_trust(model, a, b)[unseen], expected[unseen])
 
 
 def test_decay_relaxes_toward_the_pairs_own_prior() -> None:
@@ -350,9 +360,12 @@ def test_batched_trust_equals_the_trust_book_with_the_penalty(pairs: int) -> Non
         model.trust.set(ids[i], ids[j], float(rng.random()), model.year)
     expected = [model.trust.get(ids[i], ids[j]) for i, j in zip(a, b, strict=True)]
     np.testing.assert_array_equal(_trust(model, a, b), expected)
-    np.testing.assert_array_equal(_trust(model, b, a), expected)
-    unseen = [pair_key(ids[i], ids[j]) not in model.trust.values for i, j in zip(a, b, strict=True)]
-    assert (np.array(expected)[unseen] < model.params.initial_trust).any()  # the penalty bites
+    reverse = [model.trust.get(ids[j], ids[i]) for i, j in zip(a, b, strict=True)]
+    np.testing.assert_array_equal(_trust(model, b, a), reverse)
+    assert expected != reverse  # directed
+    unseen = [(ids[i], ids[j]) not in model.trust.values for i, j in zip(a, b, strict=True)]
+    base = np.where(b < len(model.country_agents), model.trust.government_prior, 1.0)
+    assert (np.array(expected)[unseen] < base[unseen]).any()  # the penalty bites
 
 
 def test_search_ranks_unremembered_edges_by_their_prior() -> None:
@@ -369,10 +382,9 @@ def test_search_ranks_unremembered_edges_by_their_prior() -> None:
 def test_penalty_zero_runs_exactly_as_a_constant_prior() -> None:
     off = TransitionModel("leadit", seed=1, snapshots=False, affinity_trust_penalty=0.0)
     constant = TransitionModel("leadit", seed=1, snapshots=False)
-    # the default penalty, but every pair's prior forced back to initial_trust
-    initial = constant.params.initial_trust
-    constant.trust.prior_by_home[:] = initial
-    constant.trust._prior_rows = constant.trust.prior_by_home.tolist()
+    # the default penalty, but every pair's affinity factor forced back to 1
+    constant.trust.factor_by_home[:] = 1.0
+    constant.trust._factor_rows = constant.trust.factor_by_home.tolist()
     for _ in range(27):
         off.step()
         constant.step()

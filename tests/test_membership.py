@@ -201,8 +201,12 @@ def test_brokered_finance_counts_for_the_donor_not_twice_for_the_recipient() -> 
     # programme bears all of a finance deal's), the recipient's nothing.
     p = model.params
     # teaching's Nordland and Indara share one of the three blocs either is in (affinity 1/3)
-    prior = p.initial_trust * (1 - p.affinity_trust_penalty * (1 - 1 / 3))
-    assert model.trust.get("nordland", "indcem") == pytest.approx(prior)
+    factor = 1 - p.affinity_trust_penalty * (1 - 1 / 3)
+    assert model.trust.get("nordland", "indcem") == pytest.approx(factor)  # in a company
+    assert model.trust.get("indcem", "nordland") == pytest.approx(
+        model.trust.government_prior * factor  # in a government
+    )
+    prior = 0.5 * (1 + model.trust.government_prior) * factor  # the mean of the two
     saved = p.transaction_cost_musd * (1 - p.trust_discount * prior)
     assert model.home_countries_allied("nordland", "indcem")  # a tie from the data
     saved *= 1 - p.government_tie_discount

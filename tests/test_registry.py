@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import networkx as nx
+import numpy as np
 import pytest
 
 from industry_transition.model.registry import (
@@ -39,7 +40,9 @@ def test_adding_a_partnership_creates_one_edge() -> None:
     assert graph.number_of_edges() == 1
     assert graph.has_edge("indara", "nordland")
     data = graph.edges["nordland", "indara"]
-    assert data["trust"] == pytest.approx(0.7)
+    # the edge carries each end's trust in the other and their mean
+    assert data["trust_by"] == {"nordland": pytest.approx(0.7), "indara": pytest.approx(0.3)}
+    assert data["trust"] == pytest.approx(0.5)
     assert data["partnerships"] == ["gov-1"]
     assert data["kinds"] == ["government"]
     registry.check()
@@ -168,21 +171,55 @@ def test_refresh_trust_copies_trust_onto_edges() -> None:
     registry.add(partnership("gov-1", "government", "nordland", "indara"))
     registry.trust.set("indara", "nordland", 0.9, 2025)
     registry.refresh_trust()
-    assert registry.network.edges["nordland", "indara"]["trust"] == pytest.approx(0.9)
+    data = registry.network.edges["nordland", "indara"]
+    assert data["trust_by"]["indara"] == pytest.approx(0.9)
+    assert data["trust_by"]["nordland"] == pytest.approx(0.3)
+    assert data["trust"] == pytest.approx(0.6)
 
 
 # --- TrustBook ------------------------------------------------------------------------------
 
 
-def test_trust_defaults_to_initial_and_is_symmetric_and_clipped() -> None:
+def test_trust_defaults_to_initial_and_is_directed_and_clipped() -> None:
     book = TrustBook(0.3)
     assert book.get("a", "b") == pytest.approx(0.3)
     book.set("b", "a", 0.8, 2024)
-    assert book.get("a", "b") == pytest.approx(0.8)
+    assert book.get("b", "a") == pytest.approx(0.8)
+    assert book.get("a", "b") == pytest.approx(0.3)  # a's trust in b is its own
+    assert book.mutual("a", "b") == pytest.approx(0.55)
     book.set("a", "b", 1.7, 2024)
-    assert book.get("b", "a") == pytest.approx(1.0)
+    assert book.get("a", "b") == pytest.approx(1.0)
     book.set("a", "b", -0.2, 2024)
     assert book.get("a", "b") == pytest.approx(0.0)
+    assert book.get("b", "a") == pytest.approx(0.8)
+
+
+def test_prior_depends_on_the_trustee_kind_and_affinity() -> None:
+    affinity = np.array([[1.0, 0.0], [0.0, 1.0]])
+    book = TrustBook(
+        1.0,
+        home={"gov": 0, "firm": 1, "firm0": 0},
+        affinity=affinity,
+        affinity_penalty=0.2,
+        governments={"gov"},
+        government_prior=0.6,
+    )
+    assert book.prior("firm", "gov") == pytest.approx(0.6 * 0.8)  # a government's promise
+    assert book.prior("gov", "firm") == pytest.approx(1.0 * 0.8)  # a company's promise
+    assert book.prior("firm0", "gov") == pytest.approx(0.6)  # same home country
+    assert book.prior("club", "gov") == pytest.approx(0.6)  # no home: unscaled
+    book.set("firm", "gov", 0.1, 2024)
+    book.decay(0.5, 2025)
+    assert book.get("firm", "gov") == pytest.approx(0.1 + 0.5 * (0.48 - 0.1))
+
+
+def test_contact_keeps_trust_in_both_directions() -> None:
+    book = TrustBook(0.3)
+    book.set("a", "b", 0.9, 2020)
+    book.contact("a", "b", 2024)
+    assert book.get("a", "b") == pytest.approx(0.9)
+    assert book.get("b", "a") == pytest.approx(0.3)
+    assert book.last_contact[("a", "b")] == book.last_contact[("b", "a")] == 2024
 
 
 def test_decay_moves_untouched_pairs_toward_initial() -> None:

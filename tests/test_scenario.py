@@ -346,9 +346,9 @@ def test_build_parameters_end_before_start() -> None:
 
 def test_build_parameters_defaults_and_values() -> None:
     assert build_parameters({}) == Parameters()
-    params = build_parameters({"enforcement": "binding", "initial_trust": 0.5})
+    params = build_parameters({"enforcement": "binding", "trust_gain": 0.5})
     assert params.enforcement == "binding"
-    assert params.initial_trust == pytest.approx(0.5)
+    assert params.trust_gain == pytest.approx(0.5)
 
 
 def test_describe_gives_every_field_a_unit_and_source() -> None:

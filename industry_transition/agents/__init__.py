@@ -16,7 +16,12 @@ How a negotiation works, read in the agents (docs/model.md §3.5-3.7):
      expects) times its trust in the licensor;
    - ``Company.codevelop_with(other)``: two producers bring an immature route forward together;
    - ``Country.propose_tie(other)``: a government partnership, worth the deals it would ease
-     across the two countries.
+     across the two countries, times each government's trust in the other.
+
+   Trust is directed (``model/registry.py`` ``TrustBook``): ``trust.get(i, j)`` is what ``i``
+   expects of ``j``'s promises, starting from the delivery probability the enforcement regime
+   gives them (``delivery.government_delivery_prior``; 1 for a company's) and moved only by
+   ``j``'s deliveries and defaults.
 3. **When both accept.** ``deals.bargain``: a deal with a transfer forms when the joint surplus
    is positive, and the transfer splits it by the generalised Nash solution (a grant never
    above the funding gap); a tie, which has no transfer, when both sides gain. A donor must

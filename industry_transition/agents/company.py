@@ -161,8 +161,9 @@ class Company(mesa.Agent):
         if value <= 0:
             return None
         cost = transaction_cost(model, self.agent_id, licensee.agent_id)
-        # the licensee counts the access with the probability it expects the handover (trust)
-        trust = model.trust.get(self.agent_id, licensee.agent_id)
+        # the licensee counts the access with the probability it expects the licensor to hand
+        # the technology over: its trust in the licensor
+        trust = model.trust.get(licensee.agent_id, self.agent_id)
         return Deal(
             kind="technology",
             party_a=licensee.agent_id,
@@ -194,13 +195,13 @@ class Company(mesa.Agent):
             # each side counts it with the probability it expects the other to do its part (trust).
             # A technology that saves one side nothing is never proposed.
             share = p.codevelopment_years_forward / p.valuation_horizon_years
-            trust = model.trust.get(self.agent_id, other.agent_id)
             saving_a = self.licence_value(int(k))
             saving_b = other.licence_value(int(k))
             if saving_a <= 0 or saving_b <= 0:
                 continue
-            value_a = trust * saving_a * share
-            value_b = trust * saving_b * share
+            # each side's trust in the other (directed)
+            value_a = model.trust.get(self.agent_id, other.agent_id) * saving_a * share
+            value_b = model.trust.get(other.agent_id, self.agent_id) * saving_b * share
             cost = transaction_cost(model, self.agent_id, other.agent_id)
             half = p.codevelopment_cost_musd / 2
             deal = Deal(

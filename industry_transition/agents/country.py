@@ -163,7 +163,7 @@ class Country(mesa.Agent):
             * (p.valuation_horizon_years)
         )  # Mt CO2, against what the line would run without the deal
         # The donor counts the abatement with the probability it expects the company to carry the
-        # project out (trust); the loan and the grant are its own promises.
+        # project out (its trust in the company); the loan and the grant are its own promises.
         trust = model.trust.get(self.agent_id, company.agent_id)
         value = trust * abatement * self.ambition_usd_per_t - grant_element  # Mt x USD/t = USD m
         ok = (
@@ -223,7 +223,9 @@ class Country(mesa.Agent):
             self.income_group == "high" and other.income_group == "high"
         ):
             return None
-        trust = model.trust.get(self.agent_id, other.agent_id)
+        # each government counts the tie with its own trust in the other (directed)
+        trust_a = model.trust.get(self.agent_id, other.agent_id)
+        trust_b = model.trust.get(other.agent_id, self.agent_id)
         duration = float(p.government_partnership_duration_years)
         cost_a = p.government_partnership_cost_musd * scalar_annuity_factor(
             self.cost_of_capital, duration
@@ -238,10 +240,10 @@ class Country(mesa.Agent):
         # deal is that between strangers from countries with no bloc in common.
         largest_cost = p.transaction_cost_musd * (1.0 + p.affinity_transaction_cost_premium)
         most = deal_rules.tradable_pairs(model, agents_a, agents_b) * largest_cost
-        if trust * most * p.government_tie_discount <= cost_a + cost_b:
+        if max(trust_a, trust_b) * most * p.government_tie_discount <= cost_a + cost_b:
             return None
         gain_a, gain_b = deal_rules.eased_deals_value(model, self, other, agents_a, agents_b)
-        value_a, value_b = trust * gain_a - cost_a, trust * gain_b - cost_b
+        value_a, value_b = trust_a * gain_a - cost_a, trust_b * gain_b - cost_b
         if value_a + value_b <= 0:
             return None
         # The side that gains more may pay the other's share of the tie's costs (as the UK

@@ -9,8 +9,8 @@ dynamic state preferences from United Nations voting data", Journal of Conflict 
 61(2)) would be a finer measure; it is not shipped because its data are not in the repository.
 
 A scenario without any bloc row (the table left out, or empty) does not model affinity: every
-pair's affinity is 1, so transaction costs carry no affinity premium and every pair's prior trust
-is ``initial_trust`` (docs/model.md §3.5).
+pair's affinity is 1, so transaction costs carry no affinity premium and every agent's prior trust
+in another is the delivery probability of the other's promises (docs/model.md §3.5).
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from industry_transition.model.affinity import affinity_cost_factor
 from industry_transition.model.deals import Deal
 from industry_transition.model.demand import write_off_grant
 from industry_transition.model.investment import schedule_switch
-from industry_transition.model.registry import Partnership, pair_key
+from industry_transition.model.registry import Partnership
 
 if TYPE_CHECKING:
     from industry_transition.agents import Initiative
@@ -145,9 +145,9 @@ def sign(model: TransitionModel, deal: Deal, *, round_number: int, brokered: boo
             )
     model.registry.add(partnership)
     model.partnerships_formed += 1
-    model.trust.set(
-        deal.party_a, deal.party_b, model.trust.get(deal.party_a, deal.party_b), model.year
-    )
+    if kind == "finance":
+        model.finance_by_plant[partnership.plant] = partnership
+    model.trust.contact(deal.party_a, deal.party_b, model.year)
     credit_membership(model, deal, brokered=brokered)
     model.events.record(
         model.year,
@@ -230,7 +230,7 @@ def _club_saving(model: TransitionModel, deal: Deal) -> float:
     if not model.share_initiative(a, b):
         return 0.0
     p = model.params
-    without = p.transaction_cost_musd * (1.0 - p.trust_discount * model.trust.get(a, b))
+    without = p.transaction_cost_musd * (1.0 - p.trust_discount * model.trust.mutual(a, b))
     if model.home_countries_allied(a, b):
         without *= 1.0 - p.government_tie_discount
     home_a, home_b = model.home_of[model.proposer_index[a]], model.home_of[model.proposer_index[b]]
@@ -282,11 +282,35 @@ def _what_it_was(model: TransitionModel, partnership: Partnership) -> str:
     return f" (since {partnership.start_year})"
 
 
-def reward_delivery(model: TransitionModel, partnership: Partnership, amount_musd: float) -> None:
-    """Trust rises on delivery."""
+def promiser(partnership: Partnership) -> tuple[str, str]:
+    """``(truster, trustee)``: who waits on whom for what is delivered in the delivery phase.
+
+    A donor (``party_a``) pays a finance line's tranches to the company; a licensor
+    (``party_b``) hands its technology over to the licensee (``party_a``).
+    """
     a, b = partnership.party_a, partnership.party_b
-    trust = model.trust.get(a, b)
-    model.trust.set(a, b, trust + model.params.trust_gain * (1.0 - trust), model.year)
+    return (b, a) if partnership.kind == "finance" else (a, b)
+
+
+def raise_trust(model: TransitionModel, truster: str, trustee: str) -> None:
+    """``trustee`` delivered: ``truster``'s trust in it rises by ``trust_gain`` of its gap to 1."""
+    trust = model.trust.get(truster, trustee)
+    model.trust.set(truster, trustee, trust + model.params.trust_gain * (1.0 - trust), model.year)
+
+
+def lower_trust(model: TransitionModel, truster: str, trustee: str) -> None:
+    """``trustee`` defaulted: ``truster``'s trust in it falls by ``trust_loss``, once a year."""
+    key = (truster, trustee)
+    if model.trust.last_default.get(key) != model.year:
+        model.trust.last_default[key] = model.year
+        trust = model.trust.get(truster, trustee)
+        model.trust.set(truster, trustee, trust * (1.0 - model.params.trust_loss), model.year)
+
+
+def reward_delivery(model: TransitionModel, partnership: Partnership, amount_musd: float) -> None:
+    """The promiser delivered: the other side's trust in it rises (docs/model.md §3.6)."""
+    a, b = partnership.party_a, partnership.party_b
+    raise_trust(model, *promiser(partnership))
     partnership.deliveries += 1
     if partnership.kind == "finance":
         credit_finance(model, partnership, amount_musd)
@@ -320,17 +344,17 @@ def reward_delivery(model: TransitionModel, partnership: Partnership, amount_mus
 
 
 def default_partnership(model: TransitionModel, partnership: Partnership, reason: str) -> None:
-    """A commitment is not delivered: trust falls, the partnership ends as defaulted.
+    """A commitment is not delivered: trust in the promiser falls, the partnership defaults.
 
-    Trust falls once per pair and year: a change of government that defaults on several lines
-    to one company at once is one event, not several (docs/model.md §3.6).
+    Only the side that was let down revises its trust (a donor's default lowers the company's
+    trust in the donor, not the donor's in the company), once per pair and year: a change of
+    government that defaults on several lines to one company at once is one event, not several
+    (docs/model.md §3.6).
     """
     a, b = partnership.party_a, partnership.party_b
-    pair = pair_key(a, b)
-    if model.trust.last_default.get(pair) != model.year:
-        model.trust.last_default[pair] = model.year
-        model.trust.set(a, b, model.trust.get(a, b) * (1.0 - model.params.trust_loss), model.year)
+    lower_trust(model, *promiser(partnership))
     if partnership.kind == "finance":
+        model.finance_by_plant.pop(partnership.plant, None)
         donor = model.country_agents[a]
         model.finance.release(donor.index, partnership.tranches_due)
         partnership.tranches_due = []
@@ -351,6 +375,26 @@ def default_partnership(model: TransitionModel, partnership: Partnership, reason
         partnership_id=partnership.partnership_id,
     )
     model.end_partnership(partnership, "defaulted")
+
+
+def conversion_delivered(model: TransitionModel, plant: int) -> None:
+    """A financed line's conversion completed: the donor's trust in the company rises.
+
+    The company's side of a finance deal is to carry the conversion out (docs/model.md §3.6).
+    """
+    partnership = model.finance_by_plant.pop(plant, None)
+    if partnership is not None:
+        raise_trust(model, partnership.party_a, partnership.party_b)
+
+
+def conversion_abandoned(model: TransitionModel, partnership: Partnership) -> None:
+    """A financed line closed before its tranches were paid: the company failed its side.
+
+    The donor's trust in the company falls (the partnership ends ``cancelled``), once per
+    financed line: a line whose closure was already counted is not counted again.
+    """
+    if model.finance_by_plant.pop(partnership.plant, None) is not None:
+        lower_trust(model, partnership.party_a, partnership.party_b)
 
 
 def stop_conversion(model: TransitionModel, plant: int) -> None:

@@ -70,11 +70,13 @@ def bargain(deal: Deal) -> bool:
 def transaction_cost(model: TransitionModel, a: str, b: str) -> float:
     """Transaction cost of a deal (USD million), falling with trust, shared ties and affinity.
 
-    The affinity premium applies between agents of different home countries; a country's
-    affinity with itself is 1, so agents of one country pay none.
+    Trust here is the mean of the two directions (``TrustBook.mutual``): negotiating and
+    monitoring a contract is cheaper the more each side trusts the other. The affinity premium
+    applies between agents of different home countries; a country's affinity with itself is 1,
+    so agents of one country pay none.
     """
     p = model.params
-    cost = p.transaction_cost_musd * (1.0 - p.trust_discount * model.trust.get(a, b))
+    cost = p.transaction_cost_musd * (1.0 - p.trust_discount * model.trust.mutual(a, b))
     if model.share_initiative(a, b):
         cost *= 1.0 - p.membership_discount
     if model.home_countries_allied(a, b):

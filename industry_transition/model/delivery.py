@@ -3,7 +3,9 @@
 Enforcement (docs/model.md §3.6): ``binding`` delivers every scheduled tranche (commitments are
 reserved against planned budgets when signed); ``reputational`` lets budget shocks and political
 turnover cause defaults; ``none`` adds opportunistic reneging. Trust rises on delivery and falls on
-default whatever the regime; a default ends the partnership.
+default whatever the regime; a default ends the partnership. Trust is directed: a tranche paid or
+withheld moves the company's trust in the donor; a financed conversion carried out or abandoned
+moves the donor's trust in the company.
 """
 
 from __future__ import annotations
@@ -16,6 +18,37 @@ from industry_transition.model.registry import Partnership
 
 if TYPE_CHECKING:
     from industry_transition.model.transition_model import TransitionModel
+
+
+#: Prior delivery probability of a company's promises (a financed conversion, a licence handover,
+#: a co-development share): the model gives them no exogenous hazard under any regime.
+COMPANY_DELIVERY_PRIOR = 1.0
+
+
+def government_delivery_prior(
+    enforcement: str, turnover: float, renege: float, tranches: int
+) -> float:
+    """Probability that a government delivers a whole finance commitment under the regime.
+
+    A commitment is paid in ``tranches`` yearly tranches, each exposed to that year's hazards
+    (``draw_shocks``): political turnover (probability ``turnover`` a year) under
+    ``reputational`` and ``none``, reneging (``renege``) under ``none`` only; ``binding`` allows
+    neither. Every tranche must be paid for the project to go ahead (a default stops it), so
+
+        tau0 = 1                                       binding
+        tau0 = (1 - turnover) ** tranches              reputational
+        tau0 = ((1 - turnover) * (1 - renege)) ** tranches    none
+
+    Budget shortfalls also default tranches under ``reputational`` and ``none``, but their chance
+    depends on how much of its planned budget the donor has committed, which the prior does not
+    know; agents learn it from deliveries and defaults (docs/model.md §3.6).
+    """
+    if enforcement == "binding":
+        return 1.0
+    survive = 1.0 - turnover
+    if enforcement == "none":
+        survive *= 1.0 - renege
+    return survive**tranches
 
 
 class FinanceBook:
@@ -149,8 +182,10 @@ def deliver_tranche(
     fleet = model.fleet
     plant = partnership.plant
     if fleet.capacity_mt[plant] <= 0:
-        # The plant closed (its grant was written off then): the project is void, not
-        # defaulted, so there is no trust penalty.
+        # The plant closed (its grant was written off then): the project is void. The donor
+        # is not at fault; the company did not carry its side out, so the donor's trust in it
+        # falls (docs/model.md §3.6).
+        model.conversion_abandoned(partnership)
         model.finance.release(donor.index, partnership.tranches_due)
         partnership.tranches_due = []
         model.end_partnership(partnership, "cancelled")

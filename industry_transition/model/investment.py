@@ -103,7 +103,13 @@ def complete_switches(model: TransitionModel, jitter: np.ndarray) -> None:
         technology = int(fleet.pending_technology[plant])
         fleet.pending_technology[plant] = -1
         if fleet.capacity_mt[plant] > 0:
+            if fleet.financed[plant]:
+                # the company carried its side of a finance deal out (docs/model.md §3.6)
+                model.conversion_delivered(int(plant))
             rebuild(model, int(plant), technology, int(jitter[plant]), changed=True)
+        elif int(plant) in model.finance_by_plant:
+            # closed before its financed conversion completed: the company failed its side
+            model.conversion_abandoned(model.finance_by_plant[int(plant)])
 
 
 #: Capacity (Mt) by which a route may exceed its cap: rounding in the sums, not a policy.

@@ -495,29 +495,20 @@ class Parameters(BaseModel):
     )
 
     # --- delivery and trust -----------------------------------------------------------------
-    initial_trust: float = _param(
-        0.62,
-        unit="probability",
-        ge=0.0,
-        le=1.0,
-        description="Trust between agents with no history. Trust is the probability an agent "
-        "expects the other side to deliver what it promises; every deal is valued with it.",
-        source="share of committed development finance with climate mitigation or adaptation "
-        "as principal objective that was disbursed, 2013-17: 62% (86% for all development "
-        "finance); SEI Aid Atlas, sei.org/perspectives/why-is-it-so-hard-to-spend-climate-"
-        "finance",
-    )
     affinity_trust_penalty: float = _param(
         0.2,
         unit="share",
         ge=0.0,
         le=1.0,
-        description="Share of initial_trust lost between agents whose home countries have "
-        "nothing in common: a pair's trust without history (and the value it decays toward) is "
-        "initial_trust x (1 - penalty x (1 - affinity)), where affinity in [0, 1] is the Jaccard "
-        "similarity of the two countries' bloc memberships (table 'blocs'; 1 within a country or "
-        "when the scenario has no bloc rows). 0.2 gives 0.8 x initial_trust to a pair that "
-        "shares no bloc; 0 switches it off.",
+        description="Share of the prior trust lost between agents whose home countries have "
+        "nothing in common: i's trust in j without history (and the value it decays toward) is "
+        "the delivery probability of j's promises under the enforcement regime (1 for a "
+        "company; for a government ((1 - political_turnover_probability) x (1 - "
+        "renege_probability under 'none')) ^ finance_disbursement_years, 1 under 'binding'; "
+        "docs/model.md §3.5) x (1 - penalty x (1 - affinity)), where affinity in [0, 1] is the "
+        "Jaccard similarity of the two countries' bloc memberships (table 'blocs'; 1 within a "
+        "country or when the scenario has no bloc rows). 0.2 gives 0.8 x the delivery "
+        "probability to a pair that shares no bloc; 0 switches it off.",
         source=PLACEHOLDER + ". Qualitative support only: shared international institutions "
         "raise states' confidence that commitments will be kept (Keohane 1984, 'After "
         "Hegemony: Cooperation and Discord in the World Political Economy', Princeton "
@@ -544,8 +535,8 @@ class Parameters(BaseModel):
         unit="1/year",
         ge=0.0,
         le=1.0,
-        description="Without contact trust relaxes toward the pair's prior (initial_trust, "
-        "lowered by affinity_trust_penalty) at this rate.",
+        description="Without contact trust relaxes toward its prior (the regime's delivery "
+        "probability of the trustee's promises, lowered by affinity_trust_penalty) at this rate.",
         source=PLACEHOLDER,
     )
     budget_shock_sd: float = _param(
@@ -570,7 +561,8 @@ class Parameters(BaseModel):
         ge=0.0,
         le=1.0,
         description="With enforcement 'none', chance per year that a donor withholds all its due "
-        "tranches although its budget would cover them.",
+        "tranches although its budget would cover them. With political_turnover_probability "
+        "and finance_disbursement_years it sets the prior trust in a government's promises.",
         source=PLACEHOLDER,
     )
     capability_gain_per_transfer: float = _param(

@@ -1,17 +1,19 @@
 """Partnership records and the NetworkX graph that mirrors the live ones.
 
 The graph ``network`` has every agent as a node and one edge per pair of agents with at least one
-active partnership (attributes: ``trust``, ``partnerships`` (ids), ``kinds``). Initiative
-membership is a ``membership`` partnership between a member and the initiative agent, so an
-initiative is a hub, not a clique. Trust is remembered per pair in :class:`TrustBook` even when no
-edge is live, and copied onto the edge; a pair without history has its prior trust, lower between
+active partnership (attributes: ``trust_by`` (each end's trust in the other), ``trust`` (the mean
+of the two directions), ``partnerships`` (ids), ``kinds``). Initiative membership is a
+``membership`` partnership between a member and the initiative agent, so an initiative is a hub,
+not a clique. Trust is directed and remembered per ordered pair in :class:`TrustBook` even when
+no edge is live, and copied onto the edge; a pair without history has its prior trust: the
+delivery probability of the trustee's kind of promise under the enforcement regime, lower between
 countries of low political affinity.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,14 +64,19 @@ def pair_key(a: str, b: str) -> tuple[str, str]:
 
 
 class TrustBook:
-    """Trust between pairs of agents in [0, 1], defaulting to the pair's prior trust.
+    """Directed trust in [0, 1]: ``get(i, j)`` is what ``i`` believes about ``j``.
 
-    The prior of two agents is ``initial`` lowered by the political affinity of their home
-    countries: ``initial * (1 - affinity_penalty * (1 - affinity[h_a, h_b]))``
-    (:func:`~industry_transition.model.affinity.affinity_trust_prior`). ``home`` maps agent ids
-    to home-country indices (a country is its own home); agents not in it (initiatives), or a
-    book without ``affinity``, have prior ``initial``. Without contact remembered trust relaxes
-    toward the pair's prior.
+    It is the probability ``i`` expects ``j`` to deliver what ``j`` promises (docs/model.md
+    §3.5). A pair without history has its prior: the delivery probability of ``j``'s kind of
+    promise, lowered by the political affinity of the two home countries,
+    ``base(j) * (1 - affinity_penalty * (1 - affinity[h_i, h_j]))``
+    (:func:`~industry_transition.model.affinity.affinity_trust_prior`). ``base(j)`` is
+    ``government_prior`` for the agents in ``governments`` (whose promises carry the enforcement
+    regime's hazards, :func:`~industry_transition.model.delivery.government_delivery_prior`) and
+    ``initial`` for every other agent. ``home`` maps agent ids to home-country indices (a country
+    is its own home); a pair with an agent not in it (an initiative), or a book without
+    ``affinity``, has the unscaled base. Without contact, remembered trust relaxes toward the
+    prior. Trust is kept per ordered pair ``(truster, trustee)``.
     """
 
     def __init__(
@@ -78,42 +85,63 @@ class TrustBook:
         home: Mapping[str, int] | None = None,
         affinity: FloatArray | None = None,
         affinity_penalty: float = 0.0,
+        *,
+        governments: Iterable[str] = (),
+        government_prior: float | None = None,
     ) -> None:
         self.initial = initial
+        self.government_prior = initial if government_prior is None else government_prior
+        self.governments: frozenset[str] = frozenset(governments)
+        #: Remembered trust by (truster, trustee).
         self.values: dict[tuple[str, str], float] = {}
         self.last_contact: dict[tuple[str, str], int] = {}
-        #: The year each pair last saw a default (one loss of trust per pair and year).
+        #: The year each (truster, trustee) last saw a default (one loss of trust per year).
         self.last_default: dict[tuple[str, str], int] = {}
         self.home: dict[str, int] = dict(home or {})
         if affinity is None:
             affinity = np.ones((1, 1))
             self.home = {}
-        # symmetric by construction, so a pair's prior does not depend on its order
+        # symmetric by construction, so the affinity factor of a pair does not depend on its order
         symmetric = 0.5 * (np.asarray(affinity, dtype=float) + np.asarray(affinity, dtype=float).T)
-        #: (home country, home country) prior trust.
-        self.prior_by_home: FloatArray = affinity_trust_prior(initial, affinity_penalty, symmetric)
-        self._prior_rows: list[list[float]] = self.prior_by_home.tolist()
+        #: (home country, home country) affinity factor of the prior, 1 at affinity 1.
+        self.factor_by_home: FloatArray = affinity_trust_prior(1.0, affinity_penalty, symmetric)
+        self._factor_rows: list[list[float]] = self.factor_by_home.tolist()
 
-    def prior(self, a: str, b: str) -> float:
-        """Trust of ``a`` and ``b`` without history: the prior of their home countries."""
-        home_a, home_b = self.home.get(a), self.home.get(b)
+    def base(self, trustee: str) -> float:
+        """Delivery probability of ``trustee``'s promises before affinity and history."""
+        return self.government_prior if trustee in self.governments else self.initial
+
+    def prior(self, truster: str, trustee: str) -> float:
+        """Trust of ``truster`` in ``trustee`` without history."""
+        base = self.government_prior if trustee in self.governments else self.initial
+        home_a, home_b = self.home.get(truster), self.home.get(trustee)
         if home_a is None or home_b is None:
-            return self.initial
-        return self._prior_rows[home_a][home_b]
+            return base
+        return base * self._factor_rows[home_a][home_b]
 
-    def get(self, a: str, b: str) -> float:
-        """Trust between ``a`` and ``b``."""
-        value = self.values.get(pair_key(a, b))
-        return self.prior(a, b) if value is None else value
+    def get(self, truster: str, trustee: str) -> float:
+        """Trust of ``truster`` in ``trustee``: how likely it expects ``trustee`` to deliver."""
+        value = self.values.get((truster, trustee))
+        return self.prior(truster, trustee) if value is None else value
 
-    def set(self, a: str, b: str, value: float, year: int) -> None:
-        """Set trust, clipped to [0, 1], and record the contact year."""
-        key = pair_key(a, b)
+    def mutual(self, a: str, b: str) -> float:
+        """Mean trust of the two directions (what a pair's transaction cost falls with)."""
+        return 0.5 * (self.get(a, b) + self.get(b, a))
+
+    def set(self, truster: str, trustee: str, value: float, year: int) -> None:
+        """Set ``truster``'s trust in ``trustee``, clipped to [0, 1], and record the contact."""
+        key = (truster, trustee)
         self.values[key] = min(1.0, max(0.0, value))
         self.last_contact[key] = year
 
+    def contact(self, a: str, b: str, year: int) -> None:
+        """Record contact in both directions (a signature), keeping the trust values."""
+        for key in ((a, b), (b, a)):
+            self.values[key] = self.get(*key)
+            self.last_contact[key] = year
+
     def decay(self, rate: float, year: int) -> None:
-        """Relax trust of pairs without contact this year toward the pair's prior."""
+        """Relax trust without contact this year toward the pair's prior."""
         for key, value in self.values.items():
             if self.last_contact.get(key, -1) < year:
                 self.values[key] = value + rate * (self.prior(*key) - value)
@@ -187,18 +215,26 @@ class PartnershipRegistry:
                 self.network.remove_edge(*key)
             return
         ids = list(live)
+        a, b = key
+        ab, ba = self.trust.get(a, b), self.trust.get(b, a)
         self.network.add_edge(
-            *key,
-            trust=self.trust.get(*key),
+            a,
+            b,
+            trust=0.5 * (ab + ba),
+            trust_by={a: ab, b: ba},
             partnerships=ids,
             kinds=sorted({self.records[i].kind for i in ids}),
         )
 
     def refresh_trust(self) -> None:
-        """Copy remembered trust onto live edges."""
+        """Copy remembered trust onto live edges (both directions and their mean)."""
         adjacency = self.network.adj
+        get = self.trust.get
         for a, b in self._by_pair:  # the live pairs are the edges (``check``)
-            adjacency[a][b]["trust"] = self.trust.get(a, b)
+            ab, ba = get(a, b), get(b, a)
+            data = adjacency[a][b]
+            data["trust"] = 0.5 * (ab + ba)
+            data["trust_by"] = {a: ab, b: ba}
 
     def live_pair_keys(self) -> list[tuple[str, str]]:
         """The pairs with at least one active partnership (the graph's edges), sorted ids."""

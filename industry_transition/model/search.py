@@ -7,7 +7,7 @@ and repeats:
 
 1. broker suggestions: for each initiative with a broker the proposer belongs to (by id), its
    co-members ranked by complementarity (``model/broker.py``);
-2. network neighbours, most trusted first (ties: lower agent index);
+2. network neighbours, most trusted first by the proposer (ties: lower agent index);
 3. fellow members of its initiatives, drawn at random (uniformly from the members of all its
    initiatives together);
 4. neighbours of neighbours, each drawn by a random two-step walk on the network.
@@ -71,7 +71,7 @@ class Candidates:
 
 
 def adjacency(model: TransitionModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The network among proposers as CSR arrays, each row most trusted first.
+    """The network among proposers as CSR arrays, each row most trusted first (by the row's agent).
 
     Returns ``(indptr, indices, trust)``: the neighbours of agent ``i`` are
     ``indices[indptr[i]:indptr[i + 1]]``, ordered by trust (highest first), then index.
@@ -81,17 +81,15 @@ def adjacency(model: TransitionModel) -> tuple[np.ndarray, np.ndarray, np.ndarra
     source: list[int] = []
     target: list[int] = []
     trust: list[float] = []
-    remembered, prior = model.trust.values, model.trust.prior
-    for pair in model.registry.live_pair_keys():  # the graph's edges
-        i, j = index.get(pair[0]), index.get(pair[1])
+    get = model.trust.get
+    for a, b in model.registry.live_pair_keys():  # the graph's edges
+        i, j = index.get(a), index.get(b)
         if i is None or j is None:
             continue  # membership edges to initiatives
-        t = remembered.get(pair)
-        if t is None:
-            t = prior(*pair)
+        # each end ranks the other by its own trust in it (directed)
         source += (i, j)
         target += (j, i)
-        trust += (t, t)
+        trust += (get(a, b), get(b, a))
     src = np.asarray(source, dtype=np.int64)
     dst = np.asarray(target, dtype=np.int64)
     tr = np.asarray(trust, dtype=float)

@@ -16,7 +16,12 @@ from industry_transition.model import agreements, metrics
 from industry_transition.model import demand as demand_phase
 from industry_transition.model.costs import CostCache
 from industry_transition.model.deals import Deal
-from industry_transition.model.delivery import FinanceBook, deliver
+from industry_transition.model.delivery import (
+    COMPANY_DELIVERY_PRIOR,
+    FinanceBook,
+    deliver,
+    government_delivery_prior,
+)
 from industry_transition.model.events import EventLog
 from industry_transition.model.fleet import PlantFleet
 from industry_transition.model.investment import invest
@@ -99,13 +104,24 @@ class TransitionModel(mesa.Model):
         self.network = nx.Graph()
         for agent_id, agent in self.agent_by_id.items():
             self.network.add_node(agent_id, kind=type(agent).__name__.lower())
+        # trust(i, j) starts at the delivery probability of j's promises under the regime
+        # (docs/model.md §3.5-3.6), lowered by political affinity
         self.trust = TrustBook(
-            p.initial_trust,
+            COMPANY_DELIVERY_PRIOR,
             home={a: int(h) for a, h in zip(self.proposers, self.home_of, strict=True)},
             affinity=self.countries.affinity,
             affinity_penalty=p.affinity_trust_penalty,
+            governments=self.country_agents,
+            government_prior=government_delivery_prior(
+                p.enforcement,
+                p.political_turnover_probability,
+                p.renege_probability,
+                p.finance_disbursement_years,
+            ),
         )
         self.registry = PartnershipRegistry(self.network, self.trust)
+        #: The finance partnership of each financed line whose conversion is under way.
+        self.finance_by_plant: dict[int, Partnership] = {}
         self.ledger = Ledger()
         self.costs = CostCache(self)  # valid within negotiation, between signatures
         self.events = EventLog(names=self.display_name)
@@ -615,6 +631,14 @@ class TransitionModel(mesa.Model):
     def default_partnership(self, partnership: Partnership, reason: str) -> None:
         """A commitment is not delivered: trust falls, the partnership ends as defaulted."""
         agreements.default_partnership(self, partnership, reason)
+
+    def conversion_delivered(self, plant: int) -> None:
+        """A financed conversion completed: the donor's trust in the company rises."""
+        agreements.conversion_delivered(self, plant)
+
+    def conversion_abandoned(self, partnership: Partnership) -> None:
+        """A financed line closed before its conversion: the donor's trust in the company falls."""
+        agreements.conversion_abandoned(self, partnership)
 
     def raise_capability(self, country: int) -> None:
         """Technology transfer or domestic adoption closes part of the capability gap."""

@@ -116,7 +116,8 @@ def no_deals(n: int) -> PairDeals:
 def transaction_costs(model: TransitionModel, a: IntArray, b: IntArray) -> FloatArray:
     """``deals.transaction_cost`` of each pair of agent indices."""
     p = model.params
-    trust = _trust(model, a, b)
+    both = _trust(model, np.concatenate([a, b]), np.concatenate([b, a]))
+    trust = 0.5 * (both[: a.size] + both[a.size :])  # TrustBook.mutual
     cost = p.transaction_cost_musd * (1.0 - p.trust_discount * trust)
     cost = np.where(_share_initiative(model, a, b), cost * (1.0 - p.membership_discount), cost)
     allied = _home_countries_allied(model, a, b)
@@ -127,10 +128,16 @@ def transaction_costs(model: TransitionModel, a: IntArray, b: IntArray) -> Float
 
 
 def _trust(model: TransitionModel, a: IntArray, b: IntArray) -> FloatArray:
-    """Trust of each pair: the pair's prior unless the pair is in ``trust.values``."""
+    """``TrustBook.get``: trust of agent ``a[i]`` in agent ``b[i]`` (directed).
+
+    The prior of each pair (the delivery probability of ``b``'s promises, a government's or a
+    company's, times the affinity factor of the two home countries) unless the ordered pair is in
+    ``trust.values``.
+    """
     book = model.trust
-    # prior of each pair from its home countries (TrustBook.prior)
-    out = book.prior_by_home[model.home_of[a], model.home_of[b]]
+    n_countries = len(model.countries.ids)
+    base = np.where(b < n_countries, book.government_prior, book.initial)
+    out = base * book.factor_by_home[model.home_of[a], model.home_of[b]]
     values = book.values
     if not values or a.size == 0:
         return out
@@ -139,7 +146,7 @@ def _trust(model: TransitionModel, a: IntArray, b: IntArray) -> FloatArray:
         # fewer pairs than remembered trusts: look the pairs up
         out[:] = [book.get(ids[x], ids[y]) for x, y in zip(a.tolist(), b.tolist(), strict=True)]
         return out
-    # otherwise encode the remembered pairs once and search them
+    # otherwise encode the remembered ordered pairs once and search them
     position = model.proposer_index
     n = len(ids)
     codes: list[int] = []
@@ -147,14 +154,14 @@ def _trust(model: TransitionModel, a: IntArray, b: IntArray) -> FloatArray:
     for (x, y), value in values.items():
         i, j = position.get(x), position.get(y)
         if i is not None and j is not None:
-            codes.append(min(i, j) * n + max(i, j))
+            codes.append(i * n + j)
             trusts.append(value)
     if not codes:
         return out
     known = np.array(codes, dtype=np.int64)
     order = np.argsort(known)
     known, known_trust = known[order], np.array(trusts)[order]
-    query = np.minimum(a, b) * n + np.maximum(a, b)
+    query = a * n + b
     at = np.minimum(np.searchsorted(known, query), known.size - 1)
     found = known[at] == query
     out[found] = known_trust[at[found]]
@@ -893,7 +900,7 @@ class _Batch:
         rows, best, last = rows[keep], best[keep], last[keep]
         cost = half_cost[rows]
         c = self.n_countries
-        trust = _trust(self.model, owner[rows] + c, licensee[rows] + c)
+        trust = _trust(self.model, licensee[rows] + c, owner[rows] + c)  # in the licensor
         return _Option(
             TECHNOLOGY,
             rows,
@@ -932,9 +939,10 @@ class _Batch:
         half = p.codevelopment_cost_musd / 2
         cost = half_cost[rows][:, None]
         c = self.n_countries
-        trust = _trust(self.model, x + c, y + c)[:, None]
-        value_a = trust * saving_x * share - half - cost
-        value_b = trust * saving_y * share - half - cost
+        trust_x = _trust(self.model, x + c, y + c)[:, None]
+        trust_y = _trust(self.model, y + c, x + c)[:, None]
+        value_a = trust_x * saving_x * share - half - cost
+        value_b = trust_y * saving_y * share - half - cost
         k = np.argmax(np.where(options, value_a + value_b, -np.inf), axis=1)
         at = np.arange(rows.size)
         return _Option(CODEVELOPMENT, rows, x, y, value_a[at, k], value_b[at, k], columns[k], 0.5)
