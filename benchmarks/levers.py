@@ -34,7 +34,11 @@ SETTINGS: dict[str, dict[str, object]] = {
     "enforcement binding": {"enforcement": "binding"},
     "enforcement none": {"enforcement": "none"},
     "broker off": {"broker": False},
-    "finance project 5 Mt (default 1)": {"finance_project_max_mt": 5.0},
+    "finance projects 5 Mt (default 2.4 steel, 1.3 cement)": {
+        "finance_project_steel_mt": 5.0,
+        "finance_project_cement_mt": 5.0,
+    },
+    "finance projects 1 Mt": {"finance_project_steel_mt": 1.0, "finance_project_cement_mt": 1.0},
     "affinity trust penalty 0 (default 0.2)": {"affinity_trust_penalty": 0.0},
 }
 
