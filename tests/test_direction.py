@@ -1,4 +1,9 @@
-"""Directional (metamorphic) checks averaged over seeds on the teaching scenario."""
+"""Directional (metamorphic) checks on the teaching scenario, seeds 1-4.
+
+Where a lever must have an effect the check is strict and per seed (common random numbers: the
+same seed in both runs), with a guard that the lever moved what it acts on, so a lever that
+does nothing fails.
+"""
 
 from __future__ import annotations
 
@@ -14,8 +19,16 @@ def cumulative(**overrides):
     return np.array([cached_run(s, **overrides).series["emissions_mt"].sum() for s in SEEDS])
 
 
-def test_doubling_carbon_prices_does_not_raise_cumulative_emissions():
-    assert cumulative(carbon_price_scale=2.0).mean() <= cumulative().mean()
+def mean_carbon_price(**overrides):
+    return np.array(
+        [cached_run(s, **overrides).series["mean_carbon_price_usd_per_t"].mean() for s in SEEDS]
+    )
+
+
+def test_doubling_carbon_prices_lowers_cumulative_emissions_on_every_seed():
+    # the guard: the lever moved what it moves (so a lever that does nothing fails below)
+    assert (mean_carbon_price(carbon_price_scale=2.0) > mean_carbon_price() + 1.0).all()
+    assert (cumulative(carbon_price_scale=2.0) < cumulative()).all()
 
 
 def test_counterfactual_forms_no_partnerships_and_cuts_no_more():
@@ -24,7 +37,8 @@ def test_counterfactual_forms_no_partnerships_and_cuts_no_more():
         assert (alone.series["partnerships_active"] == 0).all()
         assert alone.partnerships.empty
         assert (alone.series["initiative_members"] == 0).all()
-    assert cumulative(negotiation=False).mean() >= cumulative().mean()
+    # without cooperation every seed emits more (the ratchets members accept and the grants)
+    assert (cumulative(negotiation=False) > cumulative()).all()
 
 
 def test_no_donor_finance_commits_nothing():
@@ -36,13 +50,14 @@ def test_no_donor_finance_commits_nothing():
     assert cached_run(1).series["finance_committed_musd"].iloc[-1] > 0
 
 
-def test_more_donor_finance_does_not_deliver_less():
+def test_more_donor_finance_delivers_more_on_every_seed():
     def delivered(**overrides):
         return np.array(
             [cached_run(s, **overrides).series["finance_delivered_musd"].iloc[-1] for s in SEEDS]
         )
 
-    assert delivered(donor_finance_scale=2.0).mean() >= delivered().mean() > 0
+    assert (delivered() > 0).all()  # the guard: finance flows in the default
+    assert (delivered(donor_finance_scale=2.0) > delivered()).all()
 
 
 def _lower_income_countries(scenario: str = "teaching") -> set[str]:
