@@ -18,7 +18,6 @@ tool). Every parameter is checked against the parameter schema before anything r
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import tomllib
@@ -26,8 +25,16 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
+from industry_transition.model.hints import did_you_mean
 from industry_transition.model.parameters import (
     SEED_LIMIT,
     ParameterError,
@@ -91,6 +98,42 @@ class SweepSpec(BaseModel):
                 raise ValueError(f"unknown outcome '{name}' (allowed: {', '.join(OUTCOMES)})")
         return value
 
+    @model_validator(mode="after")
+    def _rules(self) -> SweepSpec:
+        """Rules between fields and against the parameter schema, however a spec is made."""
+        designs = [d for d in ("grid", "levers", "sample", "table") if getattr(self, d) is not None]
+        if len(designs) > 1:
+            raise ValueError(f"give one design, not {' and '.join(designs)}")
+        for name in self.fixed:
+            _check_name(name, "fixed")
+        if self.grid is not None:
+            for name, values in self.grid.items():
+                _check_name(name, "grid")
+                if not values:
+                    raise ValueError(f"grid parameter '{name}' has no values")
+        if self.levers is not None:
+            if not self.levers:
+                raise ValueError("[levers] needs at least one lever, e.g. broker = [false]")
+            for name, values in self.levers.items():
+                _check_name(name, "levers")
+                if not values:
+                    raise ValueError(f"lever '{name}' has no values")
+                if name in self.fixed:
+                    raise ValueError(f"'{name}' is both fixed and a lever")
+            if not self.common_random_numbers:
+                raise ValueError(
+                    "[levers] compares each setting with the defaults seed by seed, so "
+                    "it needs common_random_numbers = true"
+                )
+        if self.sample is not None:
+            if not self.sample.ranges:
+                raise ValueError("[sample] needs ranges, e.g. carbon_price_scale = [0.5, 2]")
+            for name, (low, high) in self.sample.ranges.items():
+                _check_name(name, "sample.ranges")
+                if not low < high:
+                    raise ValueError(f"range of '{name}' must have low < high")
+        return self
+
     def digest(self) -> str:
         """Hash of the spec without ``replications``.
 
@@ -121,55 +164,32 @@ def parse_spec(raw: dict[str, Any], *, origin: str = "spec") -> SweepSpec:
     allowed = list(SweepSpec.model_fields)
     for key in raw:
         if key not in allowed:
-            close = difflib.get_close_matches(key, allowed, n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
+            hint = did_you_mean(key, allowed)
             raise SpecError(f"{origin}: unknown key '{key}'{hint} (allowed: {', '.join(allowed)})")
     try:
         spec = SweepSpec(**raw)
     except ValidationError as err:
         first = err.errors()[0]
+        if not first["loc"]:  # a rule of ``SweepSpec._rules``
+            message = str(first["msg"]).removeprefix("Value error, ")
+            raise SpecError(f"{origin}: {message}") from None
         where = ".".join(str(p) for p in first["loc"])
         raise SpecError(f"{origin}: '{where}': {first['msg']}") from None
-    designs = [d for d in ("grid", "levers", "sample", "table") if getattr(spec, d) is not None]
-    if len(designs) > 1:
-        raise SpecError(f"{origin}: give one design, not {' and '.join(designs)}")
-    for name in spec.fixed:
-        check_name(name, origin, "fixed")
-    if spec.grid is not None:
-        for name, values in spec.grid.items():
-            check_name(name, origin, "grid")
-            if not values:
-                raise SpecError(f"{origin}: grid parameter '{name}' has no values")
-    if spec.levers is not None:
-        if not spec.levers:
-            raise SpecError(f"{origin}: [levers] needs at least one lever, e.g. broker = [false]")
-        for name, values in spec.levers.items():
-            check_name(name, origin, "levers")
-            if not values:
-                raise SpecError(f"{origin}: lever '{name}' has no values")
-            if name in spec.fixed:
-                raise SpecError(f"{origin}: '{name}' is both fixed and a lever")
-        if not spec.common_random_numbers:
-            raise SpecError(
-                f"{origin}: [levers] compares each setting with the defaults seed by seed, so "
-                "it needs common_random_numbers = true"
-            )
-    if spec.sample is not None:
-        if not spec.sample.ranges:
-            raise SpecError(f"{origin}: [sample] needs ranges, e.g. carbon_price_scale = [0.5, 2]")
-        for name, (low, high) in spec.sample.ranges.items():
-            check_name(name, origin, "sample.ranges")
-            if not low < high:
-                raise SpecError(f"{origin}: range of '{name}' must have low < high")
     return spec
+
+
+def _check_name(name: str, section: str) -> None:
+    """A design parameter must be a model parameter (ValueError, for the spec's validator)."""
+    known = Parameters.field_names()
+    if name not in known:
+        raise ValueError(f"[{section}] unknown parameter '{name}'{did_you_mean(name, known)}")
 
 
 def check_name(name: str, origin: str, section: str) -> None:
     """A design parameter must be a model parameter."""
     known = Parameters.field_names()
     if name not in known:
-        close = difflib.get_close_matches(name, known, n=1)
-        hint = f"; did you mean '{close[0]}'?" if close else ""
+        hint = did_you_mean(name, known)
         raise SpecError(f"{origin}: [{section}] unknown parameter '{name}'{hint}")
 
 

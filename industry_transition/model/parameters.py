@@ -7,11 +7,12 @@ sensitivity range in ``bounds`` and should be varied in experiments.
 
 from __future__ import annotations
 
-import difflib
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from industry_transition.model.hints import did_you_mean
 
 
 def _param(
@@ -734,6 +735,24 @@ class Parameters(BaseModel):
         source="experiment design",
     )
 
+    @model_validator(mode="after")
+    def _cross_field_rules(self) -> Parameters:
+        """Rules between fields, held by every Parameters however it is made."""
+        if not (
+            self.retire_utilisation_threshold
+            < self.target_utilisation
+            <= self.build_utilisation_threshold
+        ):
+            raise ValueError(
+                "utilisation thresholds must satisfy retire_utilisation_threshold "
+                f"({self.retire_utilisation_threshold}) < target_utilisation "
+                f"({self.target_utilisation}) <= build_utilisation_threshold "
+                f"({self.build_utilisation_threshold})"
+            )
+        if self.end_year < self.start_year:
+            raise ValueError(f"end_year ({self.end_year}) is before start_year ({self.start_year})")
+        return self
+
     def finance_project_mt(self, sector: Any) -> Any:
         """Largest line (Mt/yr) a finance deal converts, for sector codes (0 steel, 1 cement)."""
         sizes = np.array([self.finance_project_steel_mt, self.finance_project_cement_mt])
@@ -800,8 +819,7 @@ def build_parameters(values: dict[str, Any], *, origin: str = "overrides") -> Pa
     known = Parameters.model_fields
     for key in values:
         if key not in known:
-            close = difflib.get_close_matches(key, list(known), n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
+            hint = did_you_mean(key, list(known))
             raise ParameterError(
                 f"{origin}: unknown parameter '{key}'{hint} "
                 "(`industry-transition params` lists them all)"
@@ -810,6 +828,9 @@ def build_parameters(values: dict[str, Any], *, origin: str = "overrides") -> Pa
         params = Parameters(**values)
     except ValidationError as err:
         first = err.errors()[0]
+        if not first["loc"]:  # a rule between fields (``_cross_field_rules``)
+            message = str(first["msg"]).removeprefix("Value error, ")
+            raise ParameterError(f"{origin}: {message}") from None
         key = ".".join(str(p) for p in first["loc"])
         field = known.get(key)
         allowed = ""
@@ -820,19 +841,4 @@ def build_parameters(values: dict[str, Any], *, origin: str = "overrides") -> Pa
         raise ParameterError(
             f"{origin}: parameter '{key}' = {first.get('input')!r}: {first['msg']}{allowed}"
         ) from None
-    if not (
-        params.retire_utilisation_threshold
-        < params.target_utilisation
-        <= params.build_utilisation_threshold
-    ):
-        raise ParameterError(
-            f"{origin}: utilisation thresholds must satisfy retire_utilisation_threshold "
-            f"({params.retire_utilisation_threshold}) < target_utilisation "
-            f"({params.target_utilisation}) <= build_utilisation_threshold "
-            f"({params.build_utilisation_threshold})"
-        )
-    if params.end_year < params.start_year:
-        raise ParameterError(
-            f"{origin}: end_year ({params.end_year}) is before start_year ({params.start_year})"
-        )
     return params

@@ -6,7 +6,6 @@ and what is allowed; the CLI prints it without a traceback.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import hashlib
 import math
@@ -19,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from industry_transition.model.hints import did_you_mean
 from industry_transition.model.parameters import ParameterError, Parameters, build_parameters
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -182,8 +182,7 @@ def resolve_scenario_path(name_or_path: str | Path) -> Path:
     if shipped.is_file():
         return shipped
     names = available_scenarios()
-    close = difflib.get_close_matches(str(name_or_path), names, n=1)
-    hint = f"; did you mean '{close[0]}'?" if close else ""
+    hint = did_you_mean(str(name_or_path), names)
     raise ScenarioError(
         f"unknown scenario '{name_or_path}'{hint} (shipped: {', '.join(names)}; "
         "or give a path to a .toml file)"
@@ -296,8 +295,7 @@ def _layers(path: Path, seen: tuple[Path, ...]) -> list[tuple[Path, dict[str, An
         raise ScenarioError(f"{path}: not valid TOML: {err}") from None
     for key in raw:
         if key not in SCENARIO_KEYS:
-            close = difflib.get_close_matches(key, sorted(SCENARIO_KEYS), n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
+            hint = did_you_mean(key, sorted(SCENARIO_KEYS))
             raise ScenarioError(
                 f"{path}: unknown key '{key}'{hint} (allowed: {', '.join(sorted(SCENARIO_KEYS))})"
             )
@@ -475,8 +473,7 @@ def _check_references(tables: dict[str, pd.DataFrame], path: Path) -> None:
             values = value if isinstance(value, tuple) else (value,)
             for item in values:
                 if item and item not in allowed:
-                    close = difflib.get_close_matches(item, sorted(allowed), n=1)
-                    hint = f"; did you mean '{close[0]}'?" if close else ""
+                    hint = did_you_mean(item, sorted(allowed))
                     raise ScenarioError(
                         f"{path}: table '{table}' row {i + 2}, column '{column}': "
                         f"no {what} '{item}'{hint}"
