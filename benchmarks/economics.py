@@ -1,7 +1,7 @@
 """Measure the route mix and emissions of ``leadit`` over seeds (issue 14, literature economics).
 
 Usage:
-    uv run python benchmarks/economics.py [--seeds 1 2 3 4 5] [--set name=value ...]
+    uv run python benchmarks/economics.py [--scenario leadit] [--seeds 1 2 3 4 5] [--set name=value]
 
 Prints, as JSON, for each setting (default parameters, and ``carbon_price_scale=0``) the mean
 over seeds of: each route's share of 2050 production in its sector, the low-carbon share of
@@ -19,9 +19,9 @@ import numpy as np
 from industry_transition import TransitionModel
 
 
-def measure(seed: int, overrides: dict[str, object]) -> dict[str, float]:
-    """Run one ``leadit`` model to the end and return its 2050 route shares and emissions."""
-    model = TransitionModel("leadit", seed=seed, **overrides)
+def measure(scenario: str, seed: int, overrides: dict[str, object]) -> dict[str, float]:
+    """Run one model to the end and return its 2050 route shares and emissions."""
+    model = TransitionModel(scenario, seed=seed, **overrides)
     while model.running:
         model.step()
     fleet, tech = model.fleet, model.technologies
@@ -41,6 +41,7 @@ def measure(seed: int, overrides: dict[str, object]) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scenario", default="leadit", help="a shipped name or a .toml path")
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5])
     parser.add_argument("--set", nargs="*", default=[], help="name=value parameter overrides")
     args = parser.parse_args()
@@ -50,7 +51,7 @@ def main() -> None:
         base[name] = json.loads(value)
     report = {}
     for label, extra in (("default", {}), ("carbon_price_scale=0", {"carbon_price_scale": 0.0})):
-        runs = [measure(seed, {**base, **extra}) for seed in args.seeds]
+        runs = [measure(args.scenario, seed, {**base, **extra}) for seed in args.seeds]
         report[label] = {key: float(np.mean([r[key] for r in runs])) for key in runs[0]}
     print(json.dumps(report, indent=1))
 
