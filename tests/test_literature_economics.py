@@ -3,6 +3,8 @@ per-route lead times (docs/model.md §3.1-3.2)."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -96,3 +98,46 @@ def test_every_leadit_and_teaching_country_has_a_gas_price():
         countries = read_table(DATA_DIR / scenario / "countries.csv", "countries")
         gas = read_table(DATA_DIR / scenario / "gas_prices.csv", "gas_prices")
         assert set(gas["country_id"]) == set(countries["country_id"]), scenario
+
+
+def test_conversions_take_their_routes_lead_time():
+    """Every conversion started (investment or finance deal) operates one route lead time on."""
+    model = TransitionModel("leadit", seed=2, snapshots=False)
+    tech = model.technologies
+    assert tech.lead_time_years[tech.index["kiln_ccs"]] == 5
+    assert tech.lead_time_years[tech.index["h2_dri_eaf"]] == 4
+    assert tech.lead_time_years[tech.index["bf_bof"]] == model.params.switch_lead_time_years
+    for _ in range(12):
+        model.step()
+    events = model.events.to_frame()
+    started = events[events["event"] == "investment"]
+    assert len(started) > 0
+    for year, text, technology in zip(
+        started["year"], started["text"], started["technology"], strict=True
+    ):
+        operating = int(re.search(r"operating from (\d+)", text).group(1))
+        assert operating - year == tech.lead_time_years[tech.index[technology]], text
+
+
+def test_licence_values_discount_over_the_routes_lead_time():
+    """Without learning the saving does not depend on when it starts: one more year of lead
+    time divides a licence's value by exactly 1 + r."""
+    model = TransitionModel("teaching", seed=1, snapshots=False, learning=False)
+    model.step()
+    tech = model.technologies
+    found = 0
+    for company in model.company_agents.values():
+        if not company.is_producer:
+            continue
+        rate = model.countries.cost_of_capital[company.country_index]
+        for k in np.flatnonzero(tech.sector == company.sector):
+            lead = int(tech.lead_time_years[k])
+            value = company._licence_value(int(k))
+            if value <= 0:
+                continue
+            tech.lead_time_years[k] = lead + 1
+            later = company._licence_value(int(k))
+            tech.lead_time_years[k] = lead
+            assert later == pytest.approx(value / (1 + rate), rel=1e-9)
+            found += 1
+    assert found > 0
