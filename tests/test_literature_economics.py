@@ -101,22 +101,31 @@ def test_every_leadit_and_teaching_country_has_a_gas_price():
 
 
 def test_conversions_take_their_routes_lead_time():
-    """Every conversion started (investment or finance deal) operates one route lead time on."""
-    model = TransitionModel("leadit", seed=2, snapshots=False)
+    """Every conversion started (investment or finance deal) operates one route lead time on.
+
+    At five times leadit's carbon prices, so that low-carbon conversions and finance deals
+    (which start their line's conversion at signing) happen within the years run.
+    """
+    model = TransitionModel("leadit", seed=3, snapshots=False, carbon_price_scale=5.0)
     tech = model.technologies
     assert tech.lead_time_years[tech.index["kiln_ccs"]] == 5
     assert tech.lead_time_years[tech.index["h2_dri_eaf"]] == 4
     assert tech.lead_time_years[tech.index["bf_bof"]] == model.params.switch_lead_time_years
     for _ in range(12):
         model.step()
+    assert model.finance_committed_musd > 0  # finance deals started conversions too
     events = model.events.to_frame()
-    started = events[events["event"] == "investment"]
-    assert len(started) > 0
+    started = events[
+        (events["event"] == "investment") & events["text"].str.contains("starts converting")
+    ]
+    leads = set()
     for year, text, technology in zip(
         started["year"], started["text"], started["technology"], strict=True
     ):
         operating = int(re.search(r"operating from (\d+)", text).group(1))
         assert operating - year == tech.lead_time_years[tech.index[technology]], text
+        leads.add(operating - year)
+    assert {2, 4, 5} <= leads  # conventional and new low-carbon routes both converted
 
 
 def test_licence_values_discount_over_the_routes_lead_time():
