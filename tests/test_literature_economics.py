@@ -4,8 +4,11 @@ per-route lead times (docs/model.md §3.1-3.2)."""
 from __future__ import annotations
 
 import re
+import shutil
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from industry_transition import TransitionModel
@@ -13,6 +16,7 @@ from industry_transition.model.costs import plant_costs
 from industry_transition.model.economics import component_capex, learning_exponent
 from industry_transition.model.scenario import DATA_DIR, read_table
 from industry_transition.model.technology import Technologies
+from tests.test_scenario import load_error, replace_in
 
 
 @pytest.fixture(scope="module")
@@ -150,3 +154,40 @@ def test_licence_values_discount_over_the_routes_lead_time():
             assert later == pytest.approx(value / (1 + rate), rel=1e-9)
             found += 1
     assert found > 0
+
+
+# --- loading ------------------------------------------------------------------------------------
+@pytest.fixture
+def teaching_copy(tmp_path: Path) -> Path:
+    """A copy of the teaching scenario and its tables in ``tmp_path``; returns the TOML."""
+    shutil.copy(DATA_DIR / "teaching.toml", tmp_path / "teaching.toml")
+    shutil.copy(DATA_DIR / "technologies.csv", tmp_path / "technologies.csv")
+    shutil.copytree(DATA_DIR / "teaching", tmp_path / "teaching")
+    return tmp_path / "teaching.toml"
+
+
+def test_a_novel_part_larger_than_capex_is_refused(teaching_copy):
+    replace_in(teaching_copy.parent / "technologies.csv", "0.25,550,400,52", "0.25,550,600,52")
+    message = load_error(teaching_copy)
+    assert "capex_novel_usd_per_tpa" in message
+    assert "600" in message
+
+
+def test_a_gas_price_for_an_unknown_country_is_refused(teaching_copy):
+    gas = teaching_copy.parent / "teaching" / "gas_prices.csv"
+    gas.write_text(gas.read_text(encoding="utf-8") + "atlantis,3.0,test\n", encoding="utf-8")
+    assert "no country 'atlantis'" in load_error(teaching_copy)
+
+
+def test_a_technology_table_without_the_new_columns_loads_as_before(teaching_copy):
+    """Whole capex learns, no gas is burnt, every route takes switch_lead_time_years."""
+    path = teaching_copy.parent / "technologies.csv"
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    table.drop(columns=["capex_novel_usd_per_tpa", "gas_gj_per_t", "lead_time_years"]).to_csv(
+        path, index=False
+    )
+    model = TransitionModel(teaching_copy, seed=1, snapshots=False, switch_lead_time_years=3)
+    tech = model.technologies
+    assert np.array_equal(tech.capex_novel_initial, tech.capex_initial)
+    assert not tech.gas_gj_per_t.any()
+    assert (tech.lead_time_years == 3).all()
