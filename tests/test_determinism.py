@@ -98,7 +98,7 @@ def test_variants_share_random_numbers_after_their_histories_diverge():
 
     coop = TransitionModel("teaching", seed=9)
     alone = TransitionModel("teaching", seed=9, negotiation=False, enforcement="none")
-    for _ in range(7):  # through 2030, when teaching's first grants are signed
+    for _ in range(10):  # through 2033, when teaching's first grants are signed
         coop.step()
         alone.step()
     assert coop.partnerships_formed > 0  # the histories did diverge

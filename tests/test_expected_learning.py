@@ -12,7 +12,7 @@ import pytest
 
 from industry_transition import TransitionModel
 from industry_transition.model.costs import expected_capex_table, lcop_at_use
-from industry_transition.model.economics import wright_capex
+from industry_transition.model.economics import component_capex
 from tests.test_valuation import assert_matches_reference, candidate_pairs, step, twin_world
 
 
@@ -40,8 +40,13 @@ def test_expected_capex_is_wrights_law_on_the_extrapolated_deployment():
     assert trend == pytest.approx(1.6)
     for h in range(horizon + 1):
         cumulative = tech.cumulative_mt[k] + pipeline[h, k] + max(h - lead, 0) * trend
-        expected = wright_capex(
-            tech.capex_initial[k], tech.cumulative_initial[k], cumulative, tech.learning_rate[k]
+        # Wright's law on the novel part only (issue 14)
+        expected = component_capex(
+            tech.capex_conventional[k],
+            tech.capex_novel_initial[k],
+            tech.cumulative_initial[k],
+            cumulative,
+            tech.learning_rate[k],
         )
         assert table[h, k] == pytest.approx(float(expected), rel=1e-12)
     assert table[0, k] == pytest.approx(tech.capex_usd_per_tpa[k], rel=1e-12)

@@ -16,10 +16,15 @@ DATA = Path(__file__).resolve().parents[1] / "industry_transition" / "model" / "
 PRICE_START, PRICE_GROWTH, POWER_PRICE, RATE = 20.0, 10.0, 50.0, 0.08
 
 
-def one_plant_world(tmp_path: Path, *, window: int = 2024) -> Path:
-    """One country with a clean grid, one steel company, one blast furnace; two routes."""
-    tech = pd.read_csv(DATA / "technologies.csv")
-    tech = tech[tech["technology"].isin(["bf_bof", "h2_dri_eaf"])]
+def one_plant_world(tmp_path: Path, *, window: int = 2024, lead: int | None = None) -> Path:
+    """One country with a clean grid, one steel company, one blast furnace; two routes.
+
+    ``lead``: the hydrogen route's own lead time (``lead_time_years``); None keeps the table's.
+    """
+    tech = pd.read_csv(DATA / "technologies.csv", dtype=str, keep_default_na=False)
+    tech = tech[tech["technology"].isin(["bf_bof", "h2_dri_eaf"])].copy()
+    if lead is not None:
+        tech.loc[tech["technology"] == "h2_dri_eaf", "lead_time_years"] = str(lead)
     tech.to_csv(tmp_path / "technologies.csv", index=False)
     (tmp_path / "countries.csv").write_text(
         "country_id,name,income_group,carbon_price_usd_per_t,"
@@ -93,11 +98,15 @@ def expected_switch_year(
 
 @pytest.mark.parametrize(("lead", "horizon"), [(0, 1), (2, 1), (0, 3), (2, 3)])
 def test_plant_switches_in_the_year_the_comparison_changes_sign(tmp_path, lead, horizon):
-    """Horizon 1: the plant expects this year's price; 3: the path's mean over 3 years."""
+    """Horizon 1: the plant expects this year's price; 3: the path's mean over 3 years.
+
+    The conversion takes the hydrogen route's own lead time, not ``switch_lead_time_years``
+    (set to 7 here, which would put the switch after the end of the run).
+    """
     model = TransitionModel(
-        one_plant_world(tmp_path),
+        one_plant_world(tmp_path, lead=lead),
         seed=3,
-        switch_lead_time_years=lead,
+        switch_lead_time_years=7,
         valuation_horizon_years=horizon,
     )
     p = model.params
@@ -144,7 +153,10 @@ def test_learning_lowers_capex_by_wrights_law_when_a_route_is_built(tmp_path, se
     assert built == pytest.approx(2.0)  # the one plant switched
     model.update_costs()
     ratio = tech.cumulative_mt[k] / tech.cumulative_initial[k]
-    expected = tech.capex_initial[k] * ratio ** math.log2(1 - tech.learning_rate[k])
+    # the novel part (electrolyser) learns, the shaft furnace and arc furnace do not
+    expected = tech.capex_conventional[k] + tech.capex_novel_initial[k] * ratio ** math.log2(
+        1 - tech.learning_rate[k]
+    )
     assert tech.capex_usd_per_tpa[k] == pytest.approx(expected, rel=1e-12)
     assert tech.capex_usd_per_tpa[k] < tech.capex_initial[k]
 

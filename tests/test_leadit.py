@@ -151,7 +151,11 @@ def test_capex_path_follows_wrights_law_for_the_deployment_in_the_run():
             table.at[name, "initial_cumulative_mt"], rows["cumulative_mt"].to_numpy()[:-1]
         ]
         b = -np.log2(1 - table.at[name, "learning_rate"])
-        expected = table.at[name, "capex_usd_per_tpa"] * (
+        # only the novel part learns (issue 14): capex = conventional + novel (X/X0)^-b
+        novel = table.at[name, "capex_novel_usd_per_tpa"]
+        novel = table.at[name, "capex_usd_per_tpa"] if pd.isna(novel) else novel
+        conventional = table.at[name, "capex_usd_per_tpa"] - novel
+        expected = conventional + novel * (
             cumulative_before / table.at[name, "initial_cumulative_mt"]
         ) ** (-b)
         np.testing.assert_allclose(rows["capex_usd_per_tpa"], expected, rtol=1e-9)

@@ -242,7 +242,7 @@ def test_summary_gives_mean_sd_and_t_interval(tmp_path):
 
 LEVERS = {
     "scenario": "teaching",
-    "steps": 12,  # teaching's plants respond to the carbon price from the sixth year
+    "steps": 20,  # long enough for the price lever to move every seed both ways
     "replications": 3,
     "seed": 4,
     "outcomes": ["cumulative_emissions_mt", "finance_delivered_musd"],

@@ -135,11 +135,14 @@ ALL_KINDS = {"finance", "codevelopment"}
 @pytest.mark.parametrize(
     ("scenario", "overrides", "checkpoints", "kinds_valued"),
     [
-        # finance pays only for uncapped low-carbon routes, which carbon prices three times
-        # as high make worth financing within these years (teaching finances some from 2030
-        # at its own prices, but no pair there values co-development at them)
-        ("teaching", {"carbon_price_scale": 3.0}, (0, 4, 4), ALL_KINDS),
-        ("leadit", {"carbon_price_scale": 3.0}, (0, 8, 5), ALL_KINDS),
+        # finance pays only for uncapped low-carbon routes, which carbon prices five times as
+        # high make worth financing within these years (teaching finances some from 2030 at
+        # its own prices, but no pair there values co-development at them; three times was
+        # enough before issue 14's all-in capex)
+        ("teaching", {"carbon_price_scale": 5.0}, (0, 4, 4), ALL_KINDS),
+        # leadit needs five times its prices since issue 14's all-in capex (H2-DRI 2,400 USD/tpa,
+        # kiln CCS 550): at three times no pair values co-development any more
+        ("leadit", {"carbon_price_scale": 5.0}, (0, 8, 5), ALL_KINDS),
         # no co-development is worth anything to both sides in this small generated world
         (
             "synthetic",
@@ -291,7 +294,9 @@ def test_batch_equals_the_scalar_choice_with_pending_licences_split_plants_and_t
 
 def test_ties_go_the_way_of_the_scalar_functions():
     """Twins are worth the same: a licence takes the later one, co-development the first."""
-    model = twin_world("teaching", carbon_price_scale=5.0)
+    # leadit at five times its prices: since issue 14's all-in capex no pair in teaching
+    # co-develops an open route, even at ten times its prices (teaching at five before)
+    model = twin_world("leadit", carbon_price_scale=5.0)
     a, b = candidate_pairs(model, np.random.default_rng(5), 400)
     assert_matches_reference(model, a, b)
     got = value_pairs(model, a, b)

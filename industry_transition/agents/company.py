@@ -133,7 +133,8 @@ class Company(mesa.Agent):
             np.minimum(years_to_use, max(available_year - model.year, 0)),
             years_to_use,
         )
-        years_to_use = years_to_use + p.switch_lead_time_years  # conversion takes time
+        # conversion takes the route's lead time
+        years_to_use = years_to_use + model.technologies.lead_time(technology)
         # ... and in the year it would use it, the route costs what the company expects after
         # learning; so may the plant's other options (expected learning, §3.1)
         table = model.costs.expected_capex(int(years_to_use.max()))

@@ -73,9 +73,7 @@ def sign(model: TransitionModel, deal: Deal, *, round_number: int, brokered: boo
             * model.fleet.capacity_mt[deal.plant]
         )
         # The deal is a project: the line starts converting now; tranches pay for it.
-        schedule_switch(
-            model, deal.plant, model.technologies.index[deal.technology], p.switch_lead_time_years
-        )
+        schedule_switch(model, deal.plant, k, model.technologies.lead_time(k))
         model.finance_committed_musd += deal.transfer_musd
         text = (
             f"{model.year}: {a} commits USD {deal.transfer_musd:,.0f}m to "

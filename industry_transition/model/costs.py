@@ -111,8 +111,13 @@ def cost_parts(
     intensity = model.intensity[country]
     incumbent_cost = tech.opex_usd_per_t[tech.incumbent[fleet.sector[plants]]]
     premium = np.where(low, p.green_premium_share * incumbent_cost[:, None], 0.0)
+    # opex without gas, plus the gas each route burns at the country's price (§3.1)
+    opex = (
+        tech.opex_usd_per_t[None, :]
+        + tech.gas_gj_per_t[None, :] * (countries.gas_usd_per_gj[country][:, None])
+    )
     variable = variable_cost(
-        tech.opex_usd_per_t[None, :],
+        opex,
         tech.electricity_mwh_per_t[None, :],
         countries.electricity_usd_per_mwh[country][:, None],
         model.decision_price[owner][:, None],
@@ -206,7 +211,7 @@ def expected_capex_table(model: TransitionModel, horizon: int) -> FloatArray:
     Expected learning (docs/model.md §3.1): the conversions under way complete on their dates
     and add to global deployment; beyond them agents extrapolate the average additions of the
     last ``expected_learning_lookback_years`` (adaptive expectations), starting one lead time
-    ahead. Row 0 is today's capex.
+    (the route's own) ahead. Row 0 is today's capex.
     """
     p = model.params
     fleet, tech = model.fleet, model.technologies
@@ -217,9 +222,7 @@ def expected_capex_table(model: TransitionModel, horizon: int) -> FloatArray:
         ahead = np.clip(fleet.pending_year[pending] - model.year, 1, horizon)
         np.add.at(pipeline, (ahead, fleet.pending_technology[pending]), fleet.capacity_mt[pending])
         pipeline = np.cumsum(pipeline, axis=0)
-    table = tech.expected_capex(
-        horizon, pipeline, p.expected_learning_lookback_years, p.switch_lead_time_years
-    )
+    table = tech.expected_capex(horizon, pipeline, p.expected_learning_lookback_years)
     table[0] = tech.capex_usd_per_tpa  # today's, exactly
     return table
 

@@ -62,6 +62,25 @@ def wright_capex(
     )
 
 
+def component_capex(
+    capex_conventional: ArrayLike,
+    capex_novel_initial: ArrayLike,
+    cumulative_initial: ArrayLike,
+    cumulative: ArrayLike,
+    learning_rate: ArrayLike,
+) -> FloatArray:
+    """Capex of a route whose novel component alone learns (docs/model.md §3.1).
+
+    ``capex(t) = conventional + novel(0) * (X(t)/X(0)) ** (-b)``: the conventional part (the
+    kiln, the shaft furnace and arc furnace) is mature and does not learn; the novel part (the
+    capture unit, the electrolyser, the electric calciner) follows Wright's law on the global
+    cumulative deployment ``X`` of the component. Capex never falls below the conventional part.
+    """
+    return np.asarray(capex_conventional, dtype=float) + wright_capex(
+        capex_novel_initial, cumulative_initial, cumulative, learning_rate
+    )
+
+
 def emission_intensity(
     direct_tco2_per_t: ArrayLike, electricity_mwh_per_t: ArrayLike, grid_tco2_per_mwh: ArrayLike
 ) -> FloatArray:

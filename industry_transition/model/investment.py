@@ -47,7 +47,7 @@ def invest(model: TransitionModel, new_plants: np.ndarray | None = None) -> np.n
     chosen, acting = CapTracker(model).choose(
         plants[considered], masked[considered], running[considered], at_window[considered]
     )
-    lead = model.params.switch_lead_time_years
+    lead_times = model.technologies.lead_time_years
     decided = []
     rows = considered[acting]
     for plant, technology, current in zip(
@@ -56,6 +56,7 @@ def invest(model: TransitionModel, new_plants: np.ndarray | None = None) -> np.n
         fleet.technology[plants[rows]].tolist(),
         strict=True,
     ):
+        lead = int(lead_times[technology])  # the new route's own lead time
         if technology == current and not new[plant]:
             rebuild(model, plant, technology, int(jitter[plant]), changed=False)
         elif new[plant] or lead == 0:

@@ -226,10 +226,15 @@ class Parameters(BaseModel):
         ge=0,
         le=10,
         description="Years between deciding to change a plant's route and the new route "
-        "operating; the old route runs meanwhile (new plants are built without delay).",
-        source="placeholder: H2-DRI and CCS projects take several years from decision to "
-        "operation (thyssenkrupp Duisburg DRI decided 2023, H2 from 2028-29; themillfloor "
-        "newsletter)",
+        "operating, for routes whose lead_time_years cell in the technology table is empty "
+        "(in the shipped table: the conventional routes, scrap EAF and LC3); the old route runs "
+        "meanwhile (new plants are built without delay). The low-carbon routes' own lead times "
+        "(4-5 years) are in the table.",
+        source="placeholder (verify) for conventional rebuilds and additions (an arc furnace or "
+        "a calcined-clay line on an existing site, about 2 years); sensitivity range 1-4. "
+        "Low-carbon conversions: technologies.csv lead_time_years and its sources (Brevik CCS "
+        "decided December 2020, operating 2025; Stegra final investment decision January 2024, "
+        "start 2026-27 and 12-18 months' ramp-up)",
     )
     supply_ramp_per_year: float = _param(
         0.01,
@@ -312,8 +317,30 @@ class Parameters(BaseModel):
         le=0.5,
         description="Green public procurement: premium paid for low-carbon product, as a share "
         "of the incumbent route's operating cost per tonne (0: off).",
-        source="Stegra offtakes at ~20-30% premiums (press reports, earthenergylog; verify); RMI "
-        "~15% for Cleveland-Cliffs (Rocky Mountain Institute, quoted by exclusiveglobalnews)",
+        source="off by default: published premiums are voluntary, for a niche of flat steel, "
+        "not a market-wide price. Fastmarkets' European green flat-steel differential to the "
+        "HRC index was EUR 150-200/t in April 2025 (mills' offers EUR 200-300/t, buyers' "
+        "achievable estimate EUR 100-200/t, some bids EUR 70-80/t; "
+        "https://eurometal.net/green-steel-buyers-more-willing-to-pay-premiums-for-flats-rather-"
+        "than-longs/), about 0.3-0.4 of BF-BOF opex (528 USD/t); Stegra's offtakes (Mercedes-"
+        "Benz, Porsche, Scania, IKEA, Microsoft and others, 20+ customers; Mission Possible "
+        "Partnership, https://buildcleannow.missionpossiblepartnership.org/bright-spot/stegra) "
+        "are reported at about a 30% premium on the steel price "
+        "(https://theleaderreport.com/worlds-first-industrial-scale-green-steel-plant-promises-"
+        "a-clean-future). No published cement premium found (Heidelberg Materials' evoZero is "
+        "sold on orders; price not disclosed). Sensitivity range 0-0.4",
+    )
+    default_gas_price_usd_per_gj: float = _param(
+        4.63,
+        unit="USD/GJ",
+        ge=0.0,
+        le=50.0,
+        description="Natural-gas price of a country without a row in the scenario's gas_prices "
+        "table (all countries when the table is absent: club-game).",
+        source="IGU Wholesale Gas Price Survey 2025 edition: world average wholesale price "
+        "4.88 USD/MMBtu in 2024 = 4.63 USD/GJ (1 MMBtu = 1.055 GJ; reported by "
+        "https://www.energymarketprice.com/home/en/news/1173541); sensitivity range "
+        "2.0 (North America) to 10.9 (Europe)",
     )
 
     # --- negotiation and valuation ----------------------------------------------------------

@@ -36,7 +36,7 @@ class ScenarioError(ValueError):
 class Column:
     """Type and bounds of one column in a data table."""
 
-    kind: str  # "str", "float", "int", "bool", "optional_int", "list"
+    kind: str  # "str", "float", "int", "bool", "optional_int", "optional_float", "list"
     ge: float | None = None
     le: float | None = None
     choices: tuple[str, ...] | None = None
@@ -52,11 +52,20 @@ TABLE_SCHEMAS: dict[str, dict[str, Column]] = {
         "direct_tco2_per_t": Column("float", ge=0, le=5),
         "electricity_mwh_per_t": Column("float", ge=0, le=10),
         "capex_usd_per_tpa": Column("float", ge=0, le=10_000),
+        # The part of capex that learns (the novel component: capture unit, electrolyser,
+        # electric calciner); empty: all of it. At most capex_usd_per_tpa. Optional column.
+        "capex_novel_usd_per_tpa": Column("optional_float", ge=0, le=10_000),
+        # Opex without natural gas; the gas a route burns (GJ per t of product) is costed at
+        # each country's gas price (table gas_prices). Optional column; empty: 0.
         "opex_usd_per_t": Column("float", ge=0, le=5_000),
+        "gas_gj_per_t": Column("optional_float", ge=0, le=50),
         "year_available": Column("int", ge=1800, le=2200),
         "learning_rate": Column("float", ge=0, le=0.5),
         "initial_cumulative_mt": Column("float", ge=1e-6, le=1e5),
         "max_share": Column("float", ge=0, le=1),
+        # Years from deciding a conversion to this route to its operating; empty: the
+        # switch_lead_time_years parameter. Optional column.
+        "lead_time_years": Column("optional_int", ge=0, le=20),
         "source": Column("str"),
     },
     "countries": {
@@ -133,6 +142,13 @@ TABLE_SCHEMAS: dict[str, dict[str, Column]] = {
         "bloc": Column("str"),
         "source": Column("str"),
     },
+    # Natural-gas price paid by industry in each country (USD/GJ), which routes that burn gas
+    # (gas_gj_per_t) pay. Optional; a country without a row pays default_gas_price_usd_per_gj.
+    "gas_prices": {
+        "country_id": Column("str"),
+        "gas_usd_per_gj": Column("float", ge=0, le=100),
+        "source": Column("str"),
+    },
 }
 ID_COLUMNS = {
     "technologies": "technology",
@@ -141,14 +157,19 @@ ID_COLUMNS = {
     "plants": "plant_id",
     "initiatives": "initiative_id",
     "partnerships": "partnership_id",
+    "gas_prices": "country_id",
 }
 # Text columns that may be left empty (a partnership need not name a technology).
 OPTIONAL_TEXT = {"partnerships": ("technology",)}
 # Columns a CSV file may leave out altogether (every cell is then empty).
-OPTIONAL_COLUMNS = {"memberships": ("committed_until",)}
+OPTIONAL_COLUMNS = {
+    "memberships": ("committed_until",),
+    "technologies": ("capex_novel_usd_per_tpa", "gas_gj_per_t", "lead_time_years"),
+}
 # Tables a scenario may leave out of [tables]: they are then empty. No bloc rows at all means
 # affinity is not modelled (every pair's affinity is 1, transaction costs carry no premium).
-OPTIONAL_TABLES = ("blocs",)
+# No gas price rows: every country pays default_gas_price_usd_per_gj.
+OPTIONAL_TABLES = ("blocs", "gas_prices")
 SCENARIO_KEYS = {"name", "description", "extends", "generator", "tables", "parameters"}
 
 
@@ -355,6 +376,8 @@ def _read_table_cached(csv_path: Path, table: str, mtime_ns: int, size: int) -> 
         _check_commitments(parsed, str(csv_path), first_row=2)
     if table == "blocs":
         _check_bloc_rows(parsed, str(csv_path), first_row=2)
+    if table == "technologies":
+        _check_technology_rows(parsed, str(csv_path), first_row=2)
     id_column = ID_COLUMNS.get(table)
     if id_column is not None:
         duplicated = parsed[id_column][parsed[id_column].duplicated()]
@@ -379,6 +402,21 @@ def _check_bloc_rows(blocs: pd.DataFrame, where: str, *, first_row: int) -> None
         raise ScenarioError(
             f"{where}: row {i + first_row}: country '{blocs['country_id'].iloc[i]}' is listed "
             f"in bloc '{blocs['bloc'].iloc[i]}' twice"
+        )
+
+
+def _check_technology_rows(technologies: pd.DataFrame, where: str, *, first_row: int) -> None:
+    """The learning part of capex is at most the whole capex."""
+    novel = pd.to_numeric(technologies["capex_novel_usd_per_tpa"], errors="coerce").to_numpy(
+        dtype=float
+    )
+    total = technologies["capex_usd_per_tpa"].to_numpy(dtype=float)
+    bad = np.flatnonzero(novel > total)
+    if bad.size:
+        i = int(bad[0])
+        raise ScenarioError(
+            f"{where}: row {i + first_row}, column 'capex_novel_usd_per_tpa': {novel[i]} is more "
+            f"than capex_usd_per_tpa {total[i]} (the novel part is part of capex)"
         )
 
 
@@ -416,7 +454,7 @@ def _parse_cell(
         if lowered not in ("true", "false"):
             raise ScenarioError(f"{where}: '{text}' is not true or false")
         return lowered == "true"
-    if spec.kind == "optional_int" and not text:
+    if spec.kind in ("optional_int", "optional_float") and not text:
         return None
     try:
         number: float = int(text) if spec.kind in ("int", "optional_int") else float(text)
@@ -489,6 +527,7 @@ def _check_references(tables: dict[str, pd.DataFrame], path: Path) -> None:
     check("partnerships", "party_b", agents, "agent")
     check("partnerships", "technology", technologies, "technology")
     check("blocs", "country_id", countries, "country")
+    check("gas_prices", "country_id", countries, "country")
     ties = tables["partnerships"]
     for i, (kind, a, b, technology) in enumerate(
         zip(
@@ -583,6 +622,9 @@ def check_tables(tables: Mapping[str, pd.DataFrame], origin: Path) -> None:
         tables["memberships"], f"{origin}: generated table 'memberships'", first_row=2
     )
     _check_bloc_rows(tables["blocs"], f"{origin}: generated table 'blocs'", first_row=2)
+    _check_technology_rows(
+        tables["technologies"], f"{origin}: generated table 'technologies'", first_row=2
+    )
     _check_references(dict(tables), origin)
 
 
@@ -622,7 +664,7 @@ def _column_problem(
         return None
     numbers = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
     unset = series.isna().to_numpy(dtype=bool)
-    if spec.kind == "optional_int":
+    if spec.kind in ("optional_int", "optional_float"):
         numbers = np.where(unset, 0.0 if spec.ge is None else spec.ge, numbers)
     found = first(np.isnan(numbers), "{!r} is not a number") or first(
         ~np.isfinite(numbers), "{} is not a finite number"

@@ -94,6 +94,8 @@ def club_game_tables(params: Parameters) -> dict[str, pd.DataFrame]:
         "partnerships": empty("partnerships"),
         # Identical countries: no blocs, so every pair's affinity is 1 (no affinity premium).
         "blocs": empty("blocs"),
+        # No industry: every country pays default_gas_price_usd_per_gj.
+        "gas_prices": empty("gas_prices"),
     }
 
 
@@ -246,6 +248,7 @@ def synthetic_tables(params: Parameters) -> dict[str, pd.DataFrame]:
         "memberships": memberships,
         "partnerships": partnerships,
         "blocs": _synthetic_blocs(ref, country_ids, template),
+        "gas_prices": _synthetic_gas_prices(ref, country_ids, template, params),
     }
     for table, frame in out.items():
         frame["source"] = f"synthetic: drawn from leadit {table} (world_seed {params.world_seed})"
@@ -298,6 +301,28 @@ def _synthetic_blocs(
             "bloc": pd.Series([b for blocs in per_country for b in blocs], dtype=object),
         },
         columns=list(TABLE_SCHEMAS["blocs"])[:-1],
+    )
+
+
+def _synthetic_gas_prices(
+    ref: LeaditReference, country_ids: list[str], template: np.ndarray, params: Parameters
+) -> pd.DataFrame:
+    """Each country pays its leadit template country's gas price (no draws).
+
+    Gas prices are regional (IGU's regions), so a country drawn from an EU member pays the
+    European price; a template without a row pays ``default_gas_price_usd_per_gj``.
+    """
+    leadit_ids = ref.tables["countries"]["country_id"].to_numpy(dtype=object)[template]
+    gas = ref.tables["gas_prices"]
+    price = dict(zip(gas["country_id"].tolist(), gas["gas_usd_per_gj"].tolist(), strict=True))
+    return pd.DataFrame(
+        {
+            "country_id": np.asarray(country_ids, dtype=object),
+            "gas_usd_per_gj": np.array(
+                [float(price.get(str(c), params.default_gas_price_usd_per_gj)) for c in leadit_ids]
+            ),
+        },
+        columns=list(TABLE_SCHEMAS["gas_prices"])[:-1],
     )
 
 

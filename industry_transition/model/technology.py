@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from industry_transition.model.economics import FloatArray, wright_capex
+from industry_transition.model.economics import FloatArray, component_capex
 
 SECTOR_INDEX = {"steel": 0, "cement": 1}
 
@@ -14,10 +14,17 @@ class Technologies:
     """Technology attributes as arrays indexed by technology number, plus learning state.
 
     Deployment anywhere adds to the global cumulative capacity ``X_k`` and lowers capex
-    everywhere: the spillover that makes coalitions worth forming (docs/model.md §3.1).
+    everywhere: the spillover that makes coalitions worth forming (docs/model.md §3.1). Only
+    the novel component of a route's capex learns (``capex_novel_usd_per_tpa``; all of it when
+    the table leaves it empty); the conventional rest stays.
+
+    ``default_lead_time`` is the lead time of routes whose ``lead_time_years`` is empty (the
+    ``switch_lead_time_years`` parameter).
     """
 
-    def __init__(self, table: pd.DataFrame, *, learning: bool = True) -> None:
+    def __init__(
+        self, table: pd.DataFrame, *, learning: bool = True, default_lead_time: int = 0
+    ) -> None:
         self.ids: list[str] = list(table["technology"])
         self.index: dict[str, int] = {t: i for i, t in enumerate(self.ids)}
         self.names: list[str] = list(table["name"])
@@ -27,7 +34,16 @@ class Technologies:
         self.direct_tco2_per_t = table["direct_tco2_per_t"].to_numpy(dtype=float)
         self.electricity_mwh_per_t = table["electricity_mwh_per_t"].to_numpy(dtype=float)
         self.capex_initial = table["capex_usd_per_tpa"].to_numpy(dtype=float)
+        novel = _optional(table, "capex_novel_usd_per_tpa")
+        #: The part of capex that learns (USD/tpa at the starting deployment) and the rest.
+        self.capex_novel_initial = np.where(np.isnan(novel), self.capex_initial, novel)
+        self.capex_conventional = self.capex_initial - self.capex_novel_initial
+        #: Opex without gas (USD/t) and the gas burnt (GJ/t), paid at the country's price.
         self.opex_usd_per_t = table["opex_usd_per_t"].to_numpy(dtype=float)
+        self.gas_gj_per_t = np.nan_to_num(_optional(table, "gas_gj_per_t"), nan=0.0)
+        lead = _optional(table, "lead_time_years")
+        #: Years from deciding a conversion to this route to its operating.
+        self.lead_time_years = np.where(np.isnan(lead), default_lead_time, lead).astype(np.int64)
         self.year_available = table["year_available"].to_numpy(dtype=np.int64)
         self.learning_rate = table["learning_rate"].to_numpy(dtype=float)
         self.cumulative_initial = table["initial_cumulative_mt"].to_numpy(dtype=float)
@@ -59,13 +75,21 @@ class Technologies:
         """Recompute capex from Wright's law on the current cumulative capacity (once a year)."""
         self.history.append(self.cumulative_mt.copy())
         if self.learning:
-            self.capex_usd_per_tpa = wright_capex(
-                self.capex_initial, self.cumulative_initial, self.cumulative_mt, self.learning_rate
+            self.capex_usd_per_tpa = component_capex(
+                self.capex_conventional,
+                self.capex_novel_initial,
+                self.cumulative_initial,
+                self.cumulative_mt,
+                self.learning_rate,
             )
         return self.capex_usd_per_tpa
 
     def expected_capex(
-        self, horizon: int, pipeline_mt: FloatArray, lookback: int, lead_time: int
+        self,
+        horizon: int,
+        pipeline_mt: FloatArray,
+        lookback: int,
+        lead_time: int | np.ndarray | None = None,
     ) -> FloatArray:
         """Capex (USD/tpa) agents expect for every technology 0..``horizon`` years from now.
 
@@ -74,12 +98,16 @@ class Technologies:
         complete by then (``pipeline_mt``, shape (horizon + 1, technologies), cumulative by
         year), plus, after a lead time, the average yearly additions of the last ``lookback``
         years (decisions taken from now on complete ``lead_time`` years later at the recent
-        pace). Without learning, or for a route that does not learn, today's capex throughout.
+        pace; by default each route's own lead time). Wright's law lowers the novel part of
+        capex only. Without learning, or for a route that does not learn, today's capex
+        throughout.
 
         Returns:
             Array shaped (horizon + 1, technologies); row 0 is today's capex.
         """
         steps = np.arange(horizon + 1, dtype=float)
+        lead = self.lead_time_years if lead_time is None else lead_time
+        lags = np.broadcast_to(np.asarray(lead, dtype=float), (len(self),))
         trend = np.zeros(len(self))
         if lookback > 0 and len(self.history) > 1:
             span = min(lookback, len(self.history) - 1)
@@ -87,17 +115,29 @@ class Technologies:
         cumulative = (
             self.cumulative_mt[None, :]
             + pipeline_mt
-            + np.maximum(steps - lead_time, 0.0)[:, None] * trend[None, :]
+            + np.maximum(steps[:, None] - lags[None, :], 0.0) * trend[None, :]
         )
         if not self.learning:
             return np.broadcast_to(self.capex_usd_per_tpa, cumulative.shape).copy()
-        return wright_capex(
-            self.capex_initial[None, :],
+        return component_capex(
+            self.capex_conventional[None, :],
+            self.capex_novel_initial[None, :],
             self.cumulative_initial[None, :],
             cumulative,
             self.learning_rate[None, :],
         )
 
+    def lead_time(self, technology: int) -> int:
+        """Years from deciding a conversion to ``technology`` to its operating."""
+        return int(self.lead_time_years[technology])
+
     def sector_mask(self, sector: int) -> np.ndarray:
         """Boolean mask of the technologies of one sector."""
         return self.sector == sector
+
+
+def _optional(table: pd.DataFrame, column: str) -> FloatArray:
+    """An optional numeric column as floats, NaN where empty or absent."""
+    if column not in table:
+        return np.full(len(table), np.nan)
+    return pd.to_numeric(table[column], errors="coerce").to_numpy(dtype=float)

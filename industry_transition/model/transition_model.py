@@ -75,12 +75,18 @@ class TransitionModel(mesa.Model):
         self._stream_entropy = int(self.seed)
         tables = self.spec.tables
 
-        self.technologies = Technologies(tables["technologies"], learning=p.learning)
+        self.technologies = Technologies(
+            tables["technologies"],
+            learning=p.learning,
+            default_lead_time=p.switch_lead_time_years,
+        )
         self.countries = CountryArrays.from_table(
             tables["countries"],
             carbon_price_scale=p.carbon_price_scale,
             donor_finance_scale=p.donor_finance_scale,
             blocs=tables.get("blocs"),
+            gas_prices=tables.get("gas_prices"),
+            default_gas_usd_per_gj=p.default_gas_price_usd_per_gj,
         )
         self.countries.carbon_price_growth_usd_per_t *= p.carbon_price_growth_scale
         self.countries.demand_growth *= p.demand_growth_scale

@@ -396,7 +396,7 @@ def _licence_values(
         np.minimum(years_to_use, np.maximum(available_year - model.year, 0)),
         years_to_use,
     )
-    years_to_use = years_to_use + p.switch_lead_time_years
+    years_to_use = years_to_use + tech.lead_time_years[columns][None, :]  # each route's own
     # the saving in the year of use, at the capex expected then (Company.licence_value)
     table = model.costs.expected_capex(int(years_to_use.max()))
     lcop, variable, available = rows.lcop[used], rows.variable[used], rows.available[used]

@@ -33,6 +33,8 @@ class CountryArrays:
     grid_tco2_per_mwh: FloatArray
     grid_decline_per_year: FloatArray
     electricity_usd_per_mwh: FloatArray
+    # natural-gas price paid by industry (USD/GJ), from the ``gas_prices`` table
+    gas_usd_per_gj: FloatArray
     cost_of_capital: FloatArray
     capability_multiplier: FloatArray
     demand_growth: FloatArray  # (country, sector)
@@ -49,10 +51,14 @@ class CountryArrays:
         carbon_price_scale: float,
         donor_finance_scale: float,
         blocs: pd.DataFrame | None = None,
+        gas_prices: pd.DataFrame | None = None,
+        default_gas_usd_per_gj: float = 0.0,
     ) -> CountryArrays:
         """Build from the ``countries`` table, applying the two scale levers.
 
         ``blocs`` (the scenario's bloc table) sets the affinity; ``None``: all ones.
+        ``gas_prices`` gives each listed country's gas price; the others pay
+        ``default_gas_usd_per_gj``.
         """
 
         def col(name: str) -> FloatArray:
@@ -71,6 +77,9 @@ class CountryArrays:
             grid_tco2_per_mwh=col("grid_tco2_per_mwh"),
             grid_decline_per_year=col("grid_decline_per_year"),
             electricity_usd_per_mwh=col("electricity_usd_per_mwh"),
+            gas_usd_per_gj=gas_price_array(
+                list(table["country_id"]), gas_prices, default_gas_usd_per_gj
+            ),
             cost_of_capital=col("cost_of_capital"),
             capability_multiplier=col("capability_multiplier"),
             demand_growth=np.column_stack(
@@ -94,6 +103,22 @@ class CountryArrays:
     def lower_income(self) -> np.ndarray:
         """Low and lower-middle income countries."""
         return np.isin(self.income, LOWER_INCOME_CODES)
+
+
+def gas_price_array(
+    country_ids: list[str], gas_prices: pd.DataFrame | None, default: float
+) -> FloatArray:
+    """Each country's gas price (USD/GJ): its ``gas_prices`` row, or ``default``."""
+    price = dict.fromkeys(country_ids, float(default))
+    if gas_prices is not None and len(gas_prices):
+        price.update(
+            zip(
+                gas_prices["country_id"].tolist(),
+                gas_prices["gas_usd_per_gj"].astype(float).tolist(),
+                strict=True,
+            )
+        )
+    return np.array([price[c] for c in country_ids], dtype=float)
 
 
 @dataclass
