@@ -131,3 +131,24 @@ def test_a_plant_on_a_proprietary_route_it_does_not_own_is_an_error(teaching_cop
     edit_plants(teaching_copy, nordcem_1={"technology": "electric_calcination"})
     with pytest.raises(ScenarioError, match="'electric_calcination'.*proprietary and company"):
         load_scenario(teaching_copy, {"start_year": 2030})
+
+
+def test_leadit_builds_the_world_of_2019() -> None:
+    spec = load_scenario("leadit")
+    plants = spec.tables["plants"]
+    m2019 = TransitionModel("leadit", seed=1, start_year=2019)
+    m2024 = TransitionModel("leadit", seed=1)
+    later = set(plants.loc[plants["start_year"].fillna(0).astype(int) > 2019, "plant_id"])
+    assert later, "some GEM plants started in 2020-2024"
+    assert not later & set(m2019.fleet.ids)
+    assert later <= set(m2024.fleet.ids)
+    assert len(m2024.fleet) == len(plants)
+    years = spec.tables["country_years"]
+    for model, year in ((m2019, 2019), (m2024, 2024)):
+        for country in ("swe", "gbr", "kor", "ind"):
+            i = model.countries.ids.index(country)
+            row = years[(years["country_id"] == country) & (years["year"] == year)].iloc[0]
+            assert model.countries.carbon_price_usd_per_t[i] == pytest.approx(
+                row["carbon_price_usd_per_t"]
+            )
+            assert model.countries.grid_tco2_per_mwh[i] == pytest.approx(row["grid_tco2_per_mwh"])

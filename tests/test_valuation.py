@@ -139,11 +139,11 @@ ALL_KINDS = {"finance", "codevelopment"}
         # as high make worth financing within these years (teaching finances some from 2030
         # at its own prices, but no pair there values co-development at them)
         ("teaching", {"carbon_price_scale": 3.0}, (0, 4, 4), ALL_KINDS),
-        ("leadit", {"carbon_price_scale": 3.0}, (0, 8, 5), ALL_KINDS),
+        ("leadit", {"carbon_price_scale": 5.0}, (0, 8, 5), ALL_KINDS),
         # no co-development is worth anything to both sides in this small generated world
         (
             "synthetic",
-            {"companies": 300, "carbon_price_scale": 3.0},
+            {"companies": 300, "carbon_price_scale": 8.0},
             (0, 8, 4),
             {"finance"},
         ),
@@ -251,7 +251,7 @@ def split_plants(model: TransitionModel, rng: np.random.Generator, count: int) -
 
 def test_batch_equals_the_scalar_choice_with_pending_licences_split_plants_and_trust():
     """Licences on offer, some pending; plants split in identical halves; trust set at random."""
-    model = twin_world("synthetic", companies=300, carbon_price_scale=3.0)
+    model = twin_world("synthetic", companies=300, carbon_price_scale=8.0)
     rng = np.random.default_rng(11)
     kinds: Counter = Counter()
     split_ties = 0
