@@ -63,8 +63,9 @@ def plant_rows(plants: pd.DataFrame, name: str) -> pd.DataFrame:
 def test_routes_owners_and_countries_follow_the_plant_file(derived) -> None:
     plants = derived["plants"]
     lulea = plant_rows(plants, "SSAB Luleå steel plant")
-    assert lulea[["company_id", "technology"]].values.tolist() == [["ssab", "bf_bof"]]
-    assert lulea["capacity_mt"].iloc[0] == pytest.approx(2.3)
+    assert set(lulea["company_id"]) == {"ssab"}
+    assert lulea.loc[lulea["technology"] == "bf_bof", "capacity_mt"].tolist() == [2.3]
+    assert lulea["capacity_mt"].sum() == pytest.approx(2.313)  # and 13 kt of EAF
     # SSAB's Finnish works sit in Finland: the rest of the world, not SSAB (home country only)
     raahe = plant_rows(plants, "SSAB Raahe steel plant")
     assert set(raahe["company_id"]) == {"row_steel"}
@@ -74,14 +75,14 @@ def test_routes_owners_and_countries_follow_the_plant_file(derived) -> None:
     ]
     assert set(plant_rows(plants, "SAIL Bhilai steel plant")["company_id"]) == {"sail"}
     # JSPL Angul: 3.5 Mt BOF, 1.8 Mt DRI-fed EAF split by India's coal/gas DRI shares (GEM
-    # dashboard: 22.82 coal, 10.73 gas), 0.7 Mt scrap EAF (the parts under 1 Mt are grouped)
+    # dashboard: 22.82 coal, 10.73 gas), 0.7 Mt scrap EAF (parts under 1 Mt alone in their
+    # group keep their own row)
     angul = plant_rows(plants, "JSPL Angul steel plant").set_index("technology")["capacity_mt"]
     coal = 22.82 / (22.82 + 10.73)
     assert angul["bf_bof"] == pytest.approx(3.5)
     assert angul["coal_dri_eaf"] == pytest.approx(1.8 * coal, abs=1e-4)
-    in_groups = plants[plants["source"].str.contains("grouped.*JSPL Angul", regex=True)]
-    assert set(in_groups["technology"]) == {"gas_dri_eaf", "scrap_eaf"}
-    assert in_groups["capacity_mt"].sum() == pytest.approx(1.8 * (1 - coal) + 0.7, abs=1e-3)
+    assert angul["gas_dri_eaf"] == pytest.approx(1.8 * (1 - coal), abs=1e-4)
+    assert angul["scrap_eaf"] == pytest.approx(0.7)
     # India is a coal-DRI country: induction/other furnaces run on coal DRI
     sambalpur = plant_rows(plants, "Shyam Metalics Sambalpur Steel Plant")
     assert sambalpur[["technology", "capacity_mt"]].values.tolist() == [["coal_dri_eaf", 1.715]]
@@ -145,11 +146,10 @@ def test_start_years_and_reinvestment_windows(derived) -> None:
     assert (window - step < np.maximum(2024, start + step)).all()  # the first such window
     raghunathpur = plants[plants["source"].str.contains("Shyam Steel Raghunathpur")]
     assert raghunathpur["start_year"].astype(str).tolist() == ["2024"]  # alone in its 2020s group
-    kamanda = plant_rows(plants, "Rungta Mines Kamanda steel plant")
-    unknown = plants[plants["source"].str.contains("unknown start year")]
-    assert kamanda.empty  # under 1 Mt: grouped with the other unknown-start small plants
-    assert (unknown["start_year"].astype(str) == "").all()
-    assert (unknown["next_investment_year"].astype(str) == "").all()
+    kamanda = plant_rows(plants, "Rungta Mines Kamanda steel plant")  # start year unknown
+    assert kamanda["start_year"].astype(str).tolist() == [""]
+    assert kamanda["next_investment_year"].astype(str).tolist() == [""]
+    assert "the model draws its reinvestment window" in kamanda["source"].iloc[0]
 
 
 def test_countries_and_country_years(derived) -> None:
