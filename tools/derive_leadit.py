@@ -670,7 +670,8 @@ def derive_countries(
             range_note = (
                 f"free-allocation share {FREE_SHARE_RANGE[0]}-{FREE_SHARE_RANGE[1]}, a modelling "
                 "choice: no published share found; the EU phases free allocation for steel and "
-                "cement out in 2026-2034, Regulation (EU) 2023/956"
+                "cement out in 2026-2034, Directive (EU) 2023/959 with the CBAM Regulation (EU) "
+                "2023/956"
             )
         elif cid == "row":
             lo, hi = 0.5 * price, 2.0 * price
