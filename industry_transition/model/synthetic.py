@@ -460,7 +460,8 @@ def _synthetic_plants(
             "technology": names[technology],
             "capacity_mt": capacity,
             "utilisation": utilisation,
-            # Empty as in leadit: the model spreads windows over the first investment cycle.
+            # Empty (leadit states windows from its plants' start years): the model spreads
+            # windows over the first investment cycle.
             "next_investment_year": pd.Series([None] * owner.size, dtype=object),
             "start_year": pd.Series([None] * owner.size, dtype=object),
         },
