@@ -99,9 +99,20 @@ def test_a_default_stops_the_line_and_writes_off_its_grant():
     events = model.events.to_frame()
     assert events["text"].str.contains("stops converting").sum() > 0
     written_off = sum(entry[4] for entry in model.ledger.entries if entry[5] == "abandoned project")
-    partnerships = model.registry.to_frame()
-    defaulted = partnerships.query("kind == 'finance' and status == 'defaulted'")
-    assert written_off == pytest.approx(defaulted["delivered_musd"].sum())
+    # the lines that stopped (a company that finishes a conversion alone keeps its grant)
+    stopped = {
+        (int(year), text.split("stops converting ", 1)[1].split(" to ", 1)[0])
+        for year, text in zip(events["year"], events["text"], strict=True)
+        if "stops converting" in text
+    }
+    defaulted = [
+        p
+        for p in model.registry.records.values()
+        if p.kind == "finance" and p.status == "defaulted"
+    ]
+    abandoned = [p for p in defaulted if (p.ended_year, model.fleet.ids[p.plant]) in stopped]
+    assert abandoned
+    assert written_off == pytest.approx(sum(p.delivered_musd for p in abandoned))
     # a grant stays only on a line still converting (or on a closed row)
     fleet = model.fleet
     holding = (fleet.grant_musd > 0) & (fleet.capacity_mt > 0)

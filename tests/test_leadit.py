@@ -1,7 +1,9 @@
 """The calibrated leadit scenario against published figures, theory and direction checks.
 
 Published references (see docs/validation.md for sources and scope):
-- crude steel 2024 ~1,890 Mt (worldsteel via steelorbis), cement 2023 ~4,100 Mt (USGS);
+- crude steel 2024 ~1,890 Mt (worldsteel via steelorbis); cement ~3,825 Mt: the USGS world
+  figure for 2023 (~4,100 Mt) with China's 2,100 Mt replaced by its 2024 figure, 1,825 Mt
+  (National Bureau of Statistics of China);
 - steel CO2 ~3.4 Gt including indirect emissions (itkservices3), the model's scope for steel;
 - cement direct CO2 ~2.3-2.5 Gt (placeholder range; 2.4 Gt used as the reference).
 """
@@ -16,7 +18,7 @@ from industry_transition import TransitionModel
 from industry_transition.model.scenario import load_scenario
 from tests.conftest import cached_run
 
-STEEL_MT, CEMENT_MT = 1890.0, 4100.0
+STEEL_MT, CEMENT_MT = 1890.0, 4100.0 - (2100.0 - 1825.0)
 STEEL_CO2_MT, CEMENT_DIRECT_CO2_MT = 3400.0, 2400.0
 SEEDS = (1, 2, 3, 4)
 
@@ -94,6 +96,8 @@ def frozen_world(**extra):
         learning=False,
         supply_ramp_per_year=0.0,
         demand_growth_scale=0.0,
+        # no closures of idle capacity (several real fleets run below the retirement threshold)
+        retire_utilisation_threshold=0.0,
         **extra,
     )
 
@@ -127,16 +131,23 @@ def test_baseline_emissions_follow_production_times_initial_intensity_until_wind
     expected = frame["capacity"].to_numpy() * utilisation.to_numpy() * intensity
     windows = model.fleet.next_investment_year.copy()
     n = len(plants)
-    checked = 0
+    initial_route = model.fleet.technology[:n].copy()
+    checked = switched_early = 0
     while model.running:
         year = model.year
         model.step()
-        before_window = windows > year
+        # a plant may also leave its route before its window when another route's full cost
+        # beats its running cost (docs/model.md §3.2: gas DRI at European and Japanese gas
+        # prices does); those plants are no longer the input tables' plants
+        kept = model.fleet.technology[:n] == initial_route
+        before_window = (windows > year) & kept
+        switched_early += int(((windows > year) & ~kept).sum())
         got = model.plant_emissions_mt[:n]
         np.testing.assert_allclose(got[before_window], expected[before_window], rtol=1e-9)
         checked += int(before_window.sum())
     assert len(model.fleet) == n  # nothing built, split or added
     assert checked > 2000  # plant-years checked; windows spread over the first cycle
+    assert switched_early < 0.05 * checked  # the exception stays an exception
 
 
 def test_capex_path_follows_wrights_law_for_the_deployment_in_the_run():

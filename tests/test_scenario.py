@@ -83,7 +83,8 @@ def test_teaching_tables_have_schema_columns(teaching: Scenario) -> None:
 
 def test_every_data_row_has_a_source(teaching: Scenario) -> None:
     for table, frame in teaching.tables.items():
-        assert len(frame) > 0, table
+        # teaching has no yearly country figures (country_years is optional)
+        assert len(frame) > 0 or table == "country_years", table
         empty = [i for i, s in enumerate(frame["source"]) if not str(s).strip()]
         assert empty == [], f"{table}: rows without a source {empty}"
 

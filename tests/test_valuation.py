@@ -146,7 +146,7 @@ ALL_KINDS = {"finance", "codevelopment"}
         # no co-development is worth anything to both sides in this small generated world
         (
             "synthetic",
-            {"companies": 300, "carbon_price_scale": 3.0},
+            {"companies": 300, "carbon_price_scale": 8.0},
             (0, 8, 4),
             {"finance"},
         ),
@@ -254,7 +254,7 @@ def split_plants(model: TransitionModel, rng: np.random.Generator, count: int) -
 
 def test_batch_equals_the_scalar_choice_with_pending_licences_split_plants_and_trust():
     """Licences on offer, some pending; plants split in identical halves; trust set at random."""
-    model = twin_world("synthetic", companies=300, carbon_price_scale=3.0)
+    model = twin_world("synthetic", companies=300, carbon_price_scale=8.0)
     rng = np.random.default_rng(11)
     kinds: Counter = Counter()
     split_ties = 0
@@ -294,9 +294,11 @@ def test_batch_equals_the_scalar_choice_with_pending_licences_split_plants_and_t
 
 def test_ties_go_the_way_of_the_scalar_functions():
     """Twins are worth the same: a licence takes the later one, co-development the first."""
-    # leadit at five times its prices: since issue 14's all-in capex no pair in teaching
-    # co-develops an open route, even at ten times its prices (teaching at five before)
-    model = twin_world("leadit", carbon_price_scale=5.0)
+    # leadit at eight times its prices: since issue 14's all-in capex no pair in teaching
+    # co-develops an open route, even at ten times its prices (teaching at five before), and
+    # since the sourced effective carbon prices (EU ETS net of free allocation) leadit needs
+    # eight times (five before)
+    model = twin_world("leadit", carbon_price_scale=8.0)
     a, b = candidate_pairs(model, np.random.default_rng(5), 400)
     assert_matches_reference(model, a, b)
     got = value_pairs(model, a, b)

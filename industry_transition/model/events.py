@@ -78,8 +78,13 @@ class EventLog:
         party_b: str,
         technology: str,
         reason: str | None = None,
+        proposer: str | None = None,
     ) -> tuple[object, ...]:
-        """The row of a rejected proposal (for adding many at once to ``rows``)."""
+        """The row of a rejected proposal (for adding many at once to ``rows``).
+
+        ``proposer`` (one of the two parties) makes the line say who proposed to whom: two
+        proposals between the same pair in a round, one each way, then read differently.
+        """
         return (
             year,
             round_number,
@@ -90,7 +95,7 @@ class EventLog:
             "",
             technology,
             0.0,
-            NO_JOINT_GAIN if reason is None else (reason,),
+            (NO_JOINT_GAIN[0] if reason is None else reason, proposer),
         )
 
     def reject(
@@ -102,10 +107,11 @@ class EventLog:
         party_b: str,
         technology: str,
         reason: str | None = None,
+        proposer: str | None = None,
     ) -> None:
         """Add a rejected proposal (its text is written when the log is read)."""
         self.rows.append(
-            self.rejection(year, round_number, kind, party_a, party_b, technology, reason)
+            self.rejection(year, round_number, kind, party_a, party_b, technology, reason, proposer)
         )
 
     def to_frame(self) -> pd.DataFrame:
@@ -123,9 +129,18 @@ class EventLog:
             if not isinstance(row[9], tuple)
             else (
                 *row[:9],
-                f"{row[0]}, round {row[1] + 1}: {name(row[4])} and {name(row[5])} found no "
-                f"{row[3]} deal ({row[9][0]})",
+                _rejection_text(row, name),
             )
             for row in self.rows
         ]
         return pd.DataFrame(rows, columns=EVENT_COLUMNS)
+
+
+def _rejection_text(row: tuple[Any, ...], name: Callable[[str], str]) -> str:
+    """The words of a rejected proposal row (written when the log is read)."""
+    reason, proposer = row[9][0], row[9][1] if len(row[9]) > 1 else None
+    head = f"{row[0]}, round {row[1] + 1}: "
+    if proposer is None:
+        return f"{head}{name(row[4])} and {name(row[5])} found no {row[3]} deal ({reason})"
+    other = row[5] if proposer == row[4] else row[4]
+    return f"{head}{name(proposer)} found no {row[3]} deal with {name(other)} ({reason})"

@@ -81,7 +81,14 @@ def negotiation_round(
     if reference:
         for i in draws.order.tolist():
             for deal, column in book.reference_ranked(i):
-                if _propose(model, book, deal, bool(found.brokered[i, column]), round_number):
+                if _propose(
+                    model,
+                    book,
+                    deal,
+                    bool(found.brokered[i, column]),
+                    round_number,
+                    model.proposers[i],
+                ):
                     break
         return
     book.value(np.arange(n))
@@ -108,7 +115,14 @@ def negotiation_round(
                 log.extend(book.logged(chunk[offset : offset + 1]))
                 continue
             if any(
-                _propose(model, book, deal, bool(found.brokered[i, column]), round_number)
+                _propose(
+                    model,
+                    book,
+                    deal,
+                    bool(found.brokered[i, column]),
+                    round_number,
+                    model.proposers[i],
+                )
                 for deal, column in book.ranked(i)
             ):
                 break  # a signature: the rest of the chunk may be stale now
@@ -124,6 +138,7 @@ def _propose(
     deal: Deal,
     brokered: bool,
     round_number: int,
+    proposer: str | None = None,
 ) -> bool:
     """Bargain over a proposed deal; sign it or log why not. Returns whether signed.
 
@@ -144,6 +159,7 @@ def _propose(
         deal.party_b,
         deal.technology,
         reason,
+        proposer,
     )
     return False
 
@@ -232,6 +248,7 @@ class _RoundBook:
         lines = self.lines
         picked = chosen[rejected]
         year, round_number = model.year, self.round_number
+        proposers = model.proposers
         for i in rows[~rejected].tolist():
             lines[i] = None
         for i, kind, a, b, technology in zip(
@@ -242,7 +259,9 @@ class _RoundBook:
             technologies[deals.technology[picked]].tolist(),
             strict=True,
         ):
-            lines[i] = EventLog.rejection(year, round_number, kind, a, b, technology)
+            lines[i] = EventLog.rejection(
+                year, round_number, kind, a, b, technology, proposer=proposers[i]
+            )
 
     def logged(self, rows: np.ndarray) -> list[tuple[object, ...]]:
         """The log lines of quiet proposers ``rows`` (those with a rejected deal), in order."""

@@ -105,6 +105,10 @@ TABLE_SCHEMAS: dict[str, dict[str, Column]] = {
         "capacity_mt": Column("float", ge=0, le=1e4),
         "utilisation": Column("float", ge=0, le=1),
         "next_investment_year": Column("optional_int", ge=1900, le=2200),
+        # Year the plant started operating (optional column): the world of 1 January of a run's
+        # start_year holds the plants with start_year <= it (a plant starting in that year
+        # produces in it); an empty cell means the plant is in every world.
+        "start_year": Column("optional_int", ge=1700, le=2200),
         "source": Column("str"),
     },
     "initiatives": {
@@ -149,6 +153,15 @@ TABLE_SCHEMAS: dict[str, dict[str, Column]] = {
         "gas_usd_per_gj": Column("float", ge=0, le=100),
         "source": Column("str"),
     },
+    # A country's carbon price and grid intensity by year (optional): a run starting in a year
+    # the table has takes these figures instead of the countries table's.
+    "country_years": {
+        "country_id": Column("str"),
+        "year": Column("int", ge=1900, le=2200),
+        "carbon_price_usd_per_t": Column("float", ge=0, le=1000),
+        "grid_tco2_per_mwh": Column("float", ge=0, le=1.5),
+        "source": Column("str"),
+    },
 }
 ID_COLUMNS = {
     "technologies": "technology",
@@ -164,12 +177,14 @@ OPTIONAL_TEXT = {"partnerships": ("technology",)}
 # Columns a CSV file may leave out altogether (every cell is then empty).
 OPTIONAL_COLUMNS = {
     "memberships": ("committed_until",),
+    "plants": ("start_year",),
     "technologies": ("capex_novel_usd_per_tpa", "gas_gj_per_t", "lead_time_years"),
 }
 # Tables a scenario may leave out of [tables]: they are then empty. No bloc rows at all means
 # affinity is not modelled (every pair's affinity is 1, transaction costs carry no premium).
-# No gas price rows: every country pays default_gas_price_usd_per_gj.
-OPTIONAL_TABLES = ("blocs", "gas_prices")
+# No gas price rows: every country pays default_gas_price_usd_per_gj. No country_years rows:
+# the countries table's carbon price and grid hold in every start year.
+OPTIONAL_TABLES = ("blocs", "gas_prices", "country_years")
 SCENARIO_KEYS = {"name", "description", "extends", "generator", "tables", "parameters"}
 
 
@@ -297,6 +312,7 @@ def load_scenario(
             stat = csv_path.stat()
             sources.append((table, csv_path, stat.st_mtime_ns, stat.st_size))
         _checked_references(tuple(sources), path)
+        check_plant_routes(tables_out, params.start_year, table_paths["plants"])
     return Scenario(
         name=str(layers[-1][1].get("name", path.stem)),
         description=description,
@@ -378,6 +394,8 @@ def _read_table_cached(csv_path: Path, table: str, mtime_ns: int, size: int) -> 
         _check_bloc_rows(parsed, str(csv_path), first_row=2)
     if table == "technologies":
         _check_technology_rows(parsed, str(csv_path), first_row=2)
+    if table == "country_years":
+        _check_country_years(parsed, str(csv_path), first_row=2)
     id_column = ID_COLUMNS.get(table)
     if id_column is not None:
         duplicated = parsed[id_column][parsed[id_column].duplicated()]
@@ -417,6 +435,17 @@ def _check_technology_rows(technologies: pd.DataFrame, where: str, *, first_row:
         raise ScenarioError(
             f"{where}: row {i + first_row}, column 'capex_novel_usd_per_tpa': {novel[i]} is more "
             f"than capex_usd_per_tpa {total[i]} (the novel part is part of capex)"
+        )
+
+
+def _check_country_years(frame: pd.DataFrame, where: str, *, first_row: int) -> None:
+    """A country has one row per year."""
+    repeated = np.flatnonzero(frame.duplicated(subset=["country_id", "year"]).to_numpy())
+    if repeated.size:
+        i = int(repeated[0])
+        raise ScenarioError(
+            f"{where}: row {i + first_row}: country '{frame['country_id'].iloc[i]}' has year "
+            f"{int(frame['year'].iloc[i])} twice"
         )
 
 
@@ -528,6 +557,7 @@ def _check_references(tables: dict[str, pd.DataFrame], path: Path) -> None:
     check("partnerships", "technology", technologies, "technology")
     check("blocs", "country_id", countries, "country")
     check("gas_prices", "country_id", countries, "country")
+    check("country_years", "country_id", countries, "country")
     ties = tables["partnerships"]
     for i, (kind, a, b, technology) in enumerate(
         zip(
@@ -583,15 +613,91 @@ def _check_references(tables: dict[str, pd.DataFrame], path: Path) -> None:
             )
 
 
+def plants_at(plants: pd.DataFrame, year: int) -> pd.DataFrame:
+    """The plants in the world of 1 January ``year``: those with no start year or one <= it.
+
+    A plant whose start year is the run's start year is in: the model's first year is that
+    whole year, and the plant produces in it.
+    """
+    start = pd.to_numeric(plants["start_year"], errors="coerce")
+    keep = (start.isna() | (start <= year)).to_numpy(dtype=bool)
+    return plants if keep.all() else plants[keep].reset_index(drop=True)
+
+
+def countries_at(
+    countries: pd.DataFrame, country_years: pd.DataFrame | None, year: int
+) -> pd.DataFrame:
+    """The countries table with carbon price and grid from ``country_years`` rows of ``year``."""
+    if country_years is None or country_years.empty:
+        return countries
+    rows = country_years[country_years["year"] == year]
+    if rows.empty:
+        return countries
+    out = countries.copy()
+    for column in ("carbon_price_usd_per_t", "grid_tco2_per_mwh"):
+        values = dict(zip(rows["country_id"].tolist(), rows[column].tolist(), strict=True))
+        out[column] = [
+            values.get(c, v) for c, v in zip(out["country_id"], out[column], strict=True)
+        ]
+    return out
+
+
+def check_plant_routes(tables: Mapping[str, pd.DataFrame], year: int, where: Path) -> None:
+    """Every plant in the world of ``year`` starts on a route its owner can run in that year.
+
+    A route can run if it is of the owner's sector, available by ``year`` and open to the owner
+    (not proprietary, or owned). References and sectors are checked before this.
+    """
+    plants = plants_at(tables["plants"], year)
+    if plants.empty:
+        return
+    tech = tables["technologies"].set_index("technology")
+    companies = tables["companies"].set_index("company_id")
+    technology = plants["technology"].to_numpy(dtype=object)
+    owner = plants["company_id"].to_numpy(dtype=object)
+    ready = tech["year_available"].reindex(technology).to_numpy(dtype=float) <= year
+    proprietary = tech["proprietary"].reindex(technology).to_numpy(dtype=bool)
+    owned = companies["owned_technologies"].reindex(owner).tolist()
+    open_ = ~proprietary | np.array([t in o for t, o in zip(technology, owned, strict=True)])
+    bad = np.flatnonzero(~(ready & open_))
+    if not bad.size:
+        return
+    i = int(bad[0])
+    # row number in the file: position among all plants (before the start-year filter)
+    ids = tables["plants"]["plant_id"].tolist()
+    row = ids.index(plants["plant_id"].iloc[i]) + 2
+    company = str(owner[i])
+    sector = str(companies.loc[company, "sector"])
+    usable = [
+        str(k)
+        for k, r in tech.iterrows()
+        if r["sector"] == sector
+        and int(r["year_available"]) <= year
+        and (not r["proprietary"] or k in companies.loc[company, "owned_technologies"])
+    ]
+    why = (
+        f"is available from {int(tech.loc[technology[i], 'year_available'])}, after the start "
+        f"year {year}"
+        if not ready[i]
+        else f"is proprietary and company '{company}' does not own it"
+    )
+    raise ScenarioError(
+        f"{where}: row {row}: plant '{plants['plant_id'].iloc[i]}' starts on "
+        f"'{technology[i]}', which {why} (routes company '{company}' can run in {year}: "
+        f"{', '.join(usable) or 'none'})"
+    )
+
+
 def check_tables(tables: Mapping[str, pd.DataFrame], origin: Path) -> None:
     """Check tables built in memory (by a generator) as ``read_table`` checks CSV files.
 
     Columns, types, ranges, choices, sources, unique ids, then the references between tables.
     Vectorised, so a world of 100,000 companies checks in well under a second.
     """
-    missing = [t for t in TABLE_SCHEMAS if t not in tables]
+    missing = [t for t in TABLE_SCHEMAS if t not in tables and t not in OPTIONAL_TABLES]
     if missing:
         raise ScenarioError(f"{origin}: generated tables lack {', '.join(missing)}")
+    tables = {**{t: empty_table(t) for t in OPTIONAL_TABLES}, **tables}
     for table, schema in TABLE_SCHEMAS.items():
         frame = tables[table]
         unknown = [c for c in frame.columns if c not in schema]

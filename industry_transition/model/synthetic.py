@@ -117,7 +117,13 @@ UTILISATION_RANGE = (0.65, 0.92)  # inside the retire (0.6) and build (0.95) thr
 # scrap-EAF mini-mills 0.5-2 Mt/yr; a cement plant about 1 Mt/yr (roughly 4,100 Mt from some
 # 3,000-4,000 integrated plants; Dalmia's seven plants and 40 Mt/yr, CemNet 11 Dec 2023, are
 # the large end). Routes not listed (none are available in 2024) take their sector's figure.
-PLANT_SIZE_MT = {"bf_bof": 3.0, "gas_dri_eaf": 2.0, "scrap_eaf": 1.0, "opc_kiln": 1.0}
+PLANT_SIZE_MT = {
+    "bf_bof": 3.0,
+    "gas_dri_eaf": 2.0,
+    "coal_dri_eaf": 0.5,  # India's coal-DRI and induction-furnace plants are mostly small
+    "scrap_eaf": 1.0,
+    "opc_kiln": 1.0,
+}
 PLANT_SIZE_BY_SECTOR_MT = {"steel": 2.0, "cement": 1.0}
 PLANT_SIZE_LOG_SD = 0.5
 PLANT_SIZE_RANGE_MT = (0.05, 20.0)
@@ -155,7 +161,8 @@ def leadit_reference() -> LeaditReference:
     t = {
         name: read_table(DATA_DIR / "leadit" / f"{name}.csv", name)
         for name in TABLE_SCHEMAS
-        if name != "technologies"
+        # yearly country figures are not drawn from (a synthetic world has one start year)
+        if name not in ("technologies", "country_years")
     }
     countries, companies = t["countries"], t["companies"]
     income = countries["income_group"].map(INCOME_GROUPS.index).to_numpy(dtype=np.int64)
@@ -478,8 +485,10 @@ def _synthetic_plants(
             "technology": names[technology],
             "capacity_mt": capacity,
             "utilisation": utilisation,
-            # Empty as in leadit: the model spreads windows over the first investment cycle.
+            # Empty (leadit states windows from its plants' start years): the model spreads
+            # windows over the first investment cycle.
             "next_investment_year": pd.Series([None] * owner.size, dtype=object),
+            "start_year": pd.Series([None] * owner.size, dtype=object),
         },
         columns=list(TABLE_SCHEMAS["plants"]),
     )

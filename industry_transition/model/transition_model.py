@@ -30,7 +30,13 @@ from industry_transition.model.negotiation import negotiate
 from industry_transition.model.parameters import SEED_LIMIT, check_seed
 from industry_transition.model.policy import is_ratchet_year, update_costs, update_policy
 from industry_transition.model.registry import Partnership, PartnershipRegistry, TrustBook
-from industry_transition.model.scenario import SECTORS, Scenario, load_scenario
+from industry_transition.model.scenario import (
+    SECTORS,
+    Scenario,
+    countries_at,
+    load_scenario,
+    plants_at,
+)
 from industry_transition.model.technology import Technologies
 from industry_transition.model.world import CompanyArrays, CountryArrays
 
@@ -73,7 +79,15 @@ class TransitionModel(mesa.Model):
         p = self.params
         self.year = p.start_year
         self._stream_entropy = int(self.seed)
-        tables = self.spec.tables
+        # The world of 1 January of the start year: plants started by then, and that year's
+        # carbon prices and grids where the scenario has them (docs/model.md "Input data").
+        tables = {
+            **self.spec.tables,
+            "plants": plants_at(self.spec.tables["plants"], p.start_year),
+            "countries": countries_at(
+                self.spec.tables["countries"], self.spec.tables.get("country_years"), p.start_year
+            ),
+        }
 
         self.technologies = Technologies(
             tables["technologies"],
@@ -176,6 +190,15 @@ class TransitionModel(mesa.Model):
             [drawn[i] if v is None or pd.isna(v) else int(v) for i, v in enumerate(stated)],
             dtype=np.int64,
         )
+        # A plant with a start year keeps its reinvestment phase (start + whole cycles): a run
+        # starting before the stated window takes the phase's first window at or after its
+        # start year, but never sooner than one cycle after the plant started.
+        vintage = pd.to_numeric(plants["start_year"], errors="coerce").to_numpy(dtype=float)
+        phased = ~np.isnan(vintage) & stated.notna().to_numpy(dtype=bool)
+        if phased.any():
+            earliest = np.maximum(self.year, np.nan_to_num(vintage).astype(np.int64) + cycle)
+            back = np.maximum((window - earliest) // cycle, 0)
+            window = np.where(phased, window - back * cycle, window).astype(np.int64)
         return PlantFleet(
             ids=list(plants["plant_id"]),
             owner=owner,

@@ -1,0 +1,778 @@
+"""Derive the ``leadit`` scenario's plant, country and country-year tables from public data.
+
+Usage::
+
+    uv run --no-sync python tools/derive_leadit.py EXTRACTS_DIR [--out DIR]
+
+``EXTRACTS_DIR`` holds tidy CSV extracts of the publishers' data (file names below); ``--out``
+is the folder of the scenario tables (default: ``industry_transition/model/data/leadit``; its
+``countries.csv`` and ``companies.csv`` are read, and ``../technologies.csv``). The
+script rewrites ``plants.csv``, ``country_years.csv`` and the carbon price, grid and cost of
+capital columns of ``countries.csv``; every other table and column is kept as it is. It is
+deterministic (no random draws) and never needed at run time.
+
+Extracts read (one row per plant, instrument or country-year, each with the publisher named):
+
+- ``gem_gist_plants_2025-03.csv``: Global Energy Monitor, Global Iron and Steel Tracker, March
+  2025 release (CC BY 4.0): one row per steel plant of about 0.5 Mt/yr or more, with country,
+  owner, parent, status, start year and capacity (kt/yr) by furnace type.
+- ``gem_steel_iron_capacity_by_country_route_reductant_gist2026.csv``: GEM GIST dashboard
+  aggregates (CC BY 4.0): iron-making capacity by country and reductant (coal, gas DRI).
+- ``crude_steel_production_2019_2024_partial.csv``: worldsteel world total for 2024.
+- ``cement_production_usgs_2019_2021.csv``: USGS Mineral Commodity Summaries 2021/2022 clinker
+  capacity by country (public domain).
+- ``carbon_prices_worldbank_2019_2024.csv``: World Bank Carbon Pricing Dashboard (CC BY 4.0).
+- ``grid_intensity_ember_2019_2024.csv``: Ember yearly electricity data (CC BY 4.0).
+- ``cost_of_capital_damodaran_crp_2022_2024.csv``: A. Damodaran (NYU Stern), Country Default
+  Spreads and Risk Premiums, January 2022 and 2024 updates.
+
+Two small inputs committed next to this script carry figures the extracts do not have:
+``leadit_production_2024.csv`` (2024 production by country and sector, each with its
+publisher) and ``leadit_named_cement.csv`` (the named cement companies' capacity).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from industry_transition.model.parameters import build_parameters
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_OUT = HERE.parent / "industry_transition" / "model" / "data" / "leadit"
+
+GEM = (
+    "Global Energy Monitor, Global Iron and Steel Tracker, March 2025 release (CC BY 4.0; "
+    "github.com/GlobalEnergyMonitor/maps, trackers/gist)"
+)
+GEM_DASH = (
+    "Global Energy Monitor, GIST dashboard iron-making capacity by reductant (CC BY 4.0; "
+    "github.com/GlobalEnergyMonitor/gist-dashboard)"
+)
+WB = "World Bank Carbon Pricing Dashboard, price on 1 April (data updated 1 Apr 2024; CC BY 4.0)"
+EMBER = "Ember yearly electricity data, carbon intensity of generation (CC BY 4.0)"
+DAMODARAN = (
+    "A. Damodaran (NYU Stern), Country Default Spreads and Risk Premiums (ctryprem), "
+    "January 2024 update"
+)
+USGS = "USGS Mineral Commodity Summaries 2022, Cement: clinker capacity (public domain)"
+
+# Start years: the run's 1 January world holds plants with start_year <= its start year.
+BASE_YEAR = 2024
+# Utilisation ceiling: where a country's 2024 production exceeds this share of its listed
+# capacity, the difference is capacity below GEM's ~0.5 Mt/yr plant threshold. Below the
+# model's build threshold (0.95), so that the start is not a building spree.
+MAX_UTILISATION = 0.9
+# A country is a coal-DRI producer (its induction/other furnaces and unlisted small plants run
+# on coal DRI) where coal DRI iron capacity is at least this share of its steel capacity.
+COAL_DRI_COUNTRY_SHARE = 0.1
+# Small plants (below this size on a route) of one country, owner, route and decade are grouped.
+SMALL_PLANT_MT = 1.0
+GROUP_MAX_MT = 5.0
+UNLISTED_GROUP_MT = 2.0
+# Cement: kilns of 1.5 Mt/yr cement (about 1.1 Mt clinker at a 0.75 clinker ratio), grouped by
+# three into plant groups of at most 4.5 Mt/yr.
+KILN_MT = 1.5
+KILNS_PER_GROUP = 3
+CLINKER_RATIO = 0.75
+CLINKER_SOURCE = (
+    "WBCSD Cement Sustainability Initiative, Getting the Numbers Right, 2016 data (June 2018): "
+    "75.0% clinker in cement at the 849 reporting facilities; sensitivity range 0.65-0.80"
+)
+CEMENT_DEFAULT_UTILISATION = 0.75
+CEMENT_MAX_UTILISATION = 0.9
+CEMENT_VINTAGE = (1994, 2018)
+# Carbon prices: share of an industrial installation's emissions covered by free allocation
+# (EU/UK/Swiss/Korean ETS), output-based pricing (Canada) or tax-free allowances (South Africa).
+FREE_SHARE = 0.9
+FREE_SHARE_RANGE = (0.8, 1.0)
+# Cost of capital: base real WACC of a high-income industrial project, plus the country risk
+# premium scaled by CRP_SCALE.
+BASE_WACC = 0.06
+BASE_WACC_RANGE = (0.04, 0.08)
+CRP_SCALE = 1.0
+CRP_SCALE_RANGE = (0.5, 1.5)
+YEARS = range(2019, 2025)
+
+ALIASES = {
+    "kor": ("South Korea", "Korea", "Korea, Rep.", "Korea, Republic of"),
+    "tur": ("Türkiye", "Turkey"),
+    "vnm": ("Vietnam", "Viet Nam"),
+    "twn": ("Taiwan", "Taiwan, China"),
+    "usa": ("United States", "United States (includes Puerto Rico)"),
+    "rus": ("Russia", "Russian Federation"),
+    "irn": ("Iran", "Iran (Islamic Republic of)"),
+    "gbr": ("United Kingdom",),
+    "cze": ("Czech Republic", "Czechia"),
+}
+EU_ETS = {
+    # EU 27 and the EEA states in the EU ETS
+    "Austria", "Belgium", "Bulgaria", "Croatia", "Cyprus", "Czech Republic", "Czechia",
+    "Denmark", "Estonia", "Finland", "France", "Germany", "Greece", "Hungary", "Ireland",
+    "Italy", "Latvia", "Lithuania", "Luxembourg", "Malta", "Netherlands", "Poland", "Portugal",
+    "Romania", "Slovakia", "Slovenia", "Spain", "Sweden", "Norway", "Iceland", "Liechtenstein",
+}  # fmt: skip
+# Named steel companies: GEM parent (first named owner) -> company id, in the home country.
+NAMED_STEEL = {
+    "SSAB AB": "ssab",
+    "thyssenkrupp AG": "thyssenkrupp",
+    "Tata Steel Ltd": "tata_steel",
+    "Tata Steel BSL Ltd": "tata_steel",
+    "Tata Steel Long Products Ltd": "tata_steel",
+    "Steel Authority of India Ltd": "sail",
+}
+KEPT_MARK = "; other columns: "
+
+
+def fmt(x: float, digits: int = 4) -> str:
+    """A number as short text (no trailing zeros)."""
+    text = f"{x:.{digits}f}".rstrip("0").rstrip(".")
+    return text if text not in ("", "-0") else "0"
+
+
+class Names:
+    """Map publishers' country names to scenario ids (countries outside the list are ``row``)."""
+
+    def __init__(self, countries: pd.DataFrame) -> None:
+        self.ids = list(countries["country_id"])
+        self.name_of = dict(zip(countries["country_id"], countries["name"], strict=True))
+        self.by_name: dict[str, str] = {}
+        for cid, name in self.name_of.items():
+            self.by_name[name] = cid
+            for alias in ALIASES.get(cid, ()):
+                self.by_name[alias] = cid
+
+    def id(self, name: str) -> str:
+        """The scenario id of a publisher's country name (``row`` when not listed)."""
+        return self.by_name.get(str(name).strip(), "row")
+
+    def names(self, cid: str) -> tuple[str, ...]:
+        """The names publishers use for a scenario country."""
+        return (self.name_of[cid], *ALIASES.get(cid, ()))
+
+
+def first_parent(parent: str) -> str:
+    """The first named owner in GEM's parent text (shares and small shareholders dropped)."""
+    for part in str(parent).split(";"):
+        name = re.sub(r"\s*\[.*?\]", "", part).strip()
+        if name and name != "small shareholder(s)":
+            return name
+    return ""
+
+
+# --- steel --------------------------------------------------------------------------------------
+def coal_dri_share(dash: pd.DataFrame, names: Names) -> tuple[dict[str, float], set[str]]:
+    """Coal share of each country's operating coal and gas DRI capacity (GEM dashboard).
+
+    Also returns the countries where coal DRI is at least COAL_DRI_COUNTRY_SHARE of steel
+    capacity (their induction furnaces and small unlisted plants run on coal DRI).
+    """
+    op = dash[dash["status"] == "operating"].copy()
+    op["cid"] = op["country_or_group"].map(names.id)
+    out: dict[str, float] = {}
+    coal_countries: set[str] = set()
+    for cid, g in op.groupby("cid"):
+        coal, gas = g["dri_coal_iron_cap_Mt"].sum(), g["dri_gas_iron_cap_Mt"].sum()
+        out[str(cid)] = float(coal / (coal + gas)) if coal + gas > 0 else 0.0
+        steel = g[
+            ["bof_steel_cap_Mt", "eaf_steel_cap_Mt", "induction_furnace_steel_cap_Mt",
+             "other_steel_cap_Mt"]
+        ].to_numpy().sum()  # fmt: skip
+        if cid != "row" and steel > 0 and coal >= COAL_DRI_COUNTRY_SHARE * steel:
+            coal_countries.add(str(cid))
+    return out, coal_countries
+
+
+def steel_units(
+    plants: pd.DataFrame,
+    names: Names,
+    companies: pd.DataFrame,
+    coal_share: dict[str, float],
+    coal_countries: set[str],
+) -> pd.DataFrame:
+    """One row per operating plant and route: country, company, route, Mt/yr, start year."""
+    steel_companies = set(companies.loc[companies["sector"] == "steel", "company_id"])
+    home = dict(zip(companies["company_id"], companies["country_id"], strict=True))
+    live = plants[
+        plants["plant_status"].isin(["operating", "operating-pre-retirement"])
+        & (plants["opall_crude_kt"] > 0)
+    ]
+    rows = []
+    for p in live.itertuples():
+        cid = names.id(p.country)
+        parent = first_parent(p.parent)
+        company = NAMED_STEEL.get(parent)
+        if company is None or home[company] != cid:
+            company = f"{cid}_steel"
+        if company not in steel_companies:
+            raise SystemExit(f"no steel company '{company}' for GEM plant {p.plant_name}")
+        start = None if pd.isna(p.start_year) else int(p.start_year)
+        # coal DRI is a route of its own only where it is a sizeable part of the industry;
+        # elsewhere the little DRI-fed EAF capacity is counted as gas DRI
+        share = coal_share.get(cid, 0.0) if cid in coal_countries else 0.0
+        other_route = "coal_dri_eaf" if cid in coal_countries else "scrap_eaf"
+        parts = {
+            "bf_bof": (p.opall_bof_kt + p.opall_ohf_kt) / 1000,
+            "coal_dri_eaf": p.opall_dri_eaf_kt * share / 1000,
+            "gas_dri_eaf": p.opall_dri_eaf_kt * (1 - share) / 1000,
+            "scrap_eaf": p.opall_scrap_eaf_kt / 1000,
+        }
+        parts[other_route] += p.opall_steel_other_kt / 1000
+        how = {
+            "bf_bof": "BOF (and open-hearth) capacity",
+            "coal_dri_eaf": (
+                f"DRI-fed EAF capacity x {share:.2f} (coal share of {names.name_of.get(cid, cid)}"
+                " operating DRI capacity, GEM GIST dashboard)"
+                + (
+                    " plus induction/other furnace capacity"
+                    if other_route == "coal_dri_eaf"
+                    else ""
+                )
+            ),
+            "gas_dri_eaf": f"DRI-fed EAF capacity x {1 - share:.2f} (gas share of DRI capacity)",
+            "scrap_eaf": "EAF capacity beyond the plant's own DRI capacity (scrap-fed)"
+            + (" plus other furnace capacity" if other_route == "scrap_eaf" else ""),
+        }
+        for route, mt in parts.items():
+            if mt <= 1e-9:
+                continue
+            rows.append(
+                {
+                    "country": cid,
+                    "company_id": company,
+                    "technology": route,
+                    "capacity_mt": mt,
+                    "start_year": start,
+                    "label": f"plant {p.plant_name}, parent {p.parent}; start year "
+                    f"{start if start is not None else 'unknown'}",
+                    "how": how[route],
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def group_small(units: pd.DataFrame) -> pd.DataFrame:
+    """Group small units of one country, company, route and decade (capacity-weighted start)."""
+    small = units["capacity_mt"] < SMALL_PLANT_MT
+    big = units[~small].assign(members=1)
+    out = [big]
+    tiny = units[small].copy()
+    tiny["decade"] = tiny["start_year"].map(lambda y: -1 if y is None or pd.isna(y) else y // 10)
+    for (_, company, route, decade), g in tiny.groupby(
+        ["country", "company_id", "technology", "decade"], sort=True
+    ):
+        g = g.sort_values(["start_year", "label"], na_position="last")
+        chunk: list[pd.Series] = []
+        total = 0.0
+        chunks = []
+        for _, row in g.iterrows():
+            if chunk and total + row["capacity_mt"] > GROUP_MAX_MT:
+                chunks.append(chunk)
+                chunk, total = [], 0.0
+            chunk.append(row)
+            total += row["capacity_mt"]
+        chunks.append(chunk)
+        for members in chunks:
+            if len(members) == 1:
+                out.append(pd.DataFrame([{**members[0].to_dict(), "members": 1}]))
+                continue
+            cap = sum(m["capacity_mt"] for m in members)
+            if decade == -1:
+                start = None
+            else:
+                start = round(sum(m["capacity_mt"] * m["start_year"] for m in members) / cap)
+            decade_text = "unknown start year" if decade == -1 else f"started {int(decade)}0s"
+            out.append(
+                pd.DataFrame(
+                    [
+                        {
+                            "country": members[0]["country"],
+                            "company_id": company,
+                            "technology": route,
+                            "capacity_mt": cap,
+                            "start_year": start,
+                            "label": f"{len(members)} plants under {SMALL_PLANT_MT:g} Mt/yr on "
+                            f"this route grouped (same country, owner, route; {decade_text}; "
+                            "start year = capacity-weighted mean): "
+                            + ", ".join(m["label"].split(";")[0][6:] for m in members),
+                            "how": members[0]["how"],
+                            "members": len(members),
+                        }
+                    ]
+                )
+            )
+    return pd.concat(out, ignore_index=True)
+
+
+def window(start: int | None, cycle: int) -> int | None:
+    """First reinvestment window at or after BASE_YEAR, one or more whole cycles after start."""
+    if start is None or pd.isna(start):
+        return None
+    k = max(1, math.ceil((BASE_YEAR - start) / cycle))
+    return int(start + k * cycle)
+
+
+def steel_plants(
+    extracts: Path, names: Names, companies: pd.DataFrame, production: pd.DataFrame, cycle: int
+) -> tuple[pd.DataFrame, dict[str, float]]:
+    """Steel plant rows from GEM's plant file, and each country's steel utilisation."""
+    gem = pd.read_csv(extracts / "gem_gist_plants_2025-03.csv")
+    dash = pd.read_csv(extracts / "gem_steel_iron_capacity_by_country_route_reductant_gist2026.csv")
+    share, coal_countries = coal_dri_share(dash, names)
+    units = steel_units(gem, names, companies, share, coal_countries)
+    # Countries listed with 2024 production; the rest of the world gets the world remainder.
+    target = production[production["sector"] == "steel"].set_index("country_id")
+    prod = {
+        c: float(v)
+        for c, v in target["production_mt"].items()
+        if str(v) not in ("", "nan") and c in names.ids
+    }
+    world = pd.read_csv(extracts / "crude_steel_production_2019_2024_partial.csv")
+    world_rows = world[(world["country"] == "World") & (world["year"] == BASE_YEAR)]
+    world_2024 = float(world_rows["crude_steel_Mt"].iloc[0])
+    prod["row"] = world_2024 - sum(v for c, v in prod.items() if c != "row")
+    # Capacity below GEM's plant threshold, where production exceeds MAX_UTILISATION of it.
+    extra = []
+    for cid in names.ids:
+        if cid not in prod:
+            continue
+        listed = units.loc[units["country"] == cid, "capacity_mt"].sum()
+        gap = prod[cid] / MAX_UTILISATION - listed
+        if gap <= 1e-6:
+            continue
+        route = "coal_dri_eaf" if cid in coal_countries else "scrap_eaf"
+        n = max(1, math.ceil(gap / UNLISTED_GROUP_MT))
+        for i in range(n):
+            extra.append(
+                {
+                    "country": cid,
+                    "company_id": f"{cid}_steel",
+                    "technology": route,
+                    "capacity_mt": gap / n,
+                    "start_year": None,
+                    "label": f"capacity not in GEM's plant file (plants below its ~0.5 Mt/yr "
+                    f"threshold), group {i + 1} of {n}: 2024 production {prod[cid]:g} Mt / "
+                    f"{MAX_UTILISATION} minus listed capacity {listed:.1f} Mt = {gap:.1f} Mt",
+                    "how": (
+                        "route: coal DRI with induction/arc furnaces, the small-plant route "
+                        f"where {GEM_DASH} shows coal DRI of at least "
+                        f"{COAL_DRI_COUNTRY_SHARE:.0%} of steel capacity"
+                        if route == "coal_dri_eaf"
+                        else "route: scrap EAF (small mills)"
+                    ),
+                    "members": 0,
+                }
+            )
+    if extra:
+        units = pd.concat([units, pd.DataFrame(extra)], ignore_index=True)
+    grouped = group_small(units)
+    grouped = grouped.sort_values(
+        ["country", "company_id", "technology", "capacity_mt", "label"],
+        ascending=[True, True, True, False, True],
+        key=lambda s: s.map(names.ids.index) if s.name == "country" else s,
+    ).reset_index(drop=True)
+    capacity = grouped.groupby("country")["capacity_mt"].sum()
+    utilisation = {c: min(1.0, prod.get(c, 0.0) / capacity[c]) for c in capacity.index}
+    rows = []
+    counter: dict[str, int] = {}
+    for g in grouped.itertuples():
+        counter[g.company_id] = counter.get(g.company_id, 0) + 1
+        u = utilisation[g.country]
+        src_prod = target.loc[g.country, "source"] if g.country in target.index else ""
+        start = None if g.start_year is None or pd.isna(g.start_year) else int(g.start_year)
+        nxt = window(start, cycle)
+        source = (
+            f"{GEM}: {g.label}; {g.how}. Utilisation {u:.3f} = {names.name_of.get(g.country)} "
+            f"2024 production {prod.get(g.country, 0):g} Mt ({src_prod}) / capacity "
+            f"{capacity[g.country]:.1f} Mt in this table, same for every route (capped at 1). "
+            + (
+                f"next_investment_year = start year + whole {cycle}-year investment cycles "
+                f"(steel_investment_cycle_years), the first at or after {BASE_YEAR} and at least "
+                "one cycle after start"
+                if nxt is not None
+                else "start year unknown: the model draws its reinvestment window"
+            )
+        )
+        rows.append(
+            {
+                "plant_id": f"{g.company_id}_{counter[g.company_id]}",
+                "company_id": g.company_id,
+                "technology": g.technology,
+                "capacity_mt": fmt(g.capacity_mt),
+                "utilisation": fmt(u),
+                "next_investment_year": "" if nxt is None else str(nxt),
+                "start_year": "" if start is None else str(start),
+                "source": source,
+            }
+        )
+    return pd.DataFrame(rows), utilisation
+
+
+# --- cement -------------------------------------------------------------------------------------
+def cement_plants(
+    extracts: Path,
+    names: Names,
+    companies: pd.DataFrame,
+    production: pd.DataFrame,
+    cycle: int,
+    out_dir: Path,
+    named_path: Path,
+) -> pd.DataFrame:
+    """Cement plant groups: each country's capacity split into groups of a few kilns."""
+    usgs = pd.read_csv(extracts / "cement_production_usgs_2019_2021.csv")
+    usgs["cid"] = usgs["country"].map(names.id)
+    usgs = usgs[usgs["cid"] != "row"]
+    clinker = (
+        usgs.dropna(subset=["clinker_capacity_Mt_same_edition"])
+        .sort_values("year")
+        .groupby("cid")["clinker_capacity_Mt_same_edition"]
+        .last()
+    )
+    named = pd.read_csv(named_path)
+    technologies = pd.read_csv(out_dir.parent / "technologies.csv")
+    available = dict(zip(technologies["technology"], technologies["year_available"], strict=True))
+    home = dict(zip(companies["company_id"], companies["country_id"], strict=True))
+    target = production[production["sector"] == "cement"].set_index("country_id")
+    rows = []
+    for cid in names.ids:
+        if cid not in target.index:
+            continue
+        prod = float(target.loc[cid, "production_mt"])
+        if cid in clinker.index:
+            cement_cap = float(clinker[cid]) / CLINKER_RATIO
+            u = min(CEMENT_MAX_UTILISATION, prod / cement_cap)
+            how_u = (
+                f"utilisation {u:.3f} = 2024 production / cement capacity {cement_cap:.0f} Mt "
+                f"({USGS}: {clinker[cid]:g} Mt clinker / clinker-to-cement ratio "
+                f"{CLINKER_RATIO}, {CLINKER_SOURCE}; capped at {CEMENT_MAX_UTILISATION})"
+            )
+        else:
+            u = CEMENT_DEFAULT_UTILISATION
+            how_u = (
+                f"utilisation {u} (no USGS clinker capacity for this country; placeholder "
+                "(verify); sensitivity range 0.65-0.85)"
+            )
+        capacity = prod / u
+        owners = []
+        for n in named[named["company_id"].map(home) == cid].itertuples():
+            owners.append((n.company_id, n.technology, float(n.capacity_mt), n.source))
+        rep = f"{cid}_cement"
+        rest = capacity - sum(o[2] for o in owners)
+        owners.append((rep, "opc_kiln", rest, "representative company: the country's remainder"))
+        for company, technology, cap, note in owners:
+            if cap <= 1e-9:
+                continue
+            group_mt = KILN_MT * KILNS_PER_GROUP
+            n = max(1, math.ceil(cap / group_mt - 1e-9))
+            lo, hi = CEMENT_VINTAGE
+            for i in range(n):
+                # a route that did not exist yet starts when it became available
+                start = max(lo + round((hi - lo) * (i + 0.5) / n), int(available[technology]))
+                nxt = window(start, cycle)
+                rows.append(
+                    {
+                        "plant_id": f"{company}_{i + 1}",
+                        "company_id": company,
+                        "technology": technology,
+                        "capacity_mt": fmt(cap / n),
+                        "utilisation": fmt(u),
+                        "next_investment_year": str(nxt),
+                        "start_year": str(start),
+                        "source": (
+                            f"{names.name_of[cid]} cement 2024 production {prod:g} Mt "
+                            f"({target.loc[cid, 'source']}); {how_u}; capacity "
+                            f"{capacity:.1f} Mt = production / utilisation; {note}: "
+                            f"{cap:.1f} Mt split into {n} plant groups of equal size, each up to "
+                            f"{KILNS_PER_GROUP} kilns of {KILN_MT} Mt/yr cement (about "
+                            f"{KILN_MT * CLINKER_RATIO:.1f} Mt clinker; typical modern kilns "
+                            "are 1-2 Mt/yr clinker), group "
+                            f"{i + 1} of {n}; no plant-level data: start years spread evenly over "
+                            f"{lo}-{hi} (one {cycle}-year cement investment cycle, ending before "
+                            "2019 so the 2019 and 2024 worlds hold the same kilns; a route not "
+                            "available then starts in its first year), placeholder "
+                            f"(verify); next_investment_year = start + whole {cycle}-year cycles, "
+                            f"the first at or after {BASE_YEAR}; all opc_kiln at start except "
+                            "named low-carbon capacity (low-emission clinker <1% in 2022, World "
+                            "Economic Forum, Net-Zero Industry Tracker 2024)"
+                        ),
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+# --- countries ----------------------------------------------------------------------------------
+def weights(extracts: Path, names: Names) -> dict[str, float]:
+    """Rest-of-world countries' operating steel capacity (GEM), weights for row averages."""
+    by = pd.read_csv(extracts / "gem_steel_capacity_by_country.csv")
+    return {
+        str(c): float(v)
+        for c, v in zip(by["country"], by["crude_steel_cap_Mt"], strict=True)
+        if names.id(c) == "row" and v > 0
+    }
+
+
+def carbon_price(prices: pd.DataFrame, country: str, year: int) -> tuple[float, str]:
+    """Industry-covered effective price (USD/t) in ``country`` on 1 April of ``year``."""
+
+    def price(instrument: str) -> float:
+        rows = prices[prices["instrument"] == instrument]
+        hit = rows[rows["year"] == year]["price_usd_per_tco2e_1april_nominal"].dropna()
+        if not hit.empty:
+            return float(hit.iloc[0])
+        # Multi-rate taxes have only the 2024 headline price: used from the tax's start year.
+        started = pd.to_numeric(rows["start_year"], errors="coerce").dropna()
+        headline = rows["wb_headline_price_usd_1april2024"].dropna()
+        yearly = rows["price_usd_per_tco2e_1april_nominal"]
+        if (
+            yearly.isna().all()
+            and not headline.empty
+            and (started.empty or year >= int(started.iloc[0]))
+        ):
+            return float(headline.iloc[0])
+        return 0.0
+
+    paid = 1 - FREE_SHARE
+    if country == "United Kingdom" and year <= 2020:
+        p = price("EU ETS")
+        return p * paid, f"EU ETS (UK in it until 2020) {p:.2f} x {paid:.2f} not freely allocated"
+    if country in EU_ETS:
+        p = price("EU ETS")
+        return p * paid, (
+            f"EU ETS {p:.2f} x {paid:.2f} not freely allocated (national carbon taxes largely "
+            "exempt ETS installations, so not added)"
+        )
+    ets = {
+        "United Kingdom": "UK ETS",
+        "Switzerland": "Switzerland ETS",
+        "South Korea": "Korea ETS",
+        "Korea": "Korea ETS",
+        "Kazakhstan": "Kazakhstan ETS",
+        "New Zealand": "New Zealand ETS",
+        "Australia": "Australia Safeguard Mechanism",
+    }
+    if country in ets:
+        p = price(ets[country])
+        return p * paid, f"{ets[country]} {p:.2f} x {paid:.2f} not freely allocated"
+    if country == "Canada":
+        p = price("Canada federal fuel charge")
+        return p * paid, (
+            f"federal benchmark price {p:.2f} (fuel charge) x {paid:.2f}: large emitters pay "
+            "under output-based pricing (OBPS), which works like free allocation"
+        )
+    if country == "South Africa":
+        p = price("South Africa carbon tax")
+        return p * paid, f"carbon tax {p:.2f} x {paid:.2f} (tax-free allowances of up to 95%)"
+    taxes = {
+        "Japan": "Japan carbon tax",
+        "Mexico": "Mexico carbon tax",
+        "Argentina": "Argentina carbon tax",
+        "Ukraine": "Ukraine carbon tax",
+        "Singapore": "Singapore carbon tax",
+        "Chile": "Chile carbon tax",
+        "Colombia": "Colombia carbon tax",
+    }
+    if country in taxes:
+        p = price(taxes[country])
+        yearly = prices.loc[
+            prices["instrument"] == taxes[country], "price_usd_per_tco2e_1april_nominal"
+        ]
+        note = "" if yearly.notna().any() else "; the dashboard gives only its 2024 headline price"
+        return p, f"{taxes[country]} {p:.2f} (a fuel tax, paid in full{note})"
+    notes = {
+        "China": "national ETS covers power only (industry not covered); provincial pilot ETSs "
+        "not applied nationally",
+        "Indonesia": "ETS covers power only",
+        "United States": "no federal price; state schemes (California, Washington) not applied",
+        "Taiwan": "carbon fee charged from 2025 on",
+    }
+    return 0.0, notes.get(country, "no price covering industry")
+
+
+def derive_countries(
+    extracts: Path, names: Names, countries: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Countries with carbon price, grid and cost of capital derived; the country-year rows."""
+    prices = pd.read_csv(extracts / "carbon_prices_worldbank_2019_2024.csv")
+    ember = pd.read_csv(extracts / "grid_intensity_ember_2019_2024.csv")
+    crp = pd.read_csv(extracts / "cost_of_capital_damodaran_crp_2022_2024.csv")
+    w = weights(extracts, names)
+
+    def grid(country_names: tuple[str, ...], year: int) -> tuple[float, int] | None:
+        rows = ember[ember["country"].isin(country_names) & (ember["year"] <= year)].dropna(
+            subset=["grid_intensity_gco2_per_kwh"]
+        )
+        if rows.empty:
+            return None
+        last = rows.sort_values("year").iloc[-1]
+        return float(last["grid_intensity_gco2_per_kwh"]) / 1000, int(last["year"])
+
+    def premium(country_names: tuple[str, ...]) -> tuple[float, str] | None:
+        rows = crp[crp["country"].isin(country_names)].sort_values("vintage")
+        if rows.empty:
+            return None
+        last = rows.iloc[-1]
+        return float(last["country_risk_premium"]), str(last["vintage"])
+
+    def canonical(name: str) -> str:
+        return "South Korea" if name in ALIASES["kor"] else name
+
+    yearly = []
+    out = countries.copy()
+    for i, row in out.iterrows():
+        cid = row["country_id"]
+        per_year = {}
+        for year in YEARS:
+            if cid == "row":
+                total = sum(w.values())
+                price = sum(carbon_price(prices, c, year)[0] * v for c, v in w.items()) / total
+                covered = [(gy[0], v) for c, v in w.items() if (gy := grid((c,), year))]
+                g = sum(x * v for x, v in covered) / sum(v for _, v in covered)
+                per_year[year] = (
+                    price,
+                    g,
+                    f"rest of world: averages weighted by operating steel capacity ({GEM}) over "
+                    f"{len(w)} countries outside the list; carbon price as for each country below "
+                    f"(EU ETS members x {1 - FREE_SHARE:.2f}, etc.; {WB}); grid {EMBER}, latest "
+                    f"year up to {year}, over the {len(covered)} with data",
+                )
+                continue
+            country_names = names.names(cid)
+            name = next((n for n in country_names if n in EU_ETS), canonical(country_names[0]))
+            if cid == "twn":
+                name = "Taiwan"
+            price, how = carbon_price(prices, name, year)
+            gy = grid(country_names, year)
+            if gy is None:
+                raise SystemExit(f"no Ember grid intensity for {cid}")
+            per_year[year] = (
+                price,
+                gy[0],
+                f"carbon price {price:.2f} USD/t: {how} ({WB}); grid {gy[0]:.3f} tCO2/MWh "
+                f"({EMBER}, {gy[1]})",
+            )
+        for year, (price, g, text) in per_year.items():
+            yearly.append(
+                {
+                    "country_id": cid,
+                    "year": year,
+                    "carbon_price_usd_per_t": fmt(price, 2),
+                    "grid_tco2_per_mwh": fmt(g, 3),
+                    "source": text,
+                }
+            )
+        price, g, text = per_year[BASE_YEAR]
+        if "not freely allocated" in text or "output-based" in text or "allowances" in text:
+            lo, hi = (price / (1 - FREE_SHARE) * (1 - s) for s in reversed(FREE_SHARE_RANGE))
+            range_note = (
+                f"free-allocation share {FREE_SHARE_RANGE[0]}-{FREE_SHARE_RANGE[1]}, a modelling "
+                "choice: no published share found; the EU phases free allocation for steel and "
+                "cement out in 2026-2034, Directive (EU) 2023/959 with the CBAM Regulation (EU) "
+                "2023/956"
+            )
+        elif cid == "row":
+            lo, hi = 0.5 * price, 2.0 * price
+            range_note = "half to twice the weighted mean, a modelling choice"
+        else:
+            lo, hi = 0.5 * price, price
+            range_note = "half to all of the price: industrial exemptions are not modelled"
+        if cid == "row":
+            have = [(found[0], v) for c, v in w.items() if (found := premium((c,))) is not None]
+            crp_value = sum(p * v for p, v in have) / sum(v for _, v in have)
+            crp_text = (
+                f"country risk premium {crp_value:.4f} = steel-capacity-weighted mean over the "
+                f"{len(have)} rest-of-world countries {DAMODARAN} lists"
+            )
+        else:
+            found = premium(names.names(cid))
+            crp_value = found[0] if found else float("nan")
+            crp_text = (
+                f"country risk premium {crp_value:.4f} ({DAMODARAN}, {found[1]})" if found else ""
+            )
+        coc = BASE_WACC + CRP_SCALE * crp_value
+        derived = (
+            f"{BASE_YEAR} carbon price and grid as in country_years.csv: {text}; carbon price "
+            f"sensitivity range {lo:.2f}-{hi:.2f} ({range_note}); "
+            f"grid sensitivity range {0.8 * g:.3f}-{1.2 * g:.3f} (+-20%); cost of capital "
+            f"{coc:.4f} = base real WACC {BASE_WACC} for a high-income industrial project "
+            f"(modelling choice; sensitivity range {BASE_WACC_RANGE[0]}-{BASE_WACC_RANGE[1]}) + "
+            f"{CRP_SCALE} x {crp_text} (scale {CRP_SCALE}: the whole project carries the "
+            "country's risk, Damodaran's lambda = 1 for a company of average exposure; "
+            f"sensitivity range {CRP_SCALE_RANGE[0]}-{CRP_SCALE_RANGE[1]})"
+        )
+        if math.isnan(coc):
+            coc = float(row["cost_of_capital"])
+            derived = derived.split("; cost of capital")[0] + (
+                f"; cost of capital {coc:g}: {names.name_of[cid]} is not in {DAMODARAN}, so the "
+                "income-group value is kept; placeholder (verify); sensitivity range "
+                f"{coc - 0.03:g}-{coc + 0.03:g}"
+            )
+        kept = kept_text(str(row["source"]))
+        out.loc[i, "carbon_price_usd_per_t"] = fmt(price, 2)
+        out.loc[i, "grid_tco2_per_mwh"] = fmt(g, 3)
+        out.loc[i, "cost_of_capital"] = fmt(coc, 4)
+        out.loc[i, "source"] = derived + KEPT_MARK + kept
+    return out, pd.DataFrame(yearly)
+
+
+def kept_text(source: str) -> str:
+    """The part of a country's source about the columns this script does not derive."""
+    if KEPT_MARK in source:
+        return source.split(KEPT_MARK, 1)[1]
+    text = re.sub(r"carbon price: .*?(?=; (growth|ambition) )", "", source)
+    text = re.sub(r"grid [0-9.]+ tCO2/MWh[^;]*; sensitivity range [^;]*; ", "", text)
+    text = re.sub(
+        r"cost of capital [0-9.]+ by income group[^;]*; sensitivity range [^;]*; ", "", text
+    )
+    return re.sub(r";\s*;", ";", text).strip("; ")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Read the extracts, write the tables."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("extracts", type=Path, help="folder of the data extracts")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="scenario table folder")
+    parser.add_argument(
+        "--production",
+        type=Path,
+        default=HERE / "leadit_production_2024.csv",
+        help="2024 production by country and sector, with sources",
+    )
+    parser.add_argument(
+        "--named-cement",
+        type=Path,
+        default=HERE / "leadit_named_cement.csv",
+        help="capacity of the named cement companies, with sources",
+    )
+    args = parser.parse_args(argv)
+    params = build_parameters({}, origin="defaults")
+    out: Path = args.out
+    countries = pd.read_csv(out / "countries.csv", dtype=str, keep_default_na=False)
+    companies = pd.read_csv(out / "companies.csv", dtype=str, keep_default_na=False)
+    production = pd.read_csv(args.production, dtype=str, keep_default_na=False)
+    names = Names(countries)
+    steel, _ = steel_plants(
+        args.extracts, names, companies, production, params.steel_investment_cycle_years
+    )
+    cement = cement_plants(
+        args.extracts,
+        names,
+        companies,
+        production,
+        params.cement_investment_cycle_years,
+        out,
+        args.named_cement,
+    )
+    plants = pd.concat([steel, cement], ignore_index=True)
+    countries_out, yearly = derive_countries(args.extracts, names, countries)
+    plants.to_csv(out / "plants.csv", index=False)
+    countries_out.to_csv(out / "countries.csv", index=False)
+    yearly.to_csv(out / "country_years.csv", index=False)
+    print(f"wrote {len(plants)} plants, {len(countries_out)} countries, {len(yearly)} years")
+
+
+if __name__ == "__main__":
+    main()
