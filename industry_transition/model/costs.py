@@ -56,12 +56,14 @@ def plant_costs(
     *,
     grant_musd: FloatArray | None = None,
     concessional: np.ndarray | None = None,
+    capex_usd_per_tpa: FloatArray | None = None,
 ) -> tuple[FloatArray, FloatArray]:
     """LCOP and variable cost (USD/t) of every technology for each plant in ``plants``.
 
     The capability multiplier applies to low-carbon technologies (new to the country); a grant
     (delivered finance, USD million) lowers the capex of low-carbon options; concessional
-    finance lowers the cost of capital of low-carbon options.
+    finance lowers the cost of capital of low-carbon options. ``capex_usd_per_tpa`` replaces
+    today's capex of the routes (per route, or per plant and route: expected learning).
 
     Returns:
         (lcop, variable), both shaped (len(plants), number of technologies).
@@ -70,7 +72,7 @@ def plant_costs(
     low = model.technologies.low_carbon[None, :]
     grants = model.fleet.grant_musd[plants] if grant_musd is None else grant_musd
     financed = model.fleet.financed[plants] if concessional is None else concessional
-    rate, capex, variable = cost_parts(model, plants, grants)
+    rate, capex, variable = cost_parts(model, plants, grants, capex_usd_per_tpa)
     rate_matrix = np.where(
         low & financed[:, None],
         np.maximum(rate[:, None] - p.concessional_rate_reduction, 0.0),
@@ -85,6 +87,7 @@ def cost_parts(
     model: TransitionModel,
     plants: np.ndarray,
     grants: FloatArray,
+    capex_usd_per_tpa: FloatArray | None = None,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """What the LCOP of each plant is made of, before any choice of financing.
 
@@ -107,7 +110,8 @@ def cost_parts(
     multiplier = np.where(low, countries.capability_multiplier[country][:, None], 1.0)
     capacity = np.maximum(fleet.capacity_mt[plants], 1e-12)
     grant_per_tpa = np.where(low, (grants / capacity)[:, None], 0.0)
-    capex = np.maximum(tech.capex_usd_per_tpa[None, :] * multiplier - grant_per_tpa, 0.0)
+    route_capex = tech.capex_usd_per_tpa if capex_usd_per_tpa is None else capex_usd_per_tpa
+    capex = np.maximum(np.atleast_2d(route_capex) * multiplier - grant_per_tpa, 0.0)
     intensity = model.intensity[country]
     incumbent_cost = tech.opex_usd_per_t[tech.incumbent[fleet.sector[plants]]]
     premium = np.where(low, p.green_premium_share * incumbent_cost[:, None], 0.0)
@@ -238,33 +242,16 @@ def lcop_at_use(
 
     ``lcop`` (``plant_costs`` rows of ``plants``, each plant's own financing) with today's capex
     replaced by the capex expected ``years_ahead[i]`` years from now (``capex_table`` from
-    :func:`expected_capex_table`): the same capability multiplier, grant and capital recovery
-    factor, so only learning differs. Variable costs are the expected ones already.
+    :func:`expected_capex_table`): ``plant_costs`` with that capex, so the capability
+    multiplier, grant and capital recovery factor are the same and only learning differs.
+    Variable costs are the expected ones already. ``lcop`` itself is returned where nothing is
+    expected to change within the years asked.
     """
-    p = model.params
-    fleet, tech, countries, companies = (
-        model.fleet,
-        model.technologies,
-        model.countries,
-        model.companies,
-    )
     ahead = np.clip(np.asarray(years_ahead, dtype=np.int64), 0, capex_table.shape[0] - 1)
     if not np.any(capex_table[: ahead.max(initial=0) + 1] != capex_table[0][None, :]):
         return lcop
-    country = fleet.country[plants]
-    low = tech.low_carbon[None, :]
-    rate = (
-        countries.cost_of_capital[country] + companies.cost_of_capital_premium[fleet.owner[plants]]
-    )
-    reduced = np.maximum(rate - p.concessional_rate_reduction, 0.0)
-    rate_matrix = np.where(low & fleet.financed[plants][:, None], reduced[:, None], rate[:, None])
-    crf = capital_recovery_factor(rate_matrix, p.plant_life_years)
-    multiplier = np.where(low, countries.capability_multiplier[country][:, None], 1.0)
-    capacity = np.maximum(fleet.capacity_mt[plants], 1e-12)
-    grant_per_tpa = np.where(low, (fleet.grant_musd[plants] / capacity)[:, None], 0.0)
-    today = np.maximum(capex_table[0][None, :] * multiplier - grant_per_tpa, 0.0)
-    then = np.maximum(capex_table[ahead] * multiplier - grant_per_tpa, 0.0)
-    return lcop - crf * (today - then) / p.target_utilisation
+    then, _ = plant_costs(model, plants, capex_usd_per_tpa=capex_table[ahead])
+    return then
 
 
 def running_cost(model: TransitionModel, plants: np.ndarray, variable: FloatArray) -> FloatArray:
