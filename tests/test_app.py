@@ -38,6 +38,7 @@ from industry_transition.visualization.session import (
     levers,
     outputs_zip,
     parse_seed,
+    sidebar_differences,
 )
 
 SEED = 1
@@ -102,6 +103,33 @@ def test_lever_values_reach_the_model():
     assert sim.counterfactual.params.carbon_price_scale == 2.5
     assert sim.counterfactual.params.negotiation is False
     assert sim.model.params.negotiation is True
+
+
+def test_sidebar_differences_name_every_lever_and_the_seed():
+    running = {lever.name: lever.default for lever in levers("teaching")}
+    assert sidebar_differences("teaching", dict(running), running, " 1 ", 1) == []
+    assert sidebar_differences("teaching", {}, {}, "1", 1) == [], "missing means default"
+    # float noise from a slider is not a difference
+    noisy = {**running, "carbon_price_scale": running["carbon_price_scale"] + 1e-15}
+    assert sidebar_differences("teaching", noisy, running, "1", 1) == []
+    changed = {
+        "carbon_price_scale": 2.5,
+        "donor_finance_scale": 0.3,
+        "broker": not running["broker"],
+        "enforcement": "none",
+        "candidates_per_agent": running["candidates_per_agent"] + 1,
+        "rounds_per_year": running["rounds_per_year"] + 1,
+    }
+    assert set(changed) == set(LEVER_NAMES), "every lever is checked"
+    for name, value in changed.items():
+        found = sidebar_differences("teaching", {**running, name: value}, running, "1", 1)
+        assert len(found) == 1, name
+        assert "(running: " in found[0]
+    assert sidebar_differences("teaching", running, running, "7", 1) == ["Seed 7 (running: 1)"]
+    assert sidebar_differences("teaching", running, running, "x", 1) == ["Seed 'x' (running: 1)"]
+    assert sidebar_differences("teaching", {**running, "broker": False}, running, "1", 1) == [
+        "Broker off (running: on)"
+    ]
 
 
 # --- the simulation's data ----------------------------------------------------------------
@@ -364,7 +392,6 @@ def test_page_levers_and_seed_apply_on_reset(page):
     # set the seed text and the broker switch, then Reset: the new run uses both
     seed_box = page.find(v.TextField, label="Seed (whole number)")
     seed_box.widget.v_model = " 17 "
-    seed_box.widget.fire_event("focusout", None)
     broker = page.find(v.Switch, label="Broker")
     broker.widget.v_model = False
     page.find(v.Btn, class_="step").widget.click()
@@ -379,11 +406,53 @@ def test_page_levers_and_seed_apply_on_reset(page):
     assert math.isclose(steel[0]["emissions_mt"], expected["emissions_steel_mt"].iloc[0])
 
 
+def _differs(rc) -> str:
+    alerts = rc.find(v.Alert, class_="levers-differ").widgets
+    return " ".join(str(a.children) for a in alerts)
+
+
+@pytest.mark.parametrize(
+    ("kind", "change"),
+    [
+        ("switch", lambda rc: setattr(rc.find(v.Switch, label="Broker").widget, "v_model", False)),
+        (
+            "toggle",
+            lambda rc: setattr(
+                rc.find(v.BtnToggle, v_model="reputational").widget, "v_model", "none"
+            ),
+        ),
+        ("slider", lambda rc: setattr(rc.find(v.Slider).widgets[1], "v_model", 2.5)),
+        (
+            "seed",
+            lambda rc: setattr(
+                rc.find(v.TextField, label="Seed (whole number)").widget, "v_model", "7"
+            ),
+        ),
+    ],
+)
+def test_page_says_when_the_sidebar_differs_from_the_running_model(page, kind, change):
+    assert _differs(page) == ""
+    change(page)
+    assert "differs from the running model" in _differs(page), kind
+    # the running model keeps its settings until Reset, and Compare's A is the running model
+    page.find(v.BtnToggle, class_="views").widget.v_model = "Compare"
+    compare_a = str(page.find(v.Html, class_="compare-a").widget.children)
+    assert "running model" in compare_a
+    assert "none" not in compare_a
+    assert "2.5" not in compare_a
+    page.find(v.Btn, class_="reset").widget.click()
+    assert _differs(page) == "", "Reset applies the sidebar"
+    compare_a = str(page.find(v.Html, class_="compare-a").widget.children)
+    if kind == "toggle":
+        assert "enforcement none" in compare_a
+    if kind == "slider":
+        assert "carbon price scale 2.5" in compare_a
+
+
 def test_page_shows_a_message_for_a_bad_seed_and_keeps_the_run(page):
     page.find(v.Btn, class_="step").widget.click()
     seed_box = page.find(v.TextField, label="Seed (whole number)")
     seed_box.widget.v_model = "twelve"
-    seed_box.widget.fire_event("focusout", None)
     page.find(v.Btn, class_="reset").widget.click()
     errors = page.find(v.Alert, class_="app-error")
     assert "not a whole number" in str(errors.widget.children)

@@ -328,3 +328,51 @@ def test_bad_seed_and_results_page(server, browser, results_root):
     )
     watched.shot("5-results")
     watched.close()
+
+
+def _change_slider(page) -> None:
+    """Move the carbon-price slider one step right with the keyboard, as a user can."""
+    page.locator(".lever-carbon_price_scale [role=slider]").focus()
+    page.keyboard.press("ArrowRight")
+
+
+def _change_toggle(page) -> None:
+    page.locator(".lever-enforcement").get_by_role("button", name="none").click()
+
+
+def _change_switch(page) -> None:
+    page.locator(".lever-broker label", has_text="Broker").click()
+
+
+@pytest.mark.parametrize(
+    ("kind", "change", "applied"),
+    [
+        ("slider", _change_slider, "carbon price scale 1.1"),
+        ("toggle", _change_toggle, "enforcement none"),
+        ("switch", _change_switch, "broker off"),
+    ],
+)
+def test_levers_say_when_they_differ_from_the_running_model(server, browser, kind, change, applied):
+    watched = Watched(browser, server)
+    page = watched.page
+    note = page.locator(".levers-differ")
+    assert note.count() == 0
+    change(page)
+    note.wait_for(state="visible", timeout=10_000)
+    assert "differs from the running model" in note.inner_text()
+    watched.shot(f"levers-{kind}-differs")
+    # Compare's A is the running model, not the unapplied sidebar
+    page.get_by_role("button", name="Compare").click()
+    compare_a = page.locator(".compare-a")
+    compare_a.wait_for(timeout=10_000)
+    assert "running model" in compare_a.inner_text()
+    assert applied not in compare_a.inner_text()
+    page.click("button.reset")
+    note.wait_for(state="detached", timeout=30_000)
+    page.wait_for_function(
+        "text => document.querySelector('.compare-a')?.innerText.includes(text)",
+        arg=applied,
+        timeout=30_000,
+    )
+    watched.shot(f"levers-{kind}-applied")
+    watched.close()

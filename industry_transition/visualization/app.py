@@ -34,6 +34,8 @@ from industry_transition.visualization.session import (
     levers,
     outputs_zip,
     parse_seed,
+    show_value,
+    sidebar_differences,
 )
 
 # Reacton's fast renderer re-executes only the components whose state changed (here the yearly
@@ -462,16 +464,27 @@ def RunView(sim: Simulation, version: solara.Reactive[int]) -> solara.Element:
 
 @solara.component
 def CompareView(scenario: str, seed: int, applied: dict[str, Any]) -> solara.Element:
-    """Two settings, the same seed, run to the end; their difference on one chart."""
-    default_b = {**applied, "broker": not applied.get("broker", True)}
+    """Two settings, the same seed, run to the end; their difference on one chart.
+
+    ``applied`` is the running model's lever values: setting A is the run on the Run tab, never
+    the sidebar's unapplied levers. B starts as A with the broker switched.
+    """
+    key = tuple(sorted(applied.items()))
+    default_b = solara.use_memo(
+        lambda: {**applied, "broker": not applied.get("broker", True)}, [scenario, key]
+    )
     setting_b = solara.use_reactive(default_b)
     metric = solara.use_reactive(next(iter(COMPARE_METRICS)))
     results = solara.use_reactive(cast(dict[str, Any] | None, None))
     error = solara.use_reactive("")
 
     def describe(values: dict[str, Any]) -> str:
-        changed = [f"{k}={v}" for k, v in values.items() if v != lever_defaults(scenario)[k]]
-        return ", ".join(changed) or "scenario defaults"
+        changed = [
+            f"{lever.label.lower()} {show_value(values[lever.name])}"
+            for lever in levers(scenario)
+            if lever.name in values and values[lever.name] != lever.default
+        ]
+        return ", ".join(changed) or "the scenario's defaults"
 
     def run_both() -> None:
         error.set("")
@@ -481,16 +494,25 @@ def CompareView(scenario: str, seed: int, applied: dict[str, Any]) -> solara.Ele
         except (ParameterError, ScenarioError) as exc:
             error.set(str(exc))
             return
-        results.set({"a": a, "b": b, "labels": (describe(applied), describe(setting_b.value))})
+        results.set(
+            {
+                "a": a,
+                "b": b,
+                "labels": (f"running model, {describe(applied)}", describe(setting_b.value)),
+            }
+        )
 
     task = solara.lab.use_task(run_both, dependencies=None)
     with solara.Columns([1, 2]) as columns:
         with solara.Card("Setting B"):
-            solara.Markdown(
-                f"Setting **A** is the sidebar's applied levers ({describe(applied)}). Set B "
-                f"below; both run {scenario} to the end with seed {seed}, so every difference "
-                "comes from the setting, not from chance."
-            )
+            with solara.Div(classes=["compare-a"]):
+                solara.Markdown(
+                    f"Setting **A** is the running model's settings: {describe(applied)} (what "
+                    "the Run tab shows; levers changed in the sidebar count only after Reset). "
+                    f"Set B below; both run {scenario} to the end with seed {seed}, so every "
+                    "difference comes from the setting, not from chance.",
+                    style={"font-size": "0.9rem"},
+                )
             LeverPanel(scenario, setting_b.value, setting_b.set)
             solara.Button(
                 "Run A and B",
@@ -628,7 +650,6 @@ def Workspace(
     version: solara.Reactive[int],
     playing: bool,
     view: solara.Reactive[str],
-    applied: dict[str, Any],
 ) -> solara.Element:
     """The right-hand side: the year and the chosen view.
 
@@ -643,7 +664,7 @@ def Workspace(
         if view.value == "Run":
             RunView(sim, version)
         elif view.value == "Compare":
-            CompareView(sim.scenario, sim.seed, applied)
+            CompareView(sim.scenario, sim.seed, dict(sim.overrides))
         elif view.value == "Results":
             ResultsView()
         else:
@@ -654,11 +675,13 @@ def Workspace(
 @solara.component
 def Page() -> solara.Element:  # noqa: C901 - the page wires state to components
     """The app: one ``Simulation`` per browser session."""
-    scenario = solara.use_reactive(initial_scenario())
+    # Each reactive gets a value fixed at the first render: ``use_reactive(x)`` overwrites the
+    # variable whenever ``x`` differs from the last render's, which once made the "applied"
+    # levers follow the sidebar. What the running model uses is read from the model itself.
+    first = solara.use_memo(lambda: (initial_scenario(), lever_defaults(initial_scenario())), [])
+    scenario = solara.use_reactive(first[0])
     seed_text = solara.use_reactive(DEFAULT_SEED)
-    pending = solara.use_reactive(lever_defaults(scenario.value))
-    applied = solara.use_reactive(dict(pending.value))
-    seed = solara.use_reactive(int(DEFAULT_SEED))
+    pending = solara.use_reactive(first[1])
     sim = solara.use_reactive(cast(Simulation | None, None))
     version = solara.use_reactive(0)
     playing = solara.use_reactive(False)
@@ -674,13 +697,11 @@ def Page() -> solara.Element:  # noqa: C901 - the page wires state to components
         except (ParameterError, ScenarioError, InputError) as exc:
             error.set(str(exc))
             return
-        applied.set(dict(values))
-        seed.set(seed_value)
         version.set(version.value + 1)
         error.set("")
 
     if sim.value is None:  # first render of this session: its own model
-        build(scenario.value, seed.value, applied.value)
+        build(scenario.value, int(DEFAULT_SEED), pending.value)
 
     def reset() -> None:
         playing.set(False)
@@ -710,7 +731,8 @@ def Page() -> solara.Element:  # noqa: C901 - the page wires state to components
         scenario.set(name)
         defaults = lever_defaults(name)
         pending.set(defaults)
-        build(name, seed.value, defaults)
+        running = sim.value
+        build(name, running.seed if running is not None else int(DEFAULT_SEED), defaults)
 
     def play_loop() -> None:
         while playing.value:
@@ -745,7 +767,7 @@ def Page() -> solara.Element:  # noqa: C901 - the page wires state to components
             solara.InputText(
                 "Seed (whole number)",
                 value=seed_text,
-                continuous_update=False,
+                continuous_update=True,
                 classes=["seed-input"],
             )
             StepButtons(current, version, playing, reset, step)
@@ -762,9 +784,21 @@ def Page() -> solara.Element:  # noqa: C901 - the page wires state to components
             )
             if error.value:
                 solara.Error(error.value, classes=["app-error"])
-            changed = pending.value != applied.value or (str(seed.value) != seed_text.value.strip())
-            if changed:
-                solara.Warning("Levers or seed changed: press Reset to start a run with them.")
+            if current is not None:
+                differences = sidebar_differences(
+                    current.scenario,
+                    pending.value,
+                    current.overrides,
+                    seed_text.value,
+                    current.seed,
+                )
+                if differences:
+                    solara.Warning(
+                        "The sidebar differs from the running model: "
+                        + "; ".join(differences)
+                        + ". Press Reset to start a run with the sidebar's settings.",
+                        classes=["levers-differ"],
+                    )
             solara.Markdown("#### Levers")
             LeverPanel(scenario.value, pending.value, pending.set)
             if current is not None:
@@ -773,5 +807,5 @@ def Page() -> solara.Element:  # noqa: C901 - the page wires state to components
             if current is None:
                 solara.Error(error.value or "no model")
                 return page
-            Workspace(current, version, playing.value, view, applied.value)
+            Workspace(current, version, playing.value, view)
     return page

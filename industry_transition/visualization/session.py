@@ -10,6 +10,7 @@ its event log; the components only draw them. Tests use this module directly.
 from __future__ import annotations
 
 import functools
+import math
 import threading
 import time
 from dataclasses import dataclass
@@ -144,6 +145,50 @@ def parse_seed(text: object) -> int:
     if not 0 <= value <= MAX_SEED:
         raise InputError(f"Seed {value} is out of range: use 0 to {MAX_SEED:,}.")
     return value
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, float | int) and isinstance(b, float | int) and not isinstance(a, bool):
+        return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-12)
+    return bool(a == b)
+
+
+def show_value(value: Any) -> str:
+    """A lever's value as the page writes it (floats without trailing noise, switches on/off)."""
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def sidebar_differences(
+    scenario: str,
+    sidebar: dict[str, Any],
+    running: dict[str, Any],
+    seed_text: str,
+    running_seed: int,
+) -> list[str]:
+    """What the sidebar shows that the running model does not use, one phrase per difference.
+
+    Every lever of the scenario is checked (a lever missing from ``running`` runs at the
+    scenario's default), and so is the seed typed in the box (text that is not a seed counts as
+    a difference). Empty when the sidebar tells the truth about the running model.
+    """
+    out = []
+    for lever in levers(scenario):
+        shown = sidebar.get(lever.name, lever.default)
+        used = running.get(lever.name, lever.default)
+        if not _same(shown, used):
+            out.append(f"{lever.label} {show_value(shown)} (running: {show_value(used)})")
+    try:
+        typed: object = parse_seed(seed_text)
+    except InputError:
+        typed = None
+    if typed != running_seed:
+        shown_seed = str(typed) if typed is not None else f"'{str(seed_text).strip()}'"
+        out.append(f"Seed {shown_seed} (running: {running_seed})")
+    return out
 
 
 def finance_direction(payer_income: str, recipient_income: str) -> str:
