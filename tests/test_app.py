@@ -343,11 +343,74 @@ def test_chart_templates_are_reused_and_not_mutated(stepped):
     years = (stepped.start_year, stepped.end_year)
     first = charts.finance_chart(stepped.finance_frame(), years)
     empty = charts.finance_chart(stepped.finance_frame().iloc[0:0], years)
+    again = charts.finance_chart(stepped.finance_frame(), years)
     assert first["datasets"]["finance"]
     assert not empty["datasets"]["finance"]
-    assert {k: val for k, val in first.items() if k != "datasets"} == {
-        k: val for k, val in empty.items() if k != "datasets"
+
+    def layout(spec: dict) -> dict:
+        return {k: val for k, val in spec.items() if k != "datasets"}
+
+    assert layout(first) == layout(again), "the empty variant leaves the template alone"
+    # with no data the y scale has a fixed domain (no "Infinite extent" warnings), else none
+    assert empty["encoding"]["y"]["scale"]["domain"] == [0, 1]
+    assert "domain" not in first["encoding"]["y"].get("scale", {})
+    assert {**layout(empty), "encoding": None} == {**layout(first), "encoding": None}
+
+
+def _y_scales(node):
+    if isinstance(node, list):
+        for item in node:
+            yield from _y_scales(item)
+    elif isinstance(node, dict):
+        y = node.get("encoding", {}).get("y") if isinstance(node.get("encoding"), dict) else None
+        if isinstance(y, dict) and y.get("type") == "quantitative":
+            yield y.get("scale", {})
+        for value in node.values():
+            yield from _y_scales(value)
+
+
+def test_charts_read_as_years_from_zero_and_draw_empty_without_warnings(stepped):
+    years = (stepped.start_year, stepped.end_year)
+    assert charts.year_ticks(years, 200) == [2030, 2040, 2050]
+    assert charts.year_ticks(years, 400) == [2025, 2030, 2035, 2040, 2045, 2050]
+    specs = {
+        "emissions": charts.emissions_chart(stepped.emissions_frame(), years),
+        "finance": charts.finance_chart(stepped.finance_frame(), years),
+        "partnerships": charts.partnerships_chart(stepped.partnerships_frame(), years),
     }
+    empties = {
+        "emissions": charts.emissions_chart(stepped.emissions_frame().iloc[0:0], years),
+        "finance": charts.finance_chart(stepped.finance_frame().iloc[0:0], years),
+        "partnerships": charts.partnerships_chart(stepped.partnerships_frame().iloc[0:0], years),
+        "technology": charts.technology_chart(
+            stepped.technology_frame().iloc[0:0], years, stepped.low_carbon_technologies
+        ),
+    }
+    text = json.dumps(specs)
+    assert '"format": "d"' in text, "years print as integers"
+    for name, spec in specs.items():
+        assert all(scale.get("zero", True) for scale in _y_scales(spec)), name
+    for name, spec in empties.items():
+        scales = list(_y_scales(spec))
+        assert scales, name
+        assert all(scale.get("domain") == [0, 1] for scale in scales), name
+
+
+def test_network_labels_never_overlap():
+    sim = Simulation("leadit", 1)
+    nodes = sim.network_nodes()
+    labels = charts.network_labels(nodes)
+    boxes = charts.label_boxes(nodes, charts.NETWORK_SIZE)
+    shown = [boxes[i] for i, text in enumerate(labels) if text]
+    assert len(shown) >= 20, "most countries keep their label"
+    for i, a in enumerate(shown):
+        for b in shown[:i]:
+            assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3])
+    companies = nodes["agent_type"] == "company"
+    assert (labels[companies] == "").all()
+    initiative = nodes.index[nodes["agent_type"] == "initiative"][0]
+    assert labels[initiative] == nodes.loc[initiative, "name"], "the initiative comes first"
+    assert labels.equals(charts.network_labels(Simulation("leadit", 2).network_nodes()))
 
 
 # --- the page, rendered without a browser -------------------------------------------------

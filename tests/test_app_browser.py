@@ -132,19 +132,16 @@ def browser():
 class Watched:
     """A page with the network closed, recording what went wrong."""
 
-    def __init__(self, browser, url: str) -> None:
+    def __init__(self, browser, url: str, viewport: tuple[int, int] = (1600, 1250)) -> None:
         self.context = browser.new_context(
-            viewport={"width": 1600, "height": 1250}, accept_downloads=True
+            viewport={"width": viewport[0], "height": viewport[1]}, accept_downloads=True
         )
         self.page = self.context.new_page()
         self.problems: list[str] = []
+        self.warnings: list[str] = []
         self.page.route("**/*", self._route)
-        self.page.on(
-            "console",
-            lambda m: (
-                self.problems.append(f"console error: {m.text}") if m.type == "error" else None
-            ),
-        )
+        self.page.on("console", self._console)
+        self.opened = time.perf_counter()
         self.page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
         self.page.on(
             "response",
@@ -154,6 +151,12 @@ class Watched:
         )
         self.page.goto(url)
         self.page.wait_for_selector(NETWORK_NODES, timeout=DRAW_MS, state="attached")
+
+    def _console(self, message) -> None:
+        if message.type == "error":
+            self.problems.append(f"console error: {message.text}")
+        elif message.type == "warning":
+            self.warnings.append(message.text)
 
     def _route(self, route) -> None:
         url = route.request.url
@@ -375,4 +378,78 @@ def test_levers_say_when_they_differ_from_the_running_model(server, browser, kin
         timeout=30_000,
     )
     watched.shot(f"levers-{kind}-applied")
+    watched.close()
+
+
+SCREENS = [(1280, 720), (1440, 900), (1920, 1080), (1024, 768)]
+#: Boxes (left, top, right, bottom) of elements, and what they must stay inside.
+BOXES_JS = """sel => [...document.querySelectorAll(sel)].map(e => {
+    const r = e.getBoundingClientRect();
+    return [r.left, r.top, r.right, r.bottom, r.width, r.height];
+})"""
+OVERFLOW_JS = """(args) => {
+    const [inner, outer] = args;
+    const out = [];
+    for (const e of document.querySelectorAll(inner)) {
+        const box = e.closest(outer);
+        if (!box) continue;
+        const r = e.getBoundingClientRect(), b = box.getBoundingClientRect();
+        if (r.width === 0 && r.height === 0) continue;
+        if (r.left < b.left - 1 || r.right > b.right + 1) {
+            out.push(`${inner} (${e.innerText || e.tagName}) ${r.left.toFixed(0)}-` +
+                     `${r.right.toFixed(0)} outside ${outer} ${b.left.toFixed(0)}-` +
+                     `${b.right.toFixed(0)}`);
+        }
+    }
+    return out;
+}"""
+SCROLLED_JS = """sel => [...document.querySelectorAll(sel)]
+    .filter(e => e.scrollWidth > e.clientWidth + 1)
+    .map(e => `${sel}: content ${e.scrollWidth} px in ${e.clientWidth} px`)"""
+
+
+def _overlaps(boxes: list[list[float]]) -> list[tuple[int, int]]:
+    return [
+        (i, j)
+        for i, a in enumerate(boxes)
+        for j, b in enumerate(boxes[:i])
+        if a[0] < b[2] - 0.5 and b[0] < a[2] - 0.5 and a[1] < b[3] - 0.5 and b[1] < a[3] - 0.5
+    ]
+
+
+@pytest.mark.parametrize("screen", SCREENS, ids=[f"{w}x{h}" for w, h in SCREENS])
+def test_every_screen_size_fits(server, browser, screen):
+    width, height = screen
+    watched = Watched(browser, server, viewport=screen)
+    page = watched.page
+    for _ in range(3):
+        watched.step()
+    page.wait_for_function(
+        "() => document.querySelectorAll('.chart-emissions g.mark-symbol.role-mark path')"
+        ".length >= 12",
+        timeout=DRAW_MS,
+    )
+    page.wait_for_selector(".avoided", timeout=DRAW_MS)  # the longest header
+    watched.shot(f"screen-{width}x{height}")
+    problems = []
+    # controls stay inside the sidebar (Play/Pause, the enforcement toggle's words)
+    for inner in (".v-btn", ".v-btn-group", ".v-input", ".v-alert"):
+        problems += page.evaluate(OVERFLOW_JS, [f".controls {inner}", ".controls"])
+    # every view tab is on screen
+    for left, _, right, _, w, h in page.evaluate(BOXES_JS, ".views .v-btn"):
+        if left < 0 or right > width + 0.5 or w == 0 or h == 0:
+            problems.append(f"a view tab is off screen: {left:.0f}-{right:.0f} of {width}")
+    assert len(page.evaluate(BOXES_JS, ".views .v-btn")) == 4
+    # charts stay inside their cards, and no card needs scrolling at these sizes
+    problems += page.evaluate(OVERFLOW_JS, [".vega-embed svg", ".v-card"])
+    problems += page.evaluate(SCROLLED_JS, ".v-card")
+    problems += page.evaluate(OVERFLOW_JS, [".v-card", ".page-workspace"])
+    # network labels never overlap one another
+    labels = page.evaluate(BOXES_JS, ".chart-network g.mark-text text")
+    assert len(labels) >= 10, "countries are labelled"
+    problems += [f"network labels {i} and {j} overlap" for i, j in _overlaps(labels)]
+    # nothing covers the bottom of the page (Solara's badge is off)
+    assert page.locator("text=This website runs on Solara").count() == 0
+    assert problems == [], problems
+    assert watched.warnings == [], watched.warnings
     watched.close()

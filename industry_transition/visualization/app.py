@@ -60,10 +60,28 @@ DEFAULT_SEED = "1"
 ALL_COUNTRIES = "all countries"
 VIEWS = ["Run", "Compare", "Results", "About"]
 EVENT_ROWS = 200
+SIDEBAR_PX = 280
+#: Page-wide CSS: nothing in the sidebar wider than the sidebar (buttons wrap, the choice
+#: toggles keep their words' case and wrap), the header wraps instead of pushing the view tabs
+#: off screen, and a card never lets its chart spill over its edge.
+CSS = """
+.controls .v-btn { min-width: 0 !important; padding: 0 8px !important; letter-spacing: 0; }
+.controls .step-buttons { flex-wrap: wrap; gap: 6px; }
+.controls .v-btn-group { flex-wrap: wrap; height: auto !important; }
+.controls .v-btn-group .v-btn { text-transform: none; height: 32px !important; }
+.page-header { flex-wrap: wrap; gap: 4px 16px; }
+.year-banner { flex-wrap: wrap; gap: 0 8px; }
+.views { flex-wrap: wrap; height: auto !important; }
+.views .v-btn { min-width: 0 !important; padding: 0 12px !important; height: 40px !important; }
+.run-top { display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-start; }
+.run-top > .network-card { flex: 0 0 auto; max-width: 100%; overflow-x: auto; }
+.run-top > .side { flex: 1 1 320px; min-width: 280px; }
+.chart-cards > .v-card { max-width: 100%; overflow-x: auto; }
+"""
 COMPARE_METRICS = {
-    "Emissions, MtCO2/yr": "emissions_mt",
-    "Finance delivered (cumulative), USD m": "finance_delivered_musd",
-    "Finance committed (cumulative), USD m": "finance_committed_musd",
+    "Emissions, Mt CO2/yr": "emissions_mt",
+    "Finance delivered (cumulative), USD million": "finance_delivered_musd",
+    "Finance committed (cumulative), USD million": "finance_committed_musd",
     "Low-carbon capacity share": "low_carbon_capacity_share",
     "Active partnerships": "partnerships_active",
     "Share of finance to lower-income countries": "finance_to_lower_income_share",
@@ -252,10 +270,10 @@ def Facts(sim: Simulation, agent_id: str | None, version: solara.Reactive[int]) 
         )
         solara.Markdown(
             f"**{facts['name']}** ({kind}; {where})  \n"
-            f"Emissions: **{facts['emissions_mt']:,.1f} MtCO2/yr** · low-carbon capacity "
+            f"Emissions: **{facts['emissions_mt']:,.1f} Mt CO2/yr** · low-carbon capacity "
             f"{facts['low_carbon_share']:.0%}  \n"
-            f"Finance delivered so far: in USD {facts['finance_in_musd']:,.0f}m · out USD "
-            f"{facts['finance_out_musd']:,.0f}m"
+            f"Finance delivered so far: in USD {facts['finance_in_musd']:,.0f} million · out "
+            f"USD {facts['finance_out_musd']:,.0f} million"
         )
         mix = facts["technology_mix"]
         if not mix.empty:
@@ -313,9 +331,9 @@ def NetworkPanel(sim: Simulation, version: solara.Reactive[int]) -> solara.Eleme
     downloads = solara.use_memo(
         lambda: (lambda: csv_bytes(frames()[0]), lambda: csv_bytes(frames()[1])), [id(sim)]
     )
-    with solara.Columns([3, 2]) as columns:
+    with solara.Div(classes=["run-top"]) as columns:
         with solara.Card("Partnership network", classes=["network-card"]):
-            with solara.Row():
+            with solara.Row(style={"flex-wrap": "wrap"}):
                 solara.ToggleButtonsSingle(
                     value=colour_by, values=["income group", "sector"], dense=True
                 )
@@ -329,7 +347,7 @@ def NetworkPanel(sim: Simulation, version: solara.Reactive[int]) -> solara.Eleme
             with solara.Row():
                 solara.FileDownload(downloads[0], filename="network_nodes.csv", label="nodes.csv")
                 solara.FileDownload(downloads[1], filename="network_edges.csv", label="edges.csv")
-        with solara.Column():
+        with solara.Column(classes=["side"]):
             solara.Select(
                 label="Inspect an agent",
                 value=dict((a, n) for n, a in names).get(selected.value or "", None),
@@ -419,7 +437,8 @@ def Charts(sim: Simulation, version: solara.Reactive[int]) -> solara.Element:
         lambda: {name: frame_csv(method) for name, method in CHART_FRAMES.items()}, [id(sim)]
     )
     with solara.Div(
-        style={"display": "flex", "flex-wrap": "wrap", "gap": "12px", "align-items": "flex-start"}
+        classes=["chart-cards"],
+        style={"display": "flex", "flex-wrap": "wrap", "gap": "12px", "align-items": "flex-start"},
     ) as row:
         for name, spec in built.items():
             ChartCard(name, spec, downloads[name], name)
@@ -431,7 +450,9 @@ def YearBanner(sim: Simulation, version: int, playing: bool) -> solara.Element:
     """The current year, always visible, with progress and the cooperation gap so far."""
     total = sim.end_year - sim.start_year + 1
     done = sim.years_done
-    with solara.Row(style={"align-items": "center"}) as row:
+    with solara.Row(
+        style={"align-items": "center", "flex-wrap": "wrap"}, classes=["year-banner"]
+    ) as row:
         solara.Text("Year", style={"font-size": "1rem"})
         solara.Text(
             str(sim.last_year) if sim.last_year is not None else f"start of {sim.start_year}",
@@ -446,7 +467,7 @@ def YearBanner(sim: Simulation, version: int, playing: bool) -> solara.Element:
         )
         if done:
             solara.Text(
-                f"· cooperation has avoided {sim.avoided_emissions_mt():,.0f} MtCO2 so far "
+                f"· cooperation has avoided {sim.avoided_emissions_mt():,.0f} Mt CO2 so far "
                 "(against the same-seed run without partnerships)",
                 classes=["avoided"],
             )
@@ -597,7 +618,7 @@ def StepButtons(
     """Reset, Step and Play/Pause (re-rendered each year, unlike the rest of the controls)."""
     _ = version.value  # subscribe: a step may finish the run
     finished = sim is None or sim.finished
-    with solara.Row() as row:
+    with solara.Row(classes=["step-buttons"], style={"flex-wrap": "wrap"}) as row:
         solara.Button("Reset", on_click=reset, classes=["reset"], icon_name="mdi-restore")
         solara.Button(
             "Step",
@@ -658,7 +679,14 @@ def Workspace(
     """
     year = version.value
     with solara.Column(gap="8px") as column:
-        with solara.Row(style={"align-items": "center", "justify-content": "space-between"}):
+        with solara.Row(
+            style={
+                "align-items": "center",
+                "justify-content": "space-between",
+                "flex-wrap": "wrap",
+            },
+            classes=["page-header"],
+        ):
             YearBanner(sim, year, playing)
             solara.ToggleButtonsSingle(value=view, values=VIEWS, classes=["views"])
         if view.value == "Run":
@@ -752,10 +780,16 @@ def Page() -> solara.Element:  # noqa: C901 - the page wires state to components
     assert current is not None or error.value
     solara.Title("industry_transition")
     with solara.Row(style={"align-items": "flex-start", "flex-wrap": "nowrap"}) as page:
+        solara.Style(CSS)  # inside the returned element, or it is never rendered
         with solara.Column(
             gap="8px",
             classes=["controls"],
-            style={"width": "300px", "min-width": "300px", "padding": "8px"},
+            style={
+                "width": f"{SIDEBAR_PX}px",
+                "min-width": f"{SIDEBAR_PX}px",
+                "padding": "8px",
+                "overflow-x": "hidden",
+            },
         ):
             solara.Select(
                 label="Scenario",
@@ -803,7 +837,10 @@ def Page() -> solara.Element:  # noqa: C901 - the page wires state to components
             LeverPanel(scenario.value, pending.value, pending.set)
             if current is not None:
                 RunFooter(current, version, last_render_s)
-        with solara.Column(style={"padding": "8px", "flex-grow": "1", "min-width": "0"}):
+        with solara.Column(
+            style={"padding": "8px", "flex-grow": "1", "min-width": "0"},
+            classes=["page-workspace"],
+        ):
             if current is None:
                 solara.Error(error.value or "no model")
                 return page
