@@ -280,6 +280,52 @@ def test_event_log_filters_by_country_and_kind(stepped):
         stepped.events_frame(country="atlantis")
 
 
+@pytest.fixture(scope="module")
+def leadit_2039() -> Simulation:
+    """leadit to 2039, when France's three finance partnerships with China cement producers
+    end together (the issue's example)."""
+    sim = Simulation("leadit", 1)
+    for _ in range(16):
+        sim.step()
+    return sim
+
+
+def test_repeated_events_are_grouped_and_each_stays_inspectable(leadit_2039):
+    sim = leadit_2039
+    frame = sim.events_frame(groups=tuple(EVENT_GROUPS))
+    grouped = sim.grouped_events(frame)
+    assert grouped["count"].sum() == len(frame), "every event is in exactly one line"
+    members = [t for texts in grouped["members"] for t in texts]
+    assert sorted(members) == sorted(frame["text"]), "each event's own text is kept"
+    assert grouped["year"].is_monotonic_decreasing, "newest first"
+    assert len(grouped) < len(frame)
+    singles = grouped[grouped["count"] == 1]
+    assert (singles["text"] == singles["members"].str[0]).all()
+    ended = grouped[grouped["text"].str.contains("finance partnerships between France and China")]
+    assert (
+        "2039: 3 finance partnerships between France and China cement producers "
+        "(representative) ended (completed)" in set(ended["text"])
+    )
+    line = ended[ended["event"] == "ending"].iloc[0]
+    assert line["count"] == 3
+    assert all(" ends (completed)" in t for t in line["members"])
+    assert len(set(line["members"])) == 3, "the members tell the partnerships apart"
+    # grouping keys: no two lines of one kind between the same parties in a year
+    keys = frame.groupby(["year", "event", "kind", "party_a", "party_b"]).ngroups
+    assert keys == len(grouped)
+
+
+def test_event_log_filters_by_agent(leadit_2039):
+    sim = leadit_2039
+    everything = sim.events_frame(groups=tuple(EVENT_GROUPS))
+    company = everything.loc[everything["event"] == "ending", "party_b"].iloc[0]
+    mine = sim.events_frame(groups=tuple(EVENT_GROUPS), agent=company)
+    assert 0 < len(mine) < len(everything)
+    assert ((mine["party_a"] == company) | (mine["party_b"] == company)).all()
+    with pytest.raises(InputError, match="unknown agent"):
+        sim.events_frame(agent="atlantis")
+
+
 def test_finance_events_name_the_recipient_country_sector_and_technology(stepped):
     events = stepped.events_frame(groups=("finance and technology delivered",))
     finance = events[events["text"].str.contains("of finance from")]

@@ -453,3 +453,29 @@ def test_every_screen_size_fits(server, browser, screen):
     assert problems == [], problems
     assert watched.warnings == [], watched.warnings
     watched.close()
+
+
+def test_event_log_groups_repeats_and_filters_by_agent(server, browser):
+    watched = Watched(browser, server)
+    page = watched.page
+    for _ in range(16):  # to 2039, when three finance partnerships end together
+        watched.step()
+    group = page.locator(".event-group", has_text="3 finance partnerships between France")
+    group.first.wait_for(timeout=DRAW_MS)
+    members = group.first.locator(".event-member")
+    assert members.count() == 3
+    assert not members.first.is_visible(), "closed until asked"
+    group.first.locator("summary").click()
+    members.first.wait_for(state="visible", timeout=10_000)
+    assert "ends (completed)" in members.first.inner_text()
+    watched.shot("events-grouped")
+    page.click(".event-agent")
+    page.get_by_role("option", name="France", exact=True).click()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.event-log > li')]"
+        ".every(li => li.innerText.includes('France'))",
+        timeout=30_000,
+    )
+    assert page.locator(".event-log > li").count() > 0
+    watched.shot("events-by-agent")
+    watched.close()

@@ -58,6 +58,7 @@ class VegaLite(SolaraVegaLite):
 SCENARIO_ENV = "INDUSTRY_TRANSITION_APP_SCENARIO"
 DEFAULT_SEED = "1"
 ALL_COUNTRIES = "all countries"
+ALL_AGENTS = "all agents"
 VIEWS = ["Run", "Compare", "Results", "About"]
 EVENT_ROWS = 200
 SIDEBAR_PX = 280
@@ -182,27 +183,42 @@ def LeverPanel(scenario: str, values: dict[str, Any], on_values: Any) -> solara.
     return column
 
 
-def _event_html(frame: pd.DataFrame) -> str:
-    if frame.empty:
+def _event_html(grouped: pd.DataFrame) -> str:
+    """Grouped events as a list; a group opens (a native ``<details>``) to show its members."""
+    if grouped.empty:
         return "<p class='event-empty'>No events of these kinds yet.</p>"
-    items = "".join(
-        f"<li class='event event-{html.escape(e)}'>{html.escape(t)}</li>"
-        for e, t in zip(frame["event"], frame["text"], strict=True)
-    )
-    return f"<ul class='event-log' style='margin:0;padding-left:1.1rem'>{items}</ul>"
+    items = []
+    for event, text, count, members in zip(
+        grouped["event"], grouped["text"], grouped["count"], grouped["members"], strict=True
+    ):
+        kind = html.escape(event)
+        if count == 1:
+            items.append(f"<li class='event event-{kind}'>{html.escape(text)}</li>")
+            continue
+        inner = "".join(f"<li class='event-member'>{html.escape(m)}</li>" for m in members)
+        items.append(
+            f"<li class='event event-{kind} event-group'><details><summary>"
+            f"{html.escape(text)}</summary><ul style='padding-left:1rem'>{inner}</ul>"
+            "</details></li>"
+        )
+    return f"<ul class='event-log' style='margin:0;padding-left:1.1rem'>{''.join(items)}</ul>"
 
 
 @solara.component
 def EventLog(sim: Simulation, version: solara.Reactive[int]) -> solara.Element:
-    """The story of the run in words, newest first, filterable by country and kind.
+    """The story of the run in words, newest first, filterable by country, agent and kind.
 
     The filters are rendered once; only ``EventList`` follows the year.
     """
     country = solara.use_reactive(ALL_COUNTRIES)
+    agent = solara.use_reactive(ALL_AGENTS)
     groups = solara.use_reactive(list(DEFAULT_EVENT_GROUPS))
     names = solara.use_memo(
         lambda: sorted((c.name, c.agent_id) for c in sim.model.country_agents.values()),
         [id(sim)],
+    )
+    agents = solara.use_memo(
+        lambda: sorted((sim.model.describe(a), a) for a in sim.model.agent_by_id), [id(sim)]
     )
     with solara.Card("What happened", classes=["event-card"]) as card:
         with solara.Column(gap="0px"):
@@ -212,13 +228,25 @@ def EventLog(sim: Simulation, version: solara.Reactive[int]) -> solara.Element:
                 values=[ALL_COUNTRIES, *(n for n, _ in names)],
                 classes=["event-country"],
             )
+            solara.Select(
+                label="Agent (either party)",
+                value=agent,
+                values=[ALL_AGENTS, *(n for n, _ in agents)],
+                classes=["event-agent"],
+            )
             solara.SelectMultiple(
                 label="Kinds of event",
                 values=groups.value,
                 on_value=groups.set,
                 all_values=list(EVENT_GROUPS),
             )
-        EventList(sim, version, dict(names).get(country.value), tuple(groups.value))
+        EventList(
+            sim,
+            version,
+            dict(names).get(country.value),
+            tuple(groups.value),
+            dict(agents).get(agent.value),
+        )
     return card
 
 
@@ -228,21 +256,26 @@ def EventList(
     version: solara.Reactive[int],
     country_id: str | None,
     groups: tuple[str, ...],
+    agent_id: str | None = None,
 ) -> solara.Element:
-    """The filtered events (re-rendered each year)."""
+    """The filtered events, grouped (re-rendered each year)."""
     _ = version.value  # subscribe
 
     def current() -> pd.DataFrame:
         with sim.lock:
-            return sim.events_frame(country=country_id, groups=groups)
+            return sim.events_frame(country=country_id, groups=groups, agent=agent_id)
 
     frame = current()
-    download = solara.use_memo(lambda: lambda: csv_bytes(current()), [id(sim), country_id, groups])
+    grouped = sim.grouped_events(frame)
+    download = solara.use_memo(
+        lambda: lambda: csv_bytes(current()), [id(sim), country_id, groups, agent_id]
+    )
     with solara.Column(gap="4px") as column:
-        shown = frame.head(EVENT_ROWS)
+        shown = grouped.head(EVENT_ROWS)
         solara.Text(
-            f"{len(frame):,} events"
-            + (f", newest {EVENT_ROWS} shown" if len(frame) > EVENT_ROWS else ""),
+            f"{len(frame):,} events in {len(grouped):,} lines"
+            + (f", newest {EVENT_ROWS} lines shown" if len(grouped) > EVENT_ROWS else "")
+            + " (a line with a count opens to list its events)",
             style={"font-size": "0.8rem", "color": "#666"},
         )
         solara.HTML(

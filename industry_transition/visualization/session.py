@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -54,6 +55,18 @@ EVENT_GROUPS = {
     "investments": ("investment", "adoption", "retirement"),
     "rejected proposals": ("rejected",),
 }
+EVENT_COLUMNS = (
+    "year",
+    "event",
+    "text",
+    "country_a",
+    "country_b",
+    "kind",
+    "party_a",
+    "party_b",
+    "amount_musd",
+)
+_ENDS = re.compile(r" ends \(([^)]*)\)")
 DEFAULT_EVENT_GROUPS = (
     "agreements",
     "finance and technology delivered",
@@ -519,14 +532,19 @@ class Simulation:
 
     # --- the story ----------------------------------------------------------------------------
     def events_frame(
-        self, country: str | None = None, groups: tuple[str, ...] = DEFAULT_EVENT_GROUPS
+        self,
+        country: str | None = None,
+        groups: tuple[str, ...] = DEFAULT_EVENT_GROUPS,
+        agent: str | None = None,
     ) -> pd.DataFrame:
-        """The event log, newest first: year, event, text, country_a, country_b.
+        """The event log, newest first, with the columns in ``EVENT_COLUMNS``.
 
         Args:
             country: a country id; keeps events where either party is the country or one of its
                 companies (None keeps all).
             groups: names from ``EVENT_GROUPS`` to keep.
+            agent: an agent id (country, company or initiative); keeps events where it is
+                either party (None keeps all).
         """
         unknown = set(groups) - set(EVENT_GROUPS)
         if unknown:
@@ -544,8 +562,69 @@ class Simulation:
             if country not in self.model.country_agents:
                 raise InputError(f"unknown country '{country}'")
             events = events[(events["country_a"] == country) | (events["country_b"] == country)]
+        if agent:
+            if agent not in self.model.agent_by_id:
+                raise InputError(f"unknown agent '{agent}'")
+            events = events[(events["party_a"] == agent) | (events["party_b"] == agent)]
         ordered = events.iloc[::-1]
-        return ordered[["year", "event", "text", "country_a", "country_b"]].reset_index(drop=True)
+        return ordered[list(EVENT_COLUMNS)].reset_index(drop=True)
+
+    def grouped_events(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Events of one kind between the same parties in one year, as one line each.
+
+        Args:
+            frame: ``events_frame()`` output (newest first).
+
+        Returns:
+            year, event, text, count and members (the single events' texts, oldest first),
+            newest first. A group of one keeps its event's own text; a larger group reads
+            e.g. "2039: 3 finance partnerships of France and China cement producers
+            (representative) ended (completed)".
+        """
+        columns = ["year", "event", "text", "count", "members"]
+        if frame.empty:
+            return pd.DataFrame(columns=columns)
+        keys = ["year", "event", "kind", "party_a", "party_b"]
+        # the first appearance of a group fixes its place (the frame is newest first)
+        order = frame.groupby(keys, sort=False, dropna=False).ngroup()
+        rows = []
+        for _, part in frame.groupby(order, sort=True):
+            first = part.iloc[0]
+            texts = list(part["text"].iloc[::-1])
+            text = str(first["text"]) if len(part) == 1 else self._group_text(part, texts)
+            rows.append((int(first["year"]), str(first["event"]), text, len(part), texts))
+        return pd.DataFrame(rows, columns=columns)
+
+    def _group_text(self, part: pd.DataFrame, texts: list[str]) -> str:
+        """One sentence for several events of a kind between the same parties in a year."""
+        first = part.iloc[0]
+        n, year, kind = len(part), int(first["year"]), str(first["kind"])
+        a = self.model.display_name(str(first["party_a"])) if first["party_a"] else ""
+        b = self.model.display_name(str(first["party_b"])) if first["party_b"] else ""
+        between = f"between {a} and {b}" if b else f"of {a}"
+        things = f"{kind} partnerships" if kind else "events"
+        event = str(first["event"])
+        if event == "ending":
+            statuses = sorted({m.group(1) for t in texts if (m := _ENDS.search(t))})
+            return f"{year}: {n} {things} {between} ended" + (
+                f" ({', '.join(statuses)})" if statuses else ""
+            )
+        if event == "delivery":
+            total = float(part["amount_musd"].fillna(0.0).sum())
+            money = f" (USD {total:,.0f} million in all)" if total > 0 else ""
+            return f"{year}: {n} deliveries of {kind or 'support'} from {a} to {b}{money}"
+        verbs = {
+            "agreement": "agreed",
+            "default": "defaulted",
+            "rejected": "proposed and rejected",
+            "join": "joined",
+            "leave": "left",
+            "ratchet": "ratcheted",
+        }
+        if event in verbs:
+            return f"{year}: {n} {things} {between} {verbs[event]}"
+        plural = {"investment": "investments", "adoption": "adoptions"}.get(event, f"{event}s")
+        return f"{year}: {n} {plural} by {a}" + (f" with {b}" if b else "")
 
     # --- downloads ----------------------------------------------------------------------------
     def chart_tables(self) -> dict[str, pd.DataFrame]:
