@@ -39,6 +39,7 @@ from industry_transition.visualization.session import (
     outputs_zip,
     parse_seed,
     sidebar_differences,
+    stable_club_sizes,
 )
 
 SEED = 1
@@ -76,6 +77,44 @@ def test_levers_come_from_the_schema_with_the_scenario_defaults(scenario):
     assert kinds["carbon_price_scale"] == "float"
     enforcement = next(lever for lever in shown if lever.name == "enforcement")
     assert enforcement.choices == ("binding", "reputational", "none")
+
+
+def test_club_game_has_its_own_levers():
+    shown = {lever.name: lever for lever in levers("club-game")}
+    assert list(shown) == ["countries", "club_benefit", "club_cost", "club_initial_members"]
+    assert shown["countries"].kind == "int"
+    assert shown["countries"].default == 10, "the scenario resolves the unset count"
+    assert shown["club_benefit"].kind == "float"
+    for lever in shown.values():
+        field = Parameters.model_fields[lever.name]
+        bounds = {type(m).__name__: m for m in field.metadata}
+        low = getattr(bounds.get("Ge"), "ge", None)
+        if low is None:
+            low = getattr(bounds.get("Gt"), "gt", None)
+        assert lever.minimum >= low, "the app's range lies inside the schema's"
+        assert lever.maximum <= bounds["Le"].le
+
+
+@pytest.mark.parametrize("n", [2, 3, 4, 10, 40])
+@pytest.mark.parametrize(("b", "c"), [(1.0, 1.0), (0.2, 3.0), (1.7, 0.6)])
+def test_stable_club_size_is_the_textbook_one(n, b, c):
+    assert stable_club_sizes(n, b, c) == [min(n, 3)]
+
+
+@pytest.mark.parametrize("start", [0, 12])
+def test_club_frame_follows_the_model_towards_the_stable_size(start):
+    sim = Simulation("club-game", 1, {"countries": 12, "club_initial_members": start})
+    for _ in range(3):
+        sim.step()
+    frame = sim.club_frame()
+    model = frame[frame["series"] == "members (model)"]
+    assert model["year"].tolist() == [2023, 2024, 2025, 2026]
+    assert model["members"].iloc[0] == start
+    assert model["members"].iloc[1:].tolist() == sim.series()["initiative_members"].tolist()
+    assert model["members"].iloc[-1] == 3
+    theory = frame[frame["series"] != "members (model)"]
+    assert set(theory["members"]) == {3}
+    assert len(theory) == 2050 - 2023 + 1
 
 
 def test_default_scenario_is_leadit():
@@ -566,6 +605,20 @@ def test_page_shows_a_message_for_a_bad_seed_and_keeps_the_run(page):
     errors = page.find(v.Alert, class_="app-error")
     assert "not a whole number" in str(errors.widget.children)
     assert "1 of 27" in _text(page, "progress-text"), "the running model is kept"
+
+
+def test_club_game_page_shows_its_levers_and_the_club_chart(monkeypatch):
+    monkeypatch.setenv(SCENARIO_ENV, "club-game")
+    _, rc = solara.render(Page(), handle_error=False)
+    labels = [str(t.children) for t in rc.find(v.Html).widgets]
+    assert any("Countries (countries): 10" in label for label in labels)
+    assert any("Club benefit" in label for label in labels)
+    assert not rc.find(v.Html, class_="chart chart-emissions").widgets, "no empty charts"
+    rc.find(v.Btn, class_="step").widget.click()
+    rows = _chart(rc, "club")["datasets"]["club"]
+    members = [r["members"] for r in rows if r["series"] == "members (model)"]
+    assert members == [0, 3], "starts empty, three join in the first year"
+    rc.close()
 
 
 def test_two_pages_have_their_own_models(monkeypatch):

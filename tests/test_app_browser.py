@@ -479,3 +479,25 @@ def test_event_log_groups_repeats_and_filters_by_agent(server, browser):
     assert page.locator(".event-log > li").count() > 0
     watched.shot("events-by-agent")
     watched.close()
+
+
+def test_club_game_shows_its_levers_and_members_against_the_stable_size(server, browser):
+    watched = Watched(browser, server)
+    page = watched.page
+    page.click(".scenario-select")
+    page.get_by_role("option", name="club-game").click()
+    page.locator(".lever-club_benefit").wait_for(timeout=DRAW_MS)
+    assert page.locator(".lever-countries").count() == 1
+    assert page.locator(".chart-emissions").count() == 0, "no empty emission charts"
+    watched.step()
+    watched.step()
+    page.wait_for_function(
+        "() => document.querySelectorAll('.chart-club g.mark-line.role-mark path').length == 2",
+        timeout=DRAW_MS,
+    )
+    page.wait_for_function(
+        "() => document.querySelectorAll('.chart-club g.mark-symbol.role-mark path').length == 3",
+        timeout=DRAW_MS,
+    )
+    watched.shot("club-game")
+    watched.close()

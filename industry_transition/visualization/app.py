@@ -479,6 +479,36 @@ def Charts(sim: Simulation, version: solara.Reactive[int]) -> solara.Element:
 
 
 @solara.component
+def ClubChart(sim: Simulation, version: solara.Reactive[int]) -> solara.Element:
+    """club-game: members per year against the analytic stable size (its other series are 0)."""
+    year = version.value
+
+    def build() -> Spec:
+        with sim.lock:
+            frame = sim.club_frame()
+        n = len(sim.model.country_agents)
+        return Spec(charts.club_chart(frame, (sim.start_year - 1, sim.end_year), n))
+
+    spec = solara.use_memo(build, [id(sim), year])
+
+    def data() -> bytes:
+        with sim.lock:
+            return csv_bytes(sim.club_frame())
+
+    with solara.Div(classes=["chart-cards"]) as row, solara.Card(classes=["card-club"]):
+        Chart(spec, name="club")
+        solara.FileDownload(data, filename="club.csv", label="club.csv")
+        solara.Text(
+            "The club game has no plants or finance: its point is membership. Countries "
+            "join when membership pays (benefit b per unit of everyone's abatement, cost "
+            "c/2 per own abatement squared); theory says a self-enforcing club has 3 "
+            "members whatever b and c (docs/validation.md §2).",
+            style={"font-size": "0.8rem", "color": "#666"},
+        )
+    return row
+
+
+@solara.component
 def YearBanner(sim: Simulation, version: int, playing: bool) -> solara.Element:
     """The current year, always visible, with progress and the cooperation gap so far."""
     total = sim.end_year - sim.start_year + 1
@@ -498,7 +528,7 @@ def YearBanner(sim: Simulation, version: int, playing: bool) -> solara.Element:
             + (" · playing" if playing else ""),
             classes=["progress-text"],
         )
-        if done:
+        if done and not sim.is_club_game:  # the club game has no emissions
             solara.Text(
                 f"· cooperation has avoided {sim.avoided_emissions_mt():,.0f} Mt CO2 so far "
                 "(against the same-seed run without partnerships)",
@@ -512,7 +542,10 @@ def RunView(sim: Simulation, version: solara.Reactive[int]) -> solara.Element:
     """The main tab: network, facts, event log and charts."""
     with solara.Column() as column:
         NetworkPanel(sim, version)
-        Charts(sim, version)
+        if sim.is_club_game:
+            ClubChart(sim, version)
+        else:
+            Charts(sim, version)
     return column
 
 
@@ -524,9 +557,15 @@ def CompareView(scenario: str, seed: int, applied: dict[str, Any]) -> solara.Ele
     the sidebar's unapplied levers. B starts as A with the broker switched.
     """
     key = tuple(sorted(applied.items()))
-    default_b = solara.use_memo(
-        lambda: {**applied, "broker": not applied.get("broker", True)}, [scenario, key]
-    )
+
+    def first_b() -> dict[str, Any]:
+        if "broker" in applied:
+            return {**applied, "broker": not applied["broker"]}
+        if "club_initial_members" in applied:  # club-game: start with every country in
+            return {**applied, "club_initial_members": applied.get("countries", 10)}
+        return dict(applied)
+
+    default_b = solara.use_memo(first_b, [scenario, key])
     setting_b = solara.use_reactive(default_b)
     metric = solara.use_reactive(next(iter(COMPARE_METRICS)))
     results = solara.use_reactive(cast(dict[str, Any] | None, None))

@@ -581,3 +581,52 @@ def yearly_bands_chart(frame: pd.DataFrame, outcome: str) -> dict[str, Any]:
             width=WIDTH + 120, height=HEIGHT + 40, title=f"{outcome} by year (mean, 95% band)"
         )
     )
+
+
+CLUB_SERIES = {"members (model)": "#0072B2", "stable size (Barrett 1994)": "#D55E00"}
+
+
+def club_chart(frame: pd.DataFrame, years: tuple[int, int], countries: int) -> dict[str, Any]:
+    """Club members per year (solid, with points) against the analytic stable size (dashed).
+
+    Args:
+        frame: ``Simulation.club_frame()``.
+        years: the x domain (the year before the first simulated one shows the initial members).
+        countries: the y axis ends here (every country a member).
+    """
+    x = _years(years, WIDTH + 160)
+    y = alt.Y(
+        "members:Q",
+        title="member countries",
+        scale=alt.Scale(domain=[0, max(countries, 1)]),
+        axis=alt.Axis(tickMinStep=1, format="d"),
+    )
+    colour = alt.Color(
+        "series:N",
+        scale=alt.Scale(domain=list(CLUB_SERIES), range=list(CLUB_SERIES.values())),
+        legend=alt.Legend(title=None, orient="top", labelLimit=0),
+    )
+    tooltip = [alt.Tooltip("year:Q", format="d"), "series:N", "members:Q"]
+    names = list(CLUB_SERIES)
+    stable = (
+        alt.Chart(_data("club"))
+        .transform_filter(alt.datum.series == names[1])
+        .mark_line(strokeWidth=2, strokeDash=[6, 4])
+        .encode(x=x, y=y, color=colour, tooltip=tooltip)
+    )
+    members = (
+        alt.Chart(_data("club"))
+        .transform_filter(alt.datum.series == names[0])
+        .mark_line(strokeWidth=3, point=alt.OverlayMarkDef(size=40), interpolate="step-after")
+        .encode(x=x, y=y, color=colour, tooltip=tooltip)
+    )
+    chart = alt.layer(stable, members).properties(
+        width=WIDTH + 160,
+        height=HEIGHT + 40,
+        title=alt.Title(
+            f"Club members of {countries} identical countries",
+            subtitle="first point: the initial members; dashed: the self-enforcing size "
+            "min(N, 3) from the textbook game",
+        ),
+    )
+    return _template(chart) | {"datasets": {"club": _records(frame)}}

@@ -36,6 +36,17 @@ LEVER_NAMES = (
     "candidates_per_agent",
     "rounds_per_year",
 )
+#: Scenarios with levers of their own: the club game's are its game's parameters.
+SCENARIO_LEVERS = {
+    "club-game": ("countries", "club_benefit", "club_cost", "club_initial_members"),
+}
+#: Slider ranges narrower than the schema's (which allows e.g. 100,000 countries): min, max, step.
+APP_RANGES: dict[str, tuple[float, float, float]] = {
+    "countries": (2, 60, 1),
+    "club_benefit": (0.1, 10.0, 0.1),
+    "club_cost": (0.1, 10.0, 0.1),
+    "club_initial_members": (0, 60, 1),
+}
 #: Largest seed the text box accepts (NumPy's SeedSequence takes any non-negative integer; this
 #: bound keeps seeds printable and equal to what ``run.json`` records).
 MAX_SEED = SEED_LIMIT - 1  # the same range as the command line and Python
@@ -109,13 +120,15 @@ def levers(scenario: str) -> tuple[Lever, ...]:
     """
     values = load_scenario(scenario).parameters
     out = []
-    for name in LEVER_NAMES:
+    for name in SCENARIO_LEVERS.get(scenario, LEVER_NAMES):
         field = Parameters.model_fields[name]
         extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
         bounds = {type(m).__name__: m for m in field.metadata}
         minimum = getattr(bounds.get("Ge"), "ge", None)
         maximum = getattr(bounds.get("Le"), "le", None)
         annotation = field.annotation
+        if set(getattr(annotation, "__args__", ())) == {int, type(None)}:
+            annotation = int  # an optional count: the scenario resolves it (club-game: 10)
         choices: tuple[str, ...] = tuple(getattr(annotation, "__args__", ()))
         if annotation is bool:
             kind = "bool"
@@ -133,9 +146,13 @@ def levers(scenario: str) -> tuple[Lever, ...]:
                 default=getattr(values, name),
                 unit=str(extra.get("unit", "")),
                 help=field.description or "",
-                minimum=minimum,
-                maximum=maximum,
-                step=1 if kind == "int" else (0.1 if kind == "float" else None),
+                minimum=APP_RANGES[name][0] if name in APP_RANGES else minimum,
+                maximum=APP_RANGES[name][1] if name in APP_RANGES else maximum,
+                step=(
+                    APP_RANGES[name][2]
+                    if name in APP_RANGES
+                    else (1 if kind == "int" else (0.1 if kind == "float" else None))
+                ),
                 choices=choices if kind == "choice" else (),
             )
         )
@@ -202,6 +219,25 @@ def sidebar_differences(
         shown_seed = str(typed) if typed is not None else f"'{str(seed_text).strip()}'"
         out.append(f"Seed {shown_seed} (running: {running_seed})")
     return out
+
+
+def stable_club_sizes(countries: int, benefit: float, cost: float) -> list[int]:
+    """Coalition sizes of the club game that are internally and externally stable.
+
+    Internal: no member gains by leaving (gain of staying >= 0); external: no outsider gains by
+    joining (an indifferent outsider joins, as in the model's rule, so the gain must be < 0).
+    Uses the model's own ``membership_gain``; the textbook answer is min(N, 3) for any b, c
+    (docs/validation.md §2, Barrett 1994).
+    """
+    from industry_transition.model.coalition import membership_gain
+
+    stable = []
+    for k in range(countries + 1):
+        inside = k == 0 or membership_gain(k, True, countries, benefit, cost) >= 0
+        outside = k == countries or membership_gain(k, False, countries, benefit, cost) < 0
+        if inside and outside:
+            stable.append(k)
+    return stable
 
 
 def finance_direction(payer_income: str, recipient_income: str) -> str:
@@ -396,6 +432,40 @@ class Simulation:
                 "share": low["share_of_sector"].astype(float),
             }
         ).reset_index(drop=True)
+
+    @property
+    def is_club_game(self) -> bool:
+        """Whether countries value membership by the textbook club game (``club-game``)."""
+        return self.spec.parameters.membership_payoff == "club_game"
+
+    def club_frame(self) -> pd.DataFrame:
+        """Club members per year against the analytic stable size: year, series, members.
+
+        The first row is the initial membership, at the year before the first simulated one.
+        """
+        p = self.spec.parameters
+        n = len(self.model.country_agents)
+        stable = stable_club_sizes(n, p.club_benefit, p.club_cost)
+        size = stable[0] if len(stable) == 1 else max(stable)
+        years = list(range(self.start_year - 1, self.end_year + 1))
+        series = self.model.series()
+        members = [int(p.club_initial_members)] + [int(m) for m in series["initiative_members"]]
+        frame = pd.concat(
+            [
+                pd.DataFrame(
+                    {
+                        "year": years[: len(members)],
+                        "series": "members (model)",
+                        "members": members,
+                    }
+                ),
+                pd.DataFrame(
+                    {"year": years, "series": "stable size (Barrett 1994)", "members": size}
+                ),
+            ],
+            ignore_index=True,
+        )
+        return frame
 
     # --- the network --------------------------------------------------------------------------
     def finance_by_agent(self) -> pd.DataFrame:
