@@ -31,6 +31,7 @@ from industry_transition.visualization.session import (
     LEVER_NAMES,
     WITH,
     WITHOUT,
+    FinalSeries,
     InputError,
     Simulation,
     default_scenario,
@@ -115,6 +116,18 @@ def test_club_frame_follows_the_model_towards_the_stable_size(start):
     theory = frame[frame["series"] != "members (model)"]
     assert set(theory["members"]) == {3}
     assert len(theory) == 2050 - 2023 + 1
+
+
+def test_compare_runs_are_computed_once_and_shared():
+    cache = FinalSeries(size=2)
+    first = cache.submit("teaching", 3, {"broker": False, "carbon_price_scale": 1.0})
+    same = cache.submit("teaching", 3, {"carbon_price_scale": 1.0, "broker": False})
+    assert same is first, "the same settings in any order share one run"
+    expected = run("teaching", seed=3, broker=False, carbon_price_scale=1.0).series
+    pd.testing.assert_frame_equal(first.result(), expected)
+    cache.submit("teaching", 4, {})
+    cache.submit("teaching", 5, {})
+    assert cache.submit("teaching", 3, {"broker": False, "carbon_price_scale": 1.0}) is not first
 
 
 def test_default_scenario_is_leadit():

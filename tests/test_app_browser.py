@@ -149,8 +149,11 @@ class Watched:
                 self.problems.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None
             ),
         )
+        started = time.perf_counter()
         self.page.goto(url)
         self.page.wait_for_selector(NETWORK_NODES, timeout=DRAW_MS, state="attached")
+        #: seconds from opening the page until the network is drawn
+        self.first_picture_s = time.perf_counter() - started
 
     def _console(self, message) -> None:
         if message.type == "error":
@@ -235,6 +238,7 @@ def test_page_draws_steps_and_measures(server, browser):
         json.dumps(
             {
                 "scenario": "leadit",
+                "first_picture_s": watched.first_picture_s,
                 "seconds": times + more,
                 "seconds_until_the_emissions_chart_is_redrawn": charts,
             },
@@ -277,9 +281,13 @@ def test_csv_download_and_scenario_switch(server, browser):
     )
     watched.shot("3-teaching")
     page.get_by_role("button", name="Compare").click()
+    started = time.perf_counter()
     page.click("button.run-compare")
     page.wait_for_selector(
         ".chart-difference g.mark-rect.role-mark path", state="attached", timeout=DRAW_MS
+    )
+    (ARTIFACTS / "compare_time.json").write_text(
+        json.dumps({"scenario": "teaching", "compare_s": time.perf_counter() - started}) + "\n"
     )
     bars = page.locator(".chart-difference g.mark-rect.role-mark path").count()
     assert bars == 27, "one bar per year, 2024-2050"

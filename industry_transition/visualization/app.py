@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import os
+import threading
 import time
 from pathlib import Path
 from typing import Any, cast
@@ -18,7 +19,6 @@ import solara
 import solara.lab
 from solara.widgets import VegaLite as SolaraVegaLite
 
-from industry_transition.experiments.run import run
 from industry_transition.model.parameters import ParameterError
 from industry_transition.model.scenario import ScenarioError, available_scenarios
 from industry_transition.visualization import charts
@@ -26,6 +26,7 @@ from industry_transition.visualization.results_view import ResultsView
 from industry_transition.visualization.session import (
     DEFAULT_EVENT_GROUPS,
     EVENT_GROUPS,
+    FINAL_SERIES,
     InputError,
     Lever,
     Simulation,
@@ -62,6 +63,8 @@ ALL_AGENTS = "all agents"
 VIEWS = ["Run", "Compare", "Results", "About"]
 EVENT_ROWS = 200
 SIDEBAR_PX = 280
+#: Seconds after a run is built before Compare's A is run to the end in the background.
+PREFETCH_SECONDS = 5.0
 #: Page-wide CSS: nothing in the sidebar wider than the sidebar (buttons wrap, the choice
 #: toggles keep their words' case and wrap), the header wraps instead of pushing the view tabs
 #: off screen, and a card never lets its chart spill over its edge.
@@ -301,12 +304,16 @@ def Facts(sim: Simulation, agent_id: str | None, version: solara.Reactive[int]) 
         where = (
             f"{facts['country']}, {facts['sector']}" if kind == "company" else facts["income_group"]
         )
-        solara.Markdown(
-            f"**{facts['name']}** ({kind}; {where})  \n"
-            f"Emissions: **{facts['emissions_mt']:,.1f} Mt CO2/yr** · low-carbon capacity "
-            f"{facts['low_carbon_share']:.0%}  \n"
-            f"Finance delivered so far: in USD {facts['finance_in_musd']:,.0f} million · out "
-            f"USD {facts['finance_out_musd']:,.0f} million"
+        solara.HTML(  # not Markdown: its component loads mermaid (0.9 MB) into the page
+            tag="div",
+            unsafe_innerHTML=(
+                f"<b>{html.escape(str(facts['name']))}</b> ({html.escape(str(kind))}; "
+                f"{html.escape(str(where))})<br>"
+                f"Emissions: <b>{facts['emissions_mt']:,.1f} Mt CO2/yr</b> · low-carbon "
+                f"capacity {facts['low_carbon_share']:.0%}<br>"
+                f"Finance delivered so far: in USD {facts['finance_in_musd']:,.0f} million · "
+                f"out USD {facts['finance_out_musd']:,.0f} million"
+            ),
         )
         mix = facts["technology_mix"]
         if not mix.empty:
@@ -579,11 +586,21 @@ def CompareView(scenario: str, seed: int, applied: dict[str, Any]) -> solara.Ele
         ]
         return ", ".join(changed) or "the scenario's defaults"
 
+    def prefetch() -> None:
+        # A is the running model's settings and B starts as first_b(): run both now, so the
+        # first "Run A and B" finds them ready (a changed B runs alone, beside nothing)
+        FINAL_SERIES.submit(scenario, seed, applied)
+        FINAL_SERIES.submit(scenario, seed, default_b)
+
+    solara.use_effect(prefetch, [scenario, seed, key])
+
     def run_both() -> None:
         error.set("")
+        started = time.perf_counter()
         try:
-            a = run(scenario, seed=seed, **applied).series
-            b = run(scenario, seed=seed, **setting_b.value).series
+            future_a = FINAL_SERIES.submit(scenario, seed, applied)
+            future_b = FINAL_SERIES.submit(scenario, seed, setting_b.value)
+            a, b = future_a.result(), future_b.result()
         except (ParameterError, ScenarioError) as exc:
             error.set(str(exc))
             return
@@ -592,12 +609,13 @@ def CompareView(scenario: str, seed: int, applied: dict[str, Any]) -> solara.Ele
                 "a": a,
                 "b": b,
                 "labels": (f"running model, {describe(applied)}", describe(setting_b.value)),
+                "seconds": time.perf_counter() - started,
             }
         )
 
     task = solara.lab.use_task(run_both, dependencies=None)
     with solara.Columns([1, 2]) as columns:
-        with solara.Card("Setting B"):
+        with solara.Card("Setting B", classes=["compare-b"]):
             with solara.Div(classes=["compare-a"]):
                 solara.Markdown(
                     f"Setting **A** is the running model's settings: {describe(applied)} (what "
@@ -623,6 +641,12 @@ def CompareView(scenario: str, seed: int, applied: dict[str, Any]) -> solara.Ele
             if results.value is None:
                 solara.Info("Choose setting B and press 'Run A and B'.")
             else:
+                solara.Text(
+                    f"both runs ready {results.value['seconds']:.1f} s after the click "
+                    "(runs are kept: settings run before come back at once)",
+                    style={"font-size": "0.75rem", "color": "#666"},
+                    classes=["compare-time"],
+                )
                 solara.Select(
                     label="Metric", value=metric, values=list(COMPARE_METRICS), classes=["metric"]
                 )
@@ -797,6 +821,11 @@ def Page() -> solara.Element:  # noqa: C901 - the page wires state to components
         except (ParameterError, ScenarioError, InputError) as exc:
             error.set(str(exc))
             return
+        # Compare's A is this run's settings: run them to the end in the background once the
+        # page has drawn (shared by every session with the same settings)
+        timer = threading.Timer(PREFETCH_SECONDS, FINAL_SERIES.submit, (name, seed_value, values))
+        timer.daemon = True
+        timer.start()
         version.set(version.value + 1)
         error.set("")
 
@@ -905,7 +934,7 @@ def Page() -> solara.Element:  # noqa: C901 - the page wires state to components
                         + ". Press Reset to start a run with the sidebar's settings.",
                         classes=["levers-differ"],
                     )
-            solara.Markdown("#### Levers")
+            solara.HTML(tag="h4", unsafe_innerHTML="Levers", style="margin: 4px 0 0 0")
             LeverPanel(scenario.value, pending.value, pending.set)
             if current is not None:
                 RunFooter(current, version, last_render_s)

@@ -720,6 +720,49 @@ class Simulation:
         )
 
 
+class FinalSeries:
+    """Runs to the end for Compare, computed once per (scenario, seed, settings) and shared.
+
+    ``submit`` returns a future; the same settings get the same future, so Compare's A, started
+    in the background when the tab opens, is ready (or under way) when "Run A and B" is
+    pressed, and settings run before come back at once. Two worker threads run A and B side
+    by side. At most ``size`` results are kept (oldest dropped).
+    """
+
+    def __init__(self, size: int = 32, workers: int = 2) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="compare")
+        self._futures: dict[tuple[Any, ...], Any] = {}
+        self._lock = threading.Lock()
+        self._size = size
+
+    @staticmethod
+    def key(scenario: str, seed: int, settings: dict[str, Any]) -> tuple[Any, ...]:
+        """What identifies a run: scenario, seed and the settings, in name order."""
+        return (scenario, int(seed), tuple(sorted(settings.items())))
+
+    def submit(self, scenario: str, seed: int, settings: dict[str, Any]) -> Any:
+        """A future of ``run(scenario, seed=seed, **settings).series``."""
+        from industry_transition.experiments.run import run
+
+        key = self.key(scenario, seed, settings)
+        with self._lock:
+            future = self._futures.get(key)
+            if future is None or (future.done() and future.exception() is not None):
+                future = self._pool.submit(
+                    lambda: run(scenario, seed=int(seed), **dict(settings)).series
+                )
+                self._futures[key] = future
+                while len(self._futures) > self._size:
+                    self._futures.pop(next(iter(self._futures)))
+            return future
+
+
+#: One cache for the server process: every session's Compare shares finished runs.
+FINAL_SERIES = FinalSeries()
+
+
 def csv_bytes(frame: pd.DataFrame) -> bytes:
     """A frame as UTF-8 CSV bytes for a download button."""
     return frame.to_csv(index=False).encode("utf-8")
