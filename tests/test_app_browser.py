@@ -263,6 +263,14 @@ def test_csv_download_and_scenario_switch(server, browser):
     lines = path.read_text().splitlines()
     assert lines[0] == "year,sector,run,emissions_mt"
     assert len(lines) == 1 + 4, "one year: two sectors, with and without cooperation"
+    with page.expect_download() as info:
+        page.get_by_role("button", name="report.html").click()
+    report = ARTIFACTS / "app-report.html"
+    info.value.save_as(report)
+    text = report.read_text()
+    assert "vegaEmbed(" in text
+    assert "leadit, seed 1" in text
+    assert "1 of 27 years" in text
     page.click(".scenario-select")
     page.get_by_role("option", name="teaching").click()
     page.wait_for_function(
@@ -509,3 +517,54 @@ def test_club_game_shows_its_levers_and_members_against_the_stable_size(server, 
     )
     watched.shot("club-game")
     watched.close()
+
+
+def test_report_opens_offline_with_every_request_blocked(browser, tmp_path):
+    from typer.testing import CliRunner
+
+    from industry_transition.cli import app
+
+    target = tmp_path / "report.html"
+    result = CliRunner().invoke(
+        app, ["report", "--scenario", "leadit", "--seed", "1", "--out", str(target)]
+    )
+    assert result.exit_code == 0, result.output
+    context = browser.new_context(viewport={"width": 1300, "height": 1000}, accept_downloads=True)
+    requests: list[str] = []
+    problems: list[str] = []
+
+    def route(handle) -> None:
+        if handle.request.url == target.as_uri():
+            handle.continue_()
+        else:
+            requests.append(handle.request.url)
+            handle.abort()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    page.on(
+        "console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None
+    )
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.goto(target.as_uri())
+    page.wait_for_function(
+        "() => document.querySelectorAll('.chart-network_2050 g.mark-symbol.role-mark path')"
+        ".length > 100",
+        timeout=DRAW_MS,
+    )
+    for name in ("emissions", "finance", "partnerships", "low_carbon"):
+        assert page.locator(f".chart-{name} g.role-mark path").count() > 0, name
+    assert page.locator(".chart-network_2037 g.mark-symbol.role-mark path").count() > 100
+    with page.expect_download() as info:
+        page.locator("button[data-chart=partnerships]").click()
+    saved = tmp_path / "partnerships.csv"
+    info.value.save_as(saved)
+    assert saved.read_text().splitlines()[0] == "year,kind,active"
+    page.fill("#event-filter", "France")
+    shown = page.locator(".event-log > li:visible")
+    assert shown.count() > 0
+    assert all("France" in shown.nth(i).inner_text() for i in range(min(shown.count(), 20)))
+    page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
+    assert requests == [], "the report asked for something"
+    assert problems == []
+    context.close()

@@ -22,6 +22,7 @@ from solara.widgets import VegaLite as SolaraVegaLite
 from industry_transition.model.parameters import ParameterError
 from industry_transition.model.scenario import ScenarioError, available_scenarios
 from industry_transition.visualization import charts
+from industry_transition.visualization.report import app_report
 from industry_transition.visualization.results_view import ResultsView
 from industry_transition.visualization.session import (
     DEFAULT_EVENT_GROUPS,
@@ -747,9 +748,15 @@ def RunFooter(
                 filename=f"{sim.scenario}-seed{sim.seed}-outputs.zip",
                 label="outputs.zip",
             )
+            solara.FileDownload(
+                lambda: app_report(sim),
+                filename=f"{sim.scenario}-seed{sim.seed}-report.html",
+                label="report.html",
+            )
             solara.Text(
                 "the run so far: Parquet tables and run.json, as `industry-transition run` "
-                "writes them",
+                "writes them; report.html, one file with the charts, network and events that "
+                "opens offline anywhere",
                 style={"font-size": "0.72rem", "color": "#666"},
             )
             solara.Text(
