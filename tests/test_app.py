@@ -693,3 +693,39 @@ def test_the_app_compiles_the_environment_once(tmp_path, monkeypatch):
     assert bytecode.ensure_bytecode() is False  # the second start compiles nothing
     (tmp_path / bytecode.MARKER).write_text("another environment\n")
     assert bytecode.ensure_bytecode() is True  # a changed environment is compiled again
+
+
+def test_no_chart_shows_a_raw_column_name(stepped):
+    from industry_transition.experiments.labels import column_label
+    from industry_transition.experiments.spec import OUTCOMES
+
+    for name in [*OUTCOMES, *stepped.series().columns]:
+        label = column_label(name)
+        assert "_" not in label, name
+        if name.endswith("_musd"):
+            assert "USD million" in label
+        if name.startswith(("emissions", "cumulative_emissions")) and name.endswith("_mt"):
+            assert "Mt CO2" in label
+    years = (stepped.start_year, stepped.end_year)
+    text = json.dumps(
+        [
+            charts.emissions_chart(stepped.emissions_frame(), years),
+            charts.finance_chart(stepped.finance_frame(), years),
+            charts.partnerships_chart(stepped.partnerships_frame(), years),
+        ]
+    )
+    for raw in ('"title": "emissions_mt"', '"title": "musd"', "MtCO2", 'USD m"'):
+        assert raw not in text
+    bands = pd.DataFrame(
+        {
+            "carbon_price_scale": [1.0],
+            "group": ["all"],
+            "mean": [1.0],
+            "low": [0.5],
+            "high": [1.5],
+            "n": [2],
+        }
+    )
+    spec = json.dumps(charts.bands_chart(bands, "cumulative_emissions_mt", "carbon_price_scale"))
+    assert "cumulative emissions, Mt CO2" in spec
+    assert '"title": "cumulative_emissions_mt"' not in spec

@@ -15,6 +15,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
+from industry_transition.experiments.labels import column_label
 from industry_transition.model.metrics import PARTNERSHIP_KINDS
 from industry_transition.model.scenario import INCOME_GROUPS, SECTORS
 from industry_transition.visualization.session import DIRECTIONS, WITH, WITHOUT
@@ -531,7 +532,7 @@ def bands_chart(frame: pd.DataFrame, outcome: str, x: str) -> dict[str, Any]:
     frame = frame.assign(**{x: frame[x].astype(str)} if not numeric else {})
     if x not in frame:
         frame = frame.assign(**{x: frame["setting"].astype(str)})
-    x_enc = alt.X(f"{x}:Q" if numeric else f"{x}:N", title=x)
+    x_enc = alt.X(f"{x}:Q" if numeric else f"{x}:N", title=column_label(x))
     base = alt.Chart(frame).encode(
         x=x_enc, color=alt.Color("group:N", legend=alt.Legend(title=None, orient="top"))
     )
@@ -544,16 +545,20 @@ def bands_chart(frame: pd.DataFrame, outcome: str, x: str) -> dict[str, Any]:
         "n:Q",
     ]
     if numeric:
-        band = base.mark_area(opacity=0.2).encode(y=alt.Y("low:Q", title=outcome), y2="high:Q")
+        band = base.mark_area(opacity=0.2).encode(
+            y=alt.Y("low:Q", title=column_label(outcome)), y2="high:Q"
+        )
         centre = base.mark_line(point=True, strokeWidth=2.5).encode(y="mean:Q", tooltip=tooltip)
     else:
-        band = base.mark_rule(strokeWidth=3).encode(y=alt.Y("low:Q", title=outcome), y2="high:Q")
+        band = base.mark_rule(strokeWidth=3).encode(
+            y=alt.Y("low:Q", title=column_label(outcome)), y2="high:Q"
+        )
         centre = base.mark_point(filled=True, size=90).encode(y="mean:Q", tooltip=tooltip)
     return _template(
         alt.layer(band, centre).properties(
             width=WIDTH + 200,
             height=HEIGHT + 80,
-            title=f"{outcome}: mean and 95% confidence interval across replications",
+            title=f"{column_label(outcome)}: mean and 95% confidence interval across replications",
         )
     )
 
@@ -564,7 +569,9 @@ def yearly_bands_chart(frame: pd.DataFrame, outcome: str) -> dict[str, Any]:
         x=alt.X("year:Q", title=None, axis=alt.Axis(format="d")),
         color=alt.Color("label:N", legend=alt.Legend(title=None, orient="right", labelLimit=320)),
     )
-    band = base.mark_area(opacity=0.15).encode(y=alt.Y("low:Q", title=outcome), y2="high:Q")
+    band = base.mark_area(opacity=0.15).encode(
+        y=alt.Y("low:Q", title=column_label(outcome)), y2="high:Q"
+    )
     line = base.mark_line(strokeWidth=2).encode(
         y="mean:Q",
         tooltip=[
@@ -578,7 +585,9 @@ def yearly_bands_chart(frame: pd.DataFrame, outcome: str) -> dict[str, Any]:
     )
     return _template(
         alt.layer(band, line).properties(
-            width=WIDTH + 120, height=HEIGHT + 40, title=f"{outcome} by year (mean, 95% band)"
+            width=WIDTH + 120,
+            height=HEIGHT + 40,
+            title=f"{column_label(outcome)} by year (mean, 95% band)",
         )
     )
 
