@@ -342,6 +342,22 @@ def network_labels(nodes: pd.DataFrame, size: int = NETWORK_SIZE) -> pd.Series:
     one already placed is left out (hover the node for its name). Companies are identified by
     hover only.
     """
+    key = (
+        size,
+        tuple(nodes["agent_id"]),
+        tuple(nodes["x"].round(6)),
+        tuple(nodes["y"].round(6)),
+    )
+    if key not in _LABELS:  # positions never change within a scenario: placed once
+        _LABELS[key] = _place_labels(nodes, size)
+    return pd.Series(_LABELS[key], index=nodes.index, dtype=object)
+
+
+#: Placed labels by (size, agent ids, positions).
+_LABELS: dict[tuple[Any, ...], list[str]] = {}
+
+
+def _place_labels(nodes: pd.DataFrame, size: int) -> list[str]:
     companies = nodes.loc[nodes["agent_type"] == "company", "country_id"].value_counts()
     order = sorted(
         (i for i in range(len(nodes)) if nodes["agent_type"].iat[i] != "company"),
@@ -360,7 +376,7 @@ def network_labels(nodes: pd.DataFrame, size: int = NETWORK_SIZE) -> pd.Series:
             continue
         placed.append(box)
         labels[i] = str(nodes["name"].iat[i])
-    return pd.Series(labels, index=nodes.index, dtype=object)
+    return labels
 
 
 @functools.cache

@@ -655,15 +655,28 @@ class Simulation:
         if frame.empty:
             return pd.DataFrame(columns=columns)
         keys = ["year", "event", "kind", "party_a", "party_b"]
-        # the first appearance of a group fixes its place (the frame is newest first)
-        order = frame.groupby(keys, sort=False, dropna=False).ngroup()
-        rows = []
-        for _, part in frame.groupby(order, sort=True):
-            first = part.iloc[0]
-            texts = list(part["text"].iloc[::-1])
-            text = str(first["text"]) if len(part) == 1 else self._group_text(part, texts)
-            rows.append((int(first["year"]), str(first["event"]), text, len(part), texts))
-        return pd.DataFrame(rows, columns=columns)
+        # group ids in order of first appearance (the frame is newest first); one Python call
+        # per group of several events only, so a step's redraw stays cheap
+        ids = frame.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
+        first = ~pd.Series(ids).duplicated().to_numpy()
+        counts = np.bincount(ids)
+        members = frame["text"].groupby(ids, sort=True).agg(lambda t: list(t)[::-1])
+        heads = frame[first].reset_index(drop=True)
+        texts = heads["text"].astype(str).tolist()
+        for i, group in enumerate(ids[first]):
+            if counts[group] > 1:
+                part = frame[ids == group]
+                texts[i] = self._group_text(part, members.iloc[group])
+        return pd.DataFrame(
+            {
+                "year": heads["year"].astype(int),
+                "event": heads["event"].astype(str),
+                "text": texts,
+                "count": counts[ids[first]],
+                "members": [members.iloc[g] for g in ids[first]],
+            },
+            columns=columns,
+        )
 
     def _group_text(self, part: pd.DataFrame, texts: list[str]) -> str:
         """One sentence for several events of a kind between the same parties in a year."""
