@@ -6,9 +6,11 @@ It sits above both layers, so ``experiments`` never imports ``visualization``.
 from __future__ import annotations
 
 from industry_transition.experiments.cli import app
+from industry_transition.visualization.report import report_command
 from industry_transition.visualization.serve import app_command
 
 app.command("app")(app_command)
+app.command("report")(report_command)
 
 
 def main() -> None:

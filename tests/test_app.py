@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import re
 import zipfile
 
 import ipyvuetify as v
@@ -31,6 +32,7 @@ from industry_transition.visualization.session import (
     LEVER_NAMES,
     WITH,
     WITHOUT,
+    FinalSeries,
     InputError,
     Simulation,
     default_scenario,
@@ -38,6 +40,8 @@ from industry_transition.visualization.session import (
     levers,
     outputs_zip,
     parse_seed,
+    sidebar_differences,
+    stable_club_sizes,
 )
 
 SEED = 1
@@ -77,6 +81,56 @@ def test_levers_come_from_the_schema_with_the_scenario_defaults(scenario):
     assert enforcement.choices == ("binding", "reputational", "none")
 
 
+def test_club_game_has_its_own_levers():
+    shown = {lever.name: lever for lever in levers("club-game")}
+    assert list(shown) == ["countries", "club_benefit", "club_cost", "club_initial_members"]
+    assert shown["countries"].kind == "int"
+    assert shown["countries"].default == 10, "the scenario resolves the unset count"
+    assert shown["club_benefit"].kind == "float"
+    for lever in shown.values():
+        field = Parameters.model_fields[lever.name]
+        bounds = {type(m).__name__: m for m in field.metadata}
+        low = getattr(bounds.get("Ge"), "ge", None)
+        if low is None:
+            low = getattr(bounds.get("Gt"), "gt", None)
+        assert lever.minimum >= low, "the app's range lies inside the schema's"
+        assert lever.maximum <= bounds["Le"].le
+
+
+@pytest.mark.parametrize("n", [2, 3, 4, 10, 40])
+@pytest.mark.parametrize(("b", "c"), [(1.0, 1.0), (0.2, 3.0), (1.7, 0.6)])
+def test_stable_club_size_is_the_textbook_one(n, b, c):
+    assert stable_club_sizes(n, b, c) == [min(n, 3)]
+
+
+@pytest.mark.parametrize("start", [0, 12])
+def test_club_frame_follows_the_model_towards_the_stable_size(start):
+    sim = Simulation("club-game", 1, {"countries": 12, "club_initial_members": start})
+    for _ in range(3):
+        sim.step()
+    frame = sim.club_frame()
+    model = frame[frame["series"] == "members (model)"]
+    assert model["year"].tolist() == [2023, 2024, 2025, 2026]
+    assert model["members"].iloc[0] == start
+    assert model["members"].iloc[1:].tolist() == sim.series()["initiative_members"].tolist()
+    assert model["members"].iloc[-1] == 3
+    theory = frame[frame["series"] != "members (model)"]
+    assert set(theory["members"]) == {3}
+    assert len(theory) == 2050 - 2023 + 1
+
+
+def test_compare_runs_are_computed_once_and_shared():
+    cache = FinalSeries(size=2)
+    first = cache.submit("teaching", 3, {"broker": False, "carbon_price_scale": 1.0})
+    same = cache.submit("teaching", 3, {"carbon_price_scale": 1.0, "broker": False})
+    assert same is first, "the same settings in any order share one run"
+    expected = run("teaching", seed=3, broker=False, carbon_price_scale=1.0).series
+    pd.testing.assert_frame_equal(first.result(), expected)
+    cache.submit("teaching", 4, {})
+    cache.submit("teaching", 5, {})
+    assert cache.submit("teaching", 3, {"broker": False, "carbon_price_scale": 1.0}) is not first
+
+
 def test_default_scenario_is_leadit():
     assert default_scenario() == "leadit"
 
@@ -102,6 +156,33 @@ def test_lever_values_reach_the_model():
     assert sim.counterfactual.params.carbon_price_scale == 2.5
     assert sim.counterfactual.params.negotiation is False
     assert sim.model.params.negotiation is True
+
+
+def test_sidebar_differences_name_every_lever_and_the_seed():
+    running = {lever.name: lever.default for lever in levers("teaching")}
+    assert sidebar_differences("teaching", dict(running), running, " 1 ", 1) == []
+    assert sidebar_differences("teaching", {}, {}, "1", 1) == [], "missing means default"
+    # float noise from a slider is not a difference
+    noisy = {**running, "carbon_price_scale": running["carbon_price_scale"] + 1e-15}
+    assert sidebar_differences("teaching", noisy, running, "1", 1) == []
+    changed = {
+        "carbon_price_scale": 2.5,
+        "donor_finance_scale": 0.3,
+        "broker": not running["broker"],
+        "enforcement": "none",
+        "candidates_per_agent": running["candidates_per_agent"] + 1,
+        "rounds_per_year": running["rounds_per_year"] + 1,
+    }
+    assert set(changed) == set(LEVER_NAMES), "every lever is checked"
+    for name, value in changed.items():
+        found = sidebar_differences("teaching", {**running, name: value}, running, "1", 1)
+        assert len(found) == 1, name
+        assert "(running: " in found[0]
+    assert sidebar_differences("teaching", running, running, "7", 1) == ["Seed 7 (running: 1)"]
+    assert sidebar_differences("teaching", running, running, "x", 1) == ["Seed 'x' (running: 1)"]
+    assert sidebar_differences("teaching", {**running, "broker": False}, running, "1", 1) == [
+        "Broker off (running: on)"
+    ]
 
 
 # --- the simulation's data ----------------------------------------------------------------
@@ -252,6 +333,54 @@ def test_event_log_filters_by_country_and_kind(stepped):
         stepped.events_frame(country="atlantis")
 
 
+@pytest.fixture(scope="module")
+def leadit_2039() -> Simulation:
+    """leadit seed 1 to 2050: late in the run a donor's finance partnerships with one company
+    end together (the issue's example of a repeated event; which pair depends on the data)."""
+    sim = Simulation("leadit", 1)
+    for _ in range(27):
+        sim.step()
+    return sim
+
+
+def test_repeated_events_are_grouped_and_each_stays_inspectable(leadit_2039):
+    sim = leadit_2039
+    frame = sim.events_frame(groups=tuple(EVENT_GROUPS))
+    grouped = sim.grouped_events(frame)
+    assert grouped["count"].sum() == len(frame), "every event is in exactly one line"
+    members = [t for texts in grouped["members"] for t in texts]
+    assert sorted(members) == sorted(frame["text"]), "each event's own text is kept"
+    assert grouped["year"].is_monotonic_decreasing, "newest first"
+    assert len(grouped) < len(frame)
+    singles = grouped[grouped["count"] == 1]
+    assert (singles["text"] == singles["members"].str[0]).all()
+    ended = grouped[(grouped["event"] == "ending") & (grouped["count"] > 1)]
+    assert not ended.empty, "the run has a repeated ending to group"
+    line = ended.iloc[0]
+    pattern = (
+        rf"^{line['year']}: {line['count']} finance partnerships between .+ and .+ "
+        r"ended \((completed|defaulted)\)$"
+    )
+    assert re.match(pattern, line["text"]), line["text"]
+    assert len(line["members"]) == line["count"]
+    assert all(" ends (" in t for t in line["members"])
+    assert len(set(line["members"])) == line["count"], "the members tell the partnerships apart"
+    # grouping keys: no two lines of one kind between the same parties in a year
+    keys = frame.groupby(["year", "event", "kind", "party_a", "party_b"]).ngroups
+    assert keys == len(grouped)
+
+
+def test_event_log_filters_by_agent(leadit_2039):
+    sim = leadit_2039
+    everything = sim.events_frame(groups=tuple(EVENT_GROUPS))
+    company = everything.loc[everything["event"] == "ending", "party_b"].iloc[0]
+    mine = sim.events_frame(groups=tuple(EVENT_GROUPS), agent=company)
+    assert 0 < len(mine) < len(everything)
+    assert ((mine["party_a"] == company) | (mine["party_b"] == company)).all()
+    with pytest.raises(InputError, match="unknown agent"):
+        sim.events_frame(agent="atlantis")
+
+
 def test_finance_events_name_the_recipient_country_sector_and_technology(stepped):
     events = stepped.events_frame(groups=("finance and technology delivered",))
     finance = events[events["text"].str.contains("of finance from")]
@@ -315,11 +444,74 @@ def test_chart_templates_are_reused_and_not_mutated(stepped):
     years = (stepped.start_year, stepped.end_year)
     first = charts.finance_chart(stepped.finance_frame(), years)
     empty = charts.finance_chart(stepped.finance_frame().iloc[0:0], years)
+    again = charts.finance_chart(stepped.finance_frame(), years)
     assert first["datasets"]["finance"]
     assert not empty["datasets"]["finance"]
-    assert {k: val for k, val in first.items() if k != "datasets"} == {
-        k: val for k, val in empty.items() if k != "datasets"
+
+    def layout(spec: dict) -> dict:
+        return {k: val for k, val in spec.items() if k != "datasets"}
+
+    assert layout(first) == layout(again), "the empty variant leaves the template alone"
+    # with no data the y scale has a fixed domain (no "Infinite extent" warnings), else none
+    assert empty["encoding"]["y"]["scale"]["domain"] == [0, 1]
+    assert "domain" not in first["encoding"]["y"].get("scale", {})
+    assert {**layout(empty), "encoding": None} == {**layout(first), "encoding": None}
+
+
+def _y_scales(node):
+    if isinstance(node, list):
+        for item in node:
+            yield from _y_scales(item)
+    elif isinstance(node, dict):
+        y = node.get("encoding", {}).get("y") if isinstance(node.get("encoding"), dict) else None
+        if isinstance(y, dict) and y.get("type") == "quantitative":
+            yield y.get("scale", {})
+        for value in node.values():
+            yield from _y_scales(value)
+
+
+def test_charts_read_as_years_from_zero_and_draw_empty_without_warnings(stepped):
+    years = (stepped.start_year, stepped.end_year)
+    assert charts.year_ticks(years, 200) == [2030, 2040, 2050]
+    assert charts.year_ticks(years, 400) == [2025, 2030, 2035, 2040, 2045, 2050]
+    specs = {
+        "emissions": charts.emissions_chart(stepped.emissions_frame(), years),
+        "finance": charts.finance_chart(stepped.finance_frame(), years),
+        "partnerships": charts.partnerships_chart(stepped.partnerships_frame(), years),
     }
+    empties = {
+        "emissions": charts.emissions_chart(stepped.emissions_frame().iloc[0:0], years),
+        "finance": charts.finance_chart(stepped.finance_frame().iloc[0:0], years),
+        "partnerships": charts.partnerships_chart(stepped.partnerships_frame().iloc[0:0], years),
+        "technology": charts.technology_chart(
+            stepped.technology_frame().iloc[0:0], years, stepped.low_carbon_technologies
+        ),
+    }
+    text = json.dumps(specs)
+    assert '"format": "d"' in text, "years print as integers"
+    for name, spec in specs.items():
+        assert all(scale.get("zero", True) for scale in _y_scales(spec)), name
+    for name, spec in empties.items():
+        scales = list(_y_scales(spec))
+        assert scales, name
+        assert all(scale.get("domain") == [0, 1] for scale in scales), name
+
+
+def test_network_labels_never_overlap():
+    sim = Simulation("leadit", 1)
+    nodes = sim.network_nodes()
+    labels = charts.network_labels(nodes)
+    boxes = charts.label_boxes(nodes, charts.NETWORK_SIZE)
+    shown = [boxes[i] for i, text in enumerate(labels) if text]
+    assert len(shown) >= 20, "most countries keep their label"
+    for i, a in enumerate(shown):
+        for b in shown[:i]:
+            assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3])
+    companies = nodes["agent_type"] == "company"
+    assert (labels[companies] == "").all()
+    initiative = nodes.index[nodes["agent_type"] == "initiative"][0]
+    assert labels[initiative] == nodes.loc[initiative, "name"], "the initiative comes first"
+    assert labels.equals(charts.network_labels(Simulation("leadit", 2).network_nodes()))
 
 
 # --- the page, rendered without a browser -------------------------------------------------
@@ -364,7 +556,6 @@ def test_page_levers_and_seed_apply_on_reset(page):
     # set the seed text and the broker switch, then Reset: the new run uses both
     seed_box = page.find(v.TextField, label="Seed (whole number)")
     seed_box.widget.v_model = " 17 "
-    seed_box.widget.fire_event("focusout", None)
     broker = page.find(v.Switch, label="Broker")
     broker.widget.v_model = False
     page.find(v.Btn, class_="step").widget.click()
@@ -379,15 +570,71 @@ def test_page_levers_and_seed_apply_on_reset(page):
     assert math.isclose(steel[0]["emissions_mt"], expected["emissions_steel_mt"].iloc[0])
 
 
+def _differs(rc) -> str:
+    alerts = rc.find(v.Alert, class_="levers-differ").widgets
+    return " ".join(str(a.children) for a in alerts)
+
+
+@pytest.mark.parametrize(
+    ("kind", "change"),
+    [
+        ("switch", lambda rc: setattr(rc.find(v.Switch, label="Broker").widget, "v_model", False)),
+        (
+            "toggle",
+            lambda rc: setattr(
+                rc.find(v.BtnToggle, v_model="reputational").widget, "v_model", "none"
+            ),
+        ),
+        ("slider", lambda rc: setattr(rc.find(v.Slider).widgets[1], "v_model", 2.5)),
+        (
+            "seed",
+            lambda rc: setattr(
+                rc.find(v.TextField, label="Seed (whole number)").widget, "v_model", "7"
+            ),
+        ),
+    ],
+)
+def test_page_says_when_the_sidebar_differs_from_the_running_model(page, kind, change):
+    assert _differs(page) == ""
+    change(page)
+    assert "differs from the running model" in _differs(page), kind
+    # the running model keeps its settings until Reset, and Compare's A is the running model
+    page.find(v.BtnToggle, class_="views").widget.v_model = "Compare"
+    compare_a = str(page.find(v.Html, class_="compare-a").widget.children)
+    assert "running model" in compare_a
+    assert "none" not in compare_a
+    assert "2.5" not in compare_a
+    page.find(v.Btn, class_="reset").widget.click()
+    assert _differs(page) == "", "Reset applies the sidebar"
+    compare_a = str(page.find(v.Html, class_="compare-a").widget.children)
+    if kind == "toggle":
+        assert "enforcement none" in compare_a
+    if kind == "slider":
+        assert "carbon price scale 2.5" in compare_a
+
+
 def test_page_shows_a_message_for_a_bad_seed_and_keeps_the_run(page):
     page.find(v.Btn, class_="step").widget.click()
     seed_box = page.find(v.TextField, label="Seed (whole number)")
     seed_box.widget.v_model = "twelve"
-    seed_box.widget.fire_event("focusout", None)
     page.find(v.Btn, class_="reset").widget.click()
     errors = page.find(v.Alert, class_="app-error")
     assert "not a whole number" in str(errors.widget.children)
     assert "1 of 27" in _text(page, "progress-text"), "the running model is kept"
+
+
+def test_club_game_page_shows_its_levers_and_the_club_chart(monkeypatch):
+    monkeypatch.setenv(SCENARIO_ENV, "club-game")
+    _, rc = solara.render(Page(), handle_error=False)
+    labels = [str(t.children) for t in rc.find(v.Html).widgets]
+    assert any("Countries (countries): 10" in label for label in labels)
+    assert any("Club benefit" in label for label in labels)
+    assert not rc.find(v.Html, class_="chart chart-emissions").widgets, "no empty charts"
+    rc.find(v.Btn, class_="step").widget.click()
+    rows = _chart(rc, "club")["datasets"]["club"]
+    members = [r["members"] for r in rows if r["series"] == "members (model)"]
+    assert members == [0, 3], "starts empty, three join in the first year"
+    rc.close()
 
 
 def test_two_pages_have_their_own_models(monkeypatch):
@@ -449,3 +696,39 @@ def test_the_app_compiles_the_environment_once(tmp_path, monkeypatch):
     assert bytecode.ensure_bytecode() is False  # the second start compiles nothing
     (tmp_path / bytecode.MARKER).write_text("another environment\n")
     assert bytecode.ensure_bytecode() is True  # a changed environment is compiled again
+
+
+def test_no_chart_shows_a_raw_column_name(stepped):
+    from industry_transition.experiments.labels import column_label
+    from industry_transition.experiments.spec import OUTCOMES
+
+    for name in [*OUTCOMES, *stepped.series().columns]:
+        label = column_label(name)
+        assert "_" not in label, name
+        if name.endswith("_musd"):
+            assert "USD million" in label
+        if name.startswith(("emissions", "cumulative_emissions")) and name.endswith("_mt"):
+            assert "Mt CO2" in label
+    years = (stepped.start_year, stepped.end_year)
+    text = json.dumps(
+        [
+            charts.emissions_chart(stepped.emissions_frame(), years),
+            charts.finance_chart(stepped.finance_frame(), years),
+            charts.partnerships_chart(stepped.partnerships_frame(), years),
+        ]
+    )
+    for raw in ('"title": "emissions_mt"', '"title": "musd"', "MtCO2", 'USD m"'):
+        assert raw not in text
+    bands = pd.DataFrame(
+        {
+            "carbon_price_scale": [1.0],
+            "group": ["all"],
+            "mean": [1.0],
+            "low": [0.5],
+            "high": [1.5],
+            "n": [2],
+        }
+    )
+    spec = json.dumps(charts.bands_chart(bands, "cumulative_emissions_mt", "carbon_price_scale"))
+    assert "cumulative emissions, Mt CO2" in spec
+    assert '"title": "cumulative_emissions_mt"' not in spec

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -132,19 +133,16 @@ def browser():
 class Watched:
     """A page with the network closed, recording what went wrong."""
 
-    def __init__(self, browser, url: str) -> None:
+    def __init__(self, browser, url: str, viewport: tuple[int, int] = (1600, 1250)) -> None:
         self.context = browser.new_context(
-            viewport={"width": 1600, "height": 1250}, accept_downloads=True
+            viewport={"width": viewport[0], "height": viewport[1]}, accept_downloads=True
         )
         self.page = self.context.new_page()
         self.problems: list[str] = []
+        self.warnings: list[str] = []
         self.page.route("**/*", self._route)
-        self.page.on(
-            "console",
-            lambda m: (
-                self.problems.append(f"console error: {m.text}") if m.type == "error" else None
-            ),
-        )
+        self.page.on("console", self._console)
+        self.opened = time.perf_counter()
         self.page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
         self.page.on(
             "response",
@@ -152,8 +150,17 @@ class Watched:
                 self.problems.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None
             ),
         )
+        started = time.perf_counter()
         self.page.goto(url)
         self.page.wait_for_selector(NETWORK_NODES, timeout=DRAW_MS, state="attached")
+        #: seconds from opening the page until the network is drawn
+        self.first_picture_s = time.perf_counter() - started
+
+    def _console(self, message) -> None:
+        if message.type == "error":
+            self.problems.append(f"console error: {message.text}")
+        elif message.type == "warning":
+            self.warnings.append(message.text)
 
     def _route(self, route) -> None:
         url = route.request.url
@@ -232,6 +239,7 @@ def test_page_draws_steps_and_measures(server, browser):
         json.dumps(
             {
                 "scenario": "leadit",
+                "first_picture_s": watched.first_picture_s,
                 "seconds": times + more,
                 "seconds_until_the_emissions_chart_is_redrawn": charts,
             },
@@ -256,6 +264,14 @@ def test_csv_download_and_scenario_switch(server, browser):
     lines = path.read_text().splitlines()
     assert lines[0] == "year,sector,run,emissions_mt"
     assert len(lines) == 1 + 4, "one year: two sectors, with and without cooperation"
+    with page.expect_download() as info:
+        page.get_by_role("button", name="report.html").click()
+    report = ARTIFACTS / "app-report.html"
+    info.value.save_as(report)
+    text = report.read_text()
+    assert "vegaEmbed(" in text
+    assert "leadit, seed 1" in text
+    assert "1 of 27 years" in text
     page.click(".scenario-select")
     page.get_by_role("option", name="teaching").click()
     page.wait_for_function(
@@ -274,9 +290,13 @@ def test_csv_download_and_scenario_switch(server, browser):
     )
     watched.shot("3-teaching")
     page.get_by_role("button", name="Compare").click()
+    started = time.perf_counter()
     page.click("button.run-compare")
     page.wait_for_selector(
         ".chart-difference g.mark-rect.role-mark path", state="attached", timeout=DRAW_MS
+    )
+    (ARTIFACTS / "compare_time.json").write_text(
+        json.dumps({"scenario": "teaching", "compare_s": time.perf_counter() - started}) + "\n"
     )
     bars = page.locator(".chart-difference g.mark-rect.role-mark path").count()
     assert bars == 27, "one bar per year, 2024-2050"
@@ -328,3 +348,228 @@ def test_bad_seed_and_results_page(server, browser, results_root):
     )
     watched.shot("5-results")
     watched.close()
+
+
+def _change_slider(page) -> None:
+    """Move the carbon-price slider one step right with the keyboard, as a user can."""
+    page.locator(".lever-carbon_price_scale [role=slider]").focus()
+    page.keyboard.press("ArrowRight")
+
+
+def _change_toggle(page) -> None:
+    page.locator(".lever-enforcement").get_by_role("button", name="none").click()
+
+
+def _change_switch(page) -> None:
+    page.locator(".lever-broker label", has_text="Broker").click()
+
+
+@pytest.mark.parametrize(
+    ("kind", "change", "applied"),
+    [
+        ("slider", _change_slider, "carbon price scale 1.1"),
+        ("toggle", _change_toggle, "enforcement none"),
+        ("switch", _change_switch, "broker off"),
+    ],
+)
+def test_levers_say_when_they_differ_from_the_running_model(server, browser, kind, change, applied):
+    watched = Watched(browser, server)
+    page = watched.page
+    note = page.locator(".levers-differ")
+    assert note.count() == 0
+    change(page)
+    note.wait_for(state="visible", timeout=10_000)
+    assert "differs from the running model" in note.inner_text()
+    watched.shot(f"levers-{kind}-differs")
+    # Compare's A is the running model, not the unapplied sidebar
+    page.get_by_role("button", name="Compare").click()
+    compare_a = page.locator(".compare-a")
+    compare_a.wait_for(timeout=10_000)
+    assert "running model" in compare_a.inner_text()
+    assert applied not in compare_a.inner_text()
+    page.click("button.reset")
+    note.wait_for(state="detached", timeout=30_000)
+    page.wait_for_function(
+        "text => document.querySelector('.compare-a')?.innerText.includes(text)",
+        arg=applied,
+        timeout=30_000,
+    )
+    watched.shot(f"levers-{kind}-applied")
+    watched.close()
+
+
+SCREENS = [(1280, 720), (1440, 900), (1920, 1080), (1024, 768)]
+#: Boxes (left, top, right, bottom) of elements, and what they must stay inside.
+BOXES_JS = """sel => [...document.querySelectorAll(sel)].map(e => {
+    const r = e.getBoundingClientRect();
+    return [r.left, r.top, r.right, r.bottom, r.width, r.height];
+})"""
+OVERFLOW_JS = """(args) => {
+    const [inner, outer] = args;
+    const out = [];
+    for (const e of document.querySelectorAll(inner)) {
+        const box = e.closest(outer);
+        if (!box) continue;
+        const r = e.getBoundingClientRect(), b = box.getBoundingClientRect();
+        if (r.width === 0 && r.height === 0) continue;
+        if (r.left < b.left - 1 || r.right > b.right + 1) {
+            out.push(`${inner} (${e.innerText || e.tagName}) ${r.left.toFixed(0)}-` +
+                     `${r.right.toFixed(0)} outside ${outer} ${b.left.toFixed(0)}-` +
+                     `${b.right.toFixed(0)}`);
+        }
+    }
+    return out;
+}"""
+SCROLLED_JS = """sel => [...document.querySelectorAll(sel)]
+    .filter(e => e.scrollWidth > e.clientWidth + 1)
+    .map(e => `${sel}: content ${e.scrollWidth} px in ${e.clientWidth} px`)"""
+
+
+def _overlaps(boxes: list[list[float]]) -> list[tuple[int, int]]:
+    return [
+        (i, j)
+        for i, a in enumerate(boxes)
+        for j, b in enumerate(boxes[:i])
+        if a[0] < b[2] - 0.5 and b[0] < a[2] - 0.5 and a[1] < b[3] - 0.5 and b[1] < a[3] - 0.5
+    ]
+
+
+@pytest.mark.parametrize("screen", SCREENS, ids=[f"{w}x{h}" for w, h in SCREENS])
+def test_every_screen_size_fits(server, browser, screen):
+    width, height = screen
+    watched = Watched(browser, server, viewport=screen)
+    page = watched.page
+    for _ in range(3):
+        watched.step()
+    page.wait_for_function(
+        "() => document.querySelectorAll('.chart-emissions g.mark-symbol.role-mark path')"
+        ".length >= 12",
+        timeout=DRAW_MS,
+    )
+    page.wait_for_selector(".avoided", timeout=DRAW_MS)  # the longest header
+    watched.shot(f"screen-{width}x{height}")
+    problems = []
+    # controls stay inside the sidebar (Play/Pause, the enforcement toggle's words)
+    for inner in (".v-btn", ".v-btn-group", ".v-input", ".v-alert"):
+        problems += page.evaluate(OVERFLOW_JS, [f".controls {inner}", ".controls"])
+    # every view tab is on screen
+    for left, _, right, _, w, h in page.evaluate(BOXES_JS, ".views .v-btn"):
+        if left < 0 or right > width + 0.5 or w == 0 or h == 0:
+            problems.append(f"a view tab is off screen: {left:.0f}-{right:.0f} of {width}")
+    assert len(page.evaluate(BOXES_JS, ".views .v-btn")) == 4
+    # charts stay inside their cards, and no card needs scrolling at these sizes
+    problems += page.evaluate(OVERFLOW_JS, [".vega-embed svg", ".v-card"])
+    problems += page.evaluate(SCROLLED_JS, ".v-card")
+    problems += page.evaluate(OVERFLOW_JS, [".v-card", ".page-workspace"])
+    # network labels never overlap one another
+    labels = page.evaluate(BOXES_JS, ".chart-network g.mark-text text")
+    assert len(labels) >= 10, "countries are labelled"
+    problems += [f"network labels {i} and {j} overlap" for i, j in _overlaps(labels)]
+    # nothing covers the bottom of the page (Solara's badge is off)
+    assert page.locator("text=This website runs on Solara").count() == 0
+    assert problems == [], problems
+    assert watched.warnings == [], watched.warnings
+    watched.close()
+
+
+def test_event_log_groups_repeats_and_filters_by_agent(server, browser):
+    watched = Watched(browser, server)
+    page = watched.page
+    for _ in range(24):  # to 2047, when France signs three finance partnerships at once
+        watched.step()
+    group = page.locator(
+        ".event-group", has_text=re.compile(r"\d+ finance partnerships between France")
+    )
+    group.first.wait_for(timeout=DRAW_MS)
+    members = group.first.locator(".event-member")
+    assert members.count() >= 2
+    assert not members.first.is_visible(), "closed until asked"
+    group.first.locator("summary").click()
+    members.first.wait_for(state="visible", timeout=10_000)
+    assert "France commits USD" in members.first.inner_text()
+    watched.shot("events-grouped")
+    page.click(".event-agent")
+    page.get_by_role("option", name="France", exact=True).click()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.event-log > li')]"
+        ".every(li => li.innerText.includes('France'))",
+        timeout=30_000,
+    )
+    assert page.locator(".event-log > li").count() > 0
+    watched.shot("events-by-agent")
+    watched.close()
+
+
+def test_club_game_shows_its_levers_and_members_against_the_stable_size(server, browser):
+    watched = Watched(browser, server)
+    page = watched.page
+    page.click(".scenario-select")
+    page.get_by_role("option", name="club-game").click()
+    page.locator(".lever-club_benefit").wait_for(timeout=DRAW_MS)
+    assert page.locator(".lever-countries").count() == 1
+    # no empty emission charts: the run view swaps them for the club chart
+    page.wait_for_selector(".chart-emissions", state="detached", timeout=DRAW_MS)
+    page.wait_for_selector(".chart-club", state="attached", timeout=DRAW_MS)
+    watched.step()
+    watched.step()
+    page.wait_for_function(
+        "() => document.querySelectorAll('.chart-club g.mark-line.role-mark path').length == 2",
+        timeout=DRAW_MS,
+    )
+    page.wait_for_function(
+        "() => document.querySelectorAll('.chart-club g.mark-symbol.role-mark path').length == 3",
+        timeout=DRAW_MS,
+    )
+    watched.shot("club-game")
+    watched.close()
+
+
+def test_report_opens_offline_with_every_request_blocked(browser, tmp_path):
+    from typer.testing import CliRunner
+
+    from industry_transition.cli import app
+
+    target = tmp_path / "report.html"
+    result = CliRunner().invoke(
+        app, ["report", "--scenario", "leadit", "--seed", "1", "--out", str(target)]
+    )
+    assert result.exit_code == 0, result.output
+    context = browser.new_context(viewport={"width": 1300, "height": 1000}, accept_downloads=True)
+    requests: list[str] = []
+    problems: list[str] = []
+
+    def route(handle) -> None:
+        if handle.request.url == target.as_uri():
+            handle.continue_()
+        else:
+            requests.append(handle.request.url)
+            handle.abort()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    page.on(
+        "console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None
+    )
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.goto(target.as_uri())
+    page.wait_for_function(
+        "() => document.querySelectorAll('.chart-network_2050 g.mark-symbol.role-mark path')"
+        ".length > 100",
+        timeout=DRAW_MS,
+    )
+    for name in ("emissions", "finance", "partnerships", "low_carbon"):
+        assert page.locator(f".chart-{name} g.role-mark path").count() > 0, name
+    assert page.locator(".chart-network_2037 g.mark-symbol.role-mark path").count() > 100
+    with page.expect_download() as info:
+        page.locator("button[data-chart=partnerships]").click()
+    saved = tmp_path / "partnerships.csv"
+    info.value.save_as(saved)
+    assert saved.read_text().splitlines()[0] == "year,kind,active"
+    page.fill("#event-filter", "France")
+    shown = page.locator(".event-log > li:visible")
+    assert shown.count() > 0
+    assert all("France" in shown.nth(i).inner_text() for i in range(min(shown.count(), 20)))
+    page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
+    assert requests == [], "the report asked for something"
+    assert problems == []
+    context.close()

@@ -242,7 +242,10 @@ def test_yearly_bands_match_the_series_computed_independently(small):
     ]
     assert len(bands) == 2 * SMALL["steps"]
     assert (bands["n"] == 2).all()
-    assert set(bands["label"]) == {"carbon_price_scale = 0.5", "carbon_price_scale = 2.0"}
+    assert set(bands["label"]) == {
+        "carbon price scale (multiplier) = 0.5",
+        "carbon price scale (multiplier) = 2.0",
+    }
     series = pd.read_parquet(small / "series.parquet")
     runs = pd.read_parquet(small / "runs.parquet")[["run_id", "carbon_price_scale"]]
     expected = series.merge(runs, on="run_id").groupby(["carbon_price_scale", "year"])

@@ -11,6 +11,7 @@ import pandas as pd
 from scipy import stats
 
 from industry_transition.experiments.design import lever_labels, salib_problem, settings_table
+from industry_transition.experiments.labels import column_label
 from industry_transition.experiments.spec import OUTCOMES, SpecError, SweepSpec, parse_spec
 from industry_transition.experiments.sweep import read_table
 
@@ -173,10 +174,14 @@ def plot_summary(
             group = group.sort_values(x)
             mean = group[f"{outcome}_mean"]
             error = [mean - group[f"{outcome}_ci_low"], group[f"{outcome}_ci_high"] - mean]
-            label = f"{others[0]} = {key[0] if isinstance(key, tuple) else key}" if others else None
+            label = (
+                f"{column_label(others[0])} = {key[0] if isinstance(key, tuple) else key}"
+                if others
+                else None
+            )
             ax.errorbar(group[x], mean, yerr=error, marker="o", capsize=3, label=label)
-        ax.set_xlabel(x)
-        ax.set_ylabel(outcome.replace("_", " "))
+        ax.set_xlabel(column_label(x))
+        ax.set_ylabel(column_label(outcome))
         ax.grid(alpha=0.3)
         if others:
             ax.legend(fontsize="small")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import os
+import threading
 import time
 from pathlib import Path
 from typing import Any, cast
@@ -18,14 +19,15 @@ import solara
 import solara.lab
 from solara.widgets import VegaLite as SolaraVegaLite
 
-from industry_transition.experiments.run import run
 from industry_transition.model.parameters import ParameterError
 from industry_transition.model.scenario import ScenarioError, available_scenarios
 from industry_transition.visualization import charts
+from industry_transition.visualization.report import app_report
 from industry_transition.visualization.results_view import ResultsView
 from industry_transition.visualization.session import (
     DEFAULT_EVENT_GROUPS,
     EVENT_GROUPS,
+    FINAL_SERIES,
     InputError,
     Lever,
     Simulation,
@@ -34,6 +36,8 @@ from industry_transition.visualization.session import (
     levers,
     outputs_zip,
     parse_seed,
+    show_value,
+    sidebar_differences,
 )
 
 # Reacton's fast renderer re-executes only the components whose state changed (here the yearly
@@ -56,12 +60,33 @@ class VegaLite(SolaraVegaLite):
 SCENARIO_ENV = "INDUSTRY_TRANSITION_APP_SCENARIO"
 DEFAULT_SEED = "1"
 ALL_COUNTRIES = "all countries"
+ALL_AGENTS = "all agents"
 VIEWS = ["Run", "Compare", "Results", "About"]
 EVENT_ROWS = 200
+SIDEBAR_PX = 280
+#: Seconds after a run is built before Compare's A is run to the end in the background.
+PREFETCH_SECONDS = 5.0
+#: Page-wide CSS: nothing in the sidebar wider than the sidebar (buttons wrap, the choice
+#: toggles keep their words' case and wrap), the header wraps instead of pushing the view tabs
+#: off screen, and a card never lets its chart spill over its edge.
+CSS = """
+.controls .v-btn { min-width: 0 !important; padding: 0 8px !important; letter-spacing: 0; }
+.controls .step-buttons { flex-wrap: wrap; gap: 6px; }
+.controls .v-btn-group { flex-wrap: wrap; height: auto !important; }
+.controls .v-btn-group .v-btn { text-transform: none; height: 32px !important; }
+.page-header { flex-wrap: wrap; gap: 4px 16px; }
+.year-banner { flex-wrap: wrap; gap: 0 8px; }
+.views { flex-wrap: wrap; height: auto !important; }
+.views .v-btn { min-width: 0 !important; padding: 0 12px !important; height: 40px !important; }
+.run-top { display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-start; }
+.run-top > .network-card { flex: 0 0 auto; max-width: 100%; overflow-x: auto; }
+.run-top > .side { flex: 1 1 320px; min-width: 280px; }
+.chart-cards > .v-card { max-width: 100%; overflow-x: auto; }
+"""
 COMPARE_METRICS = {
-    "Emissions, MtCO2/yr": "emissions_mt",
-    "Finance delivered (cumulative), USD m": "finance_delivered_musd",
-    "Finance committed (cumulative), USD m": "finance_committed_musd",
+    "Emissions, Mt CO2/yr": "emissions_mt",
+    "Finance delivered (cumulative), USD million": "finance_delivered_musd",
+    "Finance committed (cumulative), USD million": "finance_committed_musd",
     "Low-carbon capacity share": "low_carbon_capacity_share",
     "Active partnerships": "partnerships_active",
     "Share of finance to lower-income countries": "finance_to_lower_income_share",
@@ -162,27 +187,42 @@ def LeverPanel(scenario: str, values: dict[str, Any], on_values: Any) -> solara.
     return column
 
 
-def _event_html(frame: pd.DataFrame) -> str:
-    if frame.empty:
+def _event_html(grouped: pd.DataFrame) -> str:
+    """Grouped events as a list; a group opens (a native ``<details>``) to show its members."""
+    if grouped.empty:
         return "<p class='event-empty'>No events of these kinds yet.</p>"
-    items = "".join(
-        f"<li class='event event-{html.escape(e)}'>{html.escape(t)}</li>"
-        for e, t in zip(frame["event"], frame["text"], strict=True)
-    )
-    return f"<ul class='event-log' style='margin:0;padding-left:1.1rem'>{items}</ul>"
+    items = []
+    for event, text, count, members in zip(
+        grouped["event"], grouped["text"], grouped["count"], grouped["members"], strict=True
+    ):
+        kind = html.escape(event)
+        if count == 1:
+            items.append(f"<li class='event event-{kind}'>{html.escape(text)}</li>")
+            continue
+        inner = "".join(f"<li class='event-member'>{html.escape(m)}</li>" for m in members)
+        items.append(
+            f"<li class='event event-{kind} event-group'><details><summary>"
+            f"{html.escape(text)}</summary><ul style='padding-left:1rem'>{inner}</ul>"
+            "</details></li>"
+        )
+    return f"<ul class='event-log' style='margin:0;padding-left:1.1rem'>{''.join(items)}</ul>"
 
 
 @solara.component
 def EventLog(sim: Simulation, version: solara.Reactive[int]) -> solara.Element:
-    """The story of the run in words, newest first, filterable by country and kind.
+    """The story of the run in words, newest first, filterable by country, agent and kind.
 
     The filters are rendered once; only ``EventList`` follows the year.
     """
     country = solara.use_reactive(ALL_COUNTRIES)
+    agent = solara.use_reactive(ALL_AGENTS)
     groups = solara.use_reactive(list(DEFAULT_EVENT_GROUPS))
     names = solara.use_memo(
         lambda: sorted((c.name, c.agent_id) for c in sim.model.country_agents.values()),
         [id(sim)],
+    )
+    agents = solara.use_memo(
+        lambda: sorted((sim.model.describe(a), a) for a in sim.model.agent_by_id), [id(sim)]
     )
     with solara.Card("What happened", classes=["event-card"]) as card:
         with solara.Column(gap="0px"):
@@ -192,13 +232,25 @@ def EventLog(sim: Simulation, version: solara.Reactive[int]) -> solara.Element:
                 values=[ALL_COUNTRIES, *(n for n, _ in names)],
                 classes=["event-country"],
             )
+            solara.Select(
+                label="Agent (either party)",
+                value=agent,
+                values=[ALL_AGENTS, *(n for n, _ in agents)],
+                classes=["event-agent"],
+            )
             solara.SelectMultiple(
                 label="Kinds of event",
                 values=groups.value,
                 on_value=groups.set,
                 all_values=list(EVENT_GROUPS),
             )
-        EventList(sim, version, dict(names).get(country.value), tuple(groups.value))
+        EventList(
+            sim,
+            version,
+            dict(names).get(country.value),
+            tuple(groups.value),
+            dict(agents).get(agent.value),
+        )
     return card
 
 
@@ -208,21 +260,26 @@ def EventList(
     version: solara.Reactive[int],
     country_id: str | None,
     groups: tuple[str, ...],
+    agent_id: str | None = None,
 ) -> solara.Element:
-    """The filtered events (re-rendered each year)."""
+    """The filtered events, grouped (re-rendered each year)."""
     _ = version.value  # subscribe
 
     def current() -> pd.DataFrame:
         with sim.lock:
-            return sim.events_frame(country=country_id, groups=groups)
+            return sim.events_frame(country=country_id, groups=groups, agent=agent_id)
 
     frame = current()
-    download = solara.use_memo(lambda: lambda: csv_bytes(current()), [id(sim), country_id, groups])
+    grouped = sim.grouped_events(frame)
+    download = solara.use_memo(
+        lambda: lambda: csv_bytes(current()), [id(sim), country_id, groups, agent_id]
+    )
     with solara.Column(gap="4px") as column:
-        shown = frame.head(EVENT_ROWS)
+        shown = grouped.head(EVENT_ROWS)
         solara.Text(
-            f"{len(frame):,} events"
-            + (f", newest {EVENT_ROWS} shown" if len(frame) > EVENT_ROWS else ""),
+            f"{len(frame):,} events in {len(grouped):,} lines"
+            + (f", newest {EVENT_ROWS} lines shown" if len(grouped) > EVENT_ROWS else "")
+            + " (a line with a count opens to list its events)",
             style={"font-size": "0.8rem", "color": "#666"},
         )
         solara.HTML(
@@ -248,12 +305,16 @@ def Facts(sim: Simulation, agent_id: str | None, version: solara.Reactive[int]) 
         where = (
             f"{facts['country']}, {facts['sector']}" if kind == "company" else facts["income_group"]
         )
-        solara.Markdown(
-            f"**{facts['name']}** ({kind}; {where})  \n"
-            f"Emissions: **{facts['emissions_mt']:,.1f} MtCO2/yr** · low-carbon capacity "
-            f"{facts['low_carbon_share']:.0%}  \n"
-            f"Finance delivered so far: in USD {facts['finance_in_musd']:,.0f}m · out USD "
-            f"{facts['finance_out_musd']:,.0f}m"
+        solara.HTML(  # not Markdown: its component loads mermaid (0.9 MB) into the page
+            tag="div",
+            unsafe_innerHTML=(
+                f"<b>{html.escape(str(facts['name']))}</b> ({html.escape(str(kind))}; "
+                f"{html.escape(str(where))})<br>"
+                f"Emissions: <b>{facts['emissions_mt']:,.1f} Mt CO2/yr</b> · low-carbon "
+                f"capacity {facts['low_carbon_share']:.0%}<br>"
+                f"Finance delivered so far: in USD {facts['finance_in_musd']:,.0f} million · "
+                f"out USD {facts['finance_out_musd']:,.0f} million"
+            ),
         )
         mix = facts["technology_mix"]
         if not mix.empty:
@@ -311,9 +372,9 @@ def NetworkPanel(sim: Simulation, version: solara.Reactive[int]) -> solara.Eleme
     downloads = solara.use_memo(
         lambda: (lambda: csv_bytes(frames()[0]), lambda: csv_bytes(frames()[1])), [id(sim)]
     )
-    with solara.Columns([3, 2]) as columns:
+    with solara.Div(classes=["run-top"]) as columns:
         with solara.Card("Partnership network", classes=["network-card"]):
-            with solara.Row():
+            with solara.Row(style={"flex-wrap": "wrap"}):
                 solara.ToggleButtonsSingle(
                     value=colour_by, values=["income group", "sector"], dense=True
                 )
@@ -327,7 +388,7 @@ def NetworkPanel(sim: Simulation, version: solara.Reactive[int]) -> solara.Eleme
             with solara.Row():
                 solara.FileDownload(downloads[0], filename="network_nodes.csv", label="nodes.csv")
                 solara.FileDownload(downloads[1], filename="network_edges.csv", label="edges.csv")
-        with solara.Column():
+        with solara.Column(classes=["side"]):
             solara.Select(
                 label="Inspect an agent",
                 value=dict((a, n) for n, a in names).get(selected.value or "", None),
@@ -417,10 +478,41 @@ def Charts(sim: Simulation, version: solara.Reactive[int]) -> solara.Element:
         lambda: {name: frame_csv(method) for name, method in CHART_FRAMES.items()}, [id(sim)]
     )
     with solara.Div(
-        style={"display": "flex", "flex-wrap": "wrap", "gap": "12px", "align-items": "flex-start"}
+        classes=["chart-cards"],
+        style={"display": "flex", "flex-wrap": "wrap", "gap": "12px", "align-items": "flex-start"},
     ) as row:
         for name, spec in built.items():
             ChartCard(name, spec, downloads[name], name)
+    return row
+
+
+@solara.component
+def ClubChart(sim: Simulation, version: solara.Reactive[int]) -> solara.Element:
+    """club-game: members per year against the analytic stable size (its other series are 0)."""
+    year = version.value
+
+    def build() -> Spec:
+        with sim.lock:
+            frame = sim.club_frame()
+        n = len(sim.model.country_agents)
+        return Spec(charts.club_chart(frame, (sim.start_year - 1, sim.end_year), n))
+
+    spec = solara.use_memo(build, [id(sim), year])
+
+    def data() -> bytes:
+        with sim.lock:
+            return csv_bytes(sim.club_frame())
+
+    with solara.Div(classes=["chart-cards"]) as row, solara.Card(classes=["card-club"]):
+        Chart(spec, name="club")
+        solara.FileDownload(data, filename="club.csv", label="club.csv")
+        solara.Text(
+            "The club game has no plants or finance: its point is membership. Countries "
+            "join when membership pays (benefit b per unit of everyone's abatement, cost "
+            "c/2 per own abatement squared); theory says a self-enforcing club has 3 "
+            "members whatever b and c (docs/validation.md §2).",
+            style={"font-size": "0.8rem", "color": "#666"},
+        )
     return row
 
 
@@ -429,7 +521,9 @@ def YearBanner(sim: Simulation, version: int, playing: bool) -> solara.Element:
     """The current year, always visible, with progress and the cooperation gap so far."""
     total = sim.end_year - sim.start_year + 1
     done = sim.years_done
-    with solara.Row(style={"align-items": "center"}) as row:
+    with solara.Row(
+        style={"align-items": "center", "flex-wrap": "wrap"}, classes=["year-banner"]
+    ) as row:
         solara.Text("Year", style={"font-size": "1rem"})
         solara.Text(
             str(sim.last_year) if sim.last_year is not None else f"start of {sim.start_year}",
@@ -442,9 +536,9 @@ def YearBanner(sim: Simulation, version: int, playing: bool) -> solara.Element:
             + (" · playing" if playing else ""),
             classes=["progress-text"],
         )
-        if done:
+        if done and not sim.is_club_game:  # the club game has no emissions
             solara.Text(
-                f"· cooperation has avoided {sim.avoided_emissions_mt():,.0f} MtCO2 so far "
+                f"· cooperation has avoided {sim.avoided_emissions_mt():,.0f} Mt CO2 so far "
                 "(against the same-seed run without partnerships)",
                 classes=["avoided"],
             )
@@ -456,41 +550,81 @@ def RunView(sim: Simulation, version: solara.Reactive[int]) -> solara.Element:
     """The main tab: network, facts, event log and charts."""
     with solara.Column() as column:
         NetworkPanel(sim, version)
-        Charts(sim, version)
+        if sim.is_club_game:
+            ClubChart(sim, version)
+        else:
+            Charts(sim, version)
     return column
 
 
 @solara.component
 def CompareView(scenario: str, seed: int, applied: dict[str, Any]) -> solara.Element:
-    """Two settings, the same seed, run to the end; their difference on one chart."""
-    default_b = {**applied, "broker": not applied.get("broker", True)}
+    """Two settings, the same seed, run to the end; their difference on one chart.
+
+    ``applied`` is the running model's lever values: setting A is the run on the Run tab, never
+    the sidebar's unapplied levers. B starts as A with the broker switched.
+    """
+    key = tuple(sorted(applied.items()))
+
+    def first_b() -> dict[str, Any]:
+        if "broker" in applied:
+            return {**applied, "broker": not applied["broker"]}
+        if "club_initial_members" in applied:  # club-game: start with every country in
+            return {**applied, "club_initial_members": applied.get("countries", 10)}
+        return dict(applied)
+
+    default_b = solara.use_memo(first_b, [scenario, key])
     setting_b = solara.use_reactive(default_b)
     metric = solara.use_reactive(next(iter(COMPARE_METRICS)))
     results = solara.use_reactive(cast(dict[str, Any] | None, None))
     error = solara.use_reactive("")
 
     def describe(values: dict[str, Any]) -> str:
-        changed = [f"{k}={v}" for k, v in values.items() if v != lever_defaults(scenario)[k]]
-        return ", ".join(changed) or "scenario defaults"
+        changed = [
+            f"{lever.label.lower()} {show_value(values[lever.name])}"
+            for lever in levers(scenario)
+            if lever.name in values and values[lever.name] != lever.default
+        ]
+        return ", ".join(changed) or "the scenario's defaults"
+
+    def prefetch() -> None:
+        # A is the running model's settings and B starts as first_b(): run both now, so the
+        # first "Run A and B" finds them ready (a changed B runs alone, beside nothing)
+        FINAL_SERIES.submit(scenario, seed, applied)
+        FINAL_SERIES.submit(scenario, seed, default_b)
+
+    solara.use_effect(prefetch, [scenario, seed, key])
 
     def run_both() -> None:
         error.set("")
+        started = time.perf_counter()
         try:
-            a = run(scenario, seed=seed, **applied).series
-            b = run(scenario, seed=seed, **setting_b.value).series
+            future_a = FINAL_SERIES.submit(scenario, seed, applied)
+            future_b = FINAL_SERIES.submit(scenario, seed, setting_b.value)
+            a, b = future_a.result(), future_b.result()
         except (ParameterError, ScenarioError) as exc:
             error.set(str(exc))
             return
-        results.set({"a": a, "b": b, "labels": (describe(applied), describe(setting_b.value))})
+        results.set(
+            {
+                "a": a,
+                "b": b,
+                "labels": (f"running model, {describe(applied)}", describe(setting_b.value)),
+                "seconds": time.perf_counter() - started,
+            }
+        )
 
     task = solara.lab.use_task(run_both, dependencies=None)
     with solara.Columns([1, 2]) as columns:
-        with solara.Card("Setting B"):
-            solara.Markdown(
-                f"Setting **A** is the sidebar's applied levers ({describe(applied)}). Set B "
-                f"below; both run {scenario} to the end with seed {seed}, so every difference "
-                "comes from the setting, not from chance."
-            )
+        with solara.Card("Setting B", classes=["compare-b"]):
+            with solara.Div(classes=["compare-a"]):
+                solara.Markdown(
+                    f"Setting **A** is the running model's settings: {describe(applied)} (what "
+                    "the Run tab shows; levers changed in the sidebar count only after Reset). "
+                    f"Set B below; both run {scenario} to the end with seed {seed}, so every "
+                    "difference comes from the setting, not from chance.",
+                    style={"font-size": "0.9rem"},
+                )
             LeverPanel(scenario, setting_b.value, setting_b.set)
             solara.Button(
                 "Run A and B",
@@ -508,6 +642,12 @@ def CompareView(scenario: str, seed: int, applied: dict[str, Any]) -> solara.Ele
             if results.value is None:
                 solara.Info("Choose setting B and press 'Run A and B'.")
             else:
+                solara.Text(
+                    f"both runs ready {results.value['seconds']:.1f} s after the click "
+                    "(runs are kept: settings run before come back at once)",
+                    style={"font-size": "0.75rem", "color": "#666"},
+                    classes=["compare-time"],
+                )
                 solara.Select(
                     label="Metric", value=metric, values=list(COMPARE_METRICS), classes=["metric"]
                 )
@@ -575,7 +715,7 @@ def StepButtons(
     """Reset, Step and Play/Pause (re-rendered each year, unlike the rest of the controls)."""
     _ = version.value  # subscribe: a step may finish the run
     finished = sim is None or sim.finished
-    with solara.Row() as row:
+    with solara.Row(classes=["step-buttons"], style={"flex-wrap": "wrap"}) as row:
         solara.Button("Reset", on_click=reset, classes=["reset"], icon_name="mdi-restore")
         solara.Button(
             "Step",
@@ -608,9 +748,15 @@ def RunFooter(
                 filename=f"{sim.scenario}-seed{sim.seed}-outputs.zip",
                 label="outputs.zip",
             )
+            solara.FileDownload(
+                lambda: app_report(sim),
+                filename=f"{sim.scenario}-seed{sim.seed}-report.html",
+                label="report.html",
+            )
             solara.Text(
                 "the run so far: Parquet tables and run.json, as `industry-transition run` "
-                "writes them",
+                "writes them; report.html, one file with the charts, network and events that "
+                "opens offline anywhere",
                 style={"font-size": "0.72rem", "color": "#666"},
             )
             solara.Text(
@@ -628,7 +774,6 @@ def Workspace(
     version: solara.Reactive[int],
     playing: bool,
     view: solara.Reactive[str],
-    applied: dict[str, Any],
 ) -> solara.Element:
     """The right-hand side: the year and the chosen view.
 
@@ -637,13 +782,20 @@ def Workspace(
     """
     year = version.value
     with solara.Column(gap="8px") as column:
-        with solara.Row(style={"align-items": "center", "justify-content": "space-between"}):
+        with solara.Row(
+            style={
+                "align-items": "center",
+                "justify-content": "space-between",
+                "flex-wrap": "wrap",
+            },
+            classes=["page-header"],
+        ):
             YearBanner(sim, year, playing)
             solara.ToggleButtonsSingle(value=view, values=VIEWS, classes=["views"])
         if view.value == "Run":
             RunView(sim, version)
         elif view.value == "Compare":
-            CompareView(sim.scenario, sim.seed, applied)
+            CompareView(sim.scenario, sim.seed, dict(sim.overrides))
         elif view.value == "Results":
             ResultsView()
         else:
@@ -654,11 +806,13 @@ def Workspace(
 @solara.component
 def Page() -> solara.Element:  # noqa: C901 - the page wires state to components
     """The app: one ``Simulation`` per browser session."""
-    scenario = solara.use_reactive(initial_scenario())
+    # Each reactive gets a value fixed at the first render: ``use_reactive(x)`` overwrites the
+    # variable whenever ``x`` differs from the last render's, which once made the "applied"
+    # levers follow the sidebar. What the running model uses is read from the model itself.
+    first = solara.use_memo(lambda: (initial_scenario(), lever_defaults(initial_scenario())), [])
+    scenario = solara.use_reactive(first[0])
     seed_text = solara.use_reactive(DEFAULT_SEED)
-    pending = solara.use_reactive(lever_defaults(scenario.value))
-    applied = solara.use_reactive(dict(pending.value))
-    seed = solara.use_reactive(int(DEFAULT_SEED))
+    pending = solara.use_reactive(first[1])
     sim = solara.use_reactive(cast(Simulation | None, None))
     version = solara.use_reactive(0)
     playing = solara.use_reactive(False)
@@ -674,13 +828,16 @@ def Page() -> solara.Element:  # noqa: C901 - the page wires state to components
         except (ParameterError, ScenarioError, InputError) as exc:
             error.set(str(exc))
             return
-        applied.set(dict(values))
-        seed.set(seed_value)
+        # Compare's A is this run's settings: run them to the end in the background once the
+        # page has drawn (shared by every session with the same settings)
+        timer = threading.Timer(PREFETCH_SECONDS, FINAL_SERIES.submit, (name, seed_value, values))
+        timer.daemon = True
+        timer.start()
         version.set(version.value + 1)
         error.set("")
 
     if sim.value is None:  # first render of this session: its own model
-        build(scenario.value, seed.value, applied.value)
+        build(scenario.value, int(DEFAULT_SEED), pending.value)
 
     def reset() -> None:
         playing.set(False)
@@ -710,7 +867,8 @@ def Page() -> solara.Element:  # noqa: C901 - the page wires state to components
         scenario.set(name)
         defaults = lever_defaults(name)
         pending.set(defaults)
-        build(name, seed.value, defaults)
+        running = sim.value
+        build(name, running.seed if running is not None else int(DEFAULT_SEED), defaults)
 
     def play_loop() -> None:
         while playing.value:
@@ -730,10 +888,16 @@ def Page() -> solara.Element:  # noqa: C901 - the page wires state to components
     assert current is not None or error.value
     solara.Title("industry_transition")
     with solara.Row(style={"align-items": "flex-start", "flex-wrap": "nowrap"}) as page:
+        solara.Style(CSS)  # inside the returned element, or it is never rendered
         with solara.Column(
             gap="8px",
             classes=["controls"],
-            style={"width": "300px", "min-width": "300px", "padding": "8px"},
+            style={
+                "width": f"{SIDEBAR_PX}px",
+                "min-width": f"{SIDEBAR_PX}px",
+                "padding": "8px",
+                "overflow-x": "hidden",
+            },
         ):
             solara.Select(
                 label="Scenario",
@@ -745,7 +909,7 @@ def Page() -> solara.Element:  # noqa: C901 - the page wires state to components
             solara.InputText(
                 "Seed (whole number)",
                 value=seed_text,
-                continuous_update=False,
+                continuous_update=True,
                 classes=["seed-input"],
             )
             StepButtons(current, version, playing, reset, step)
@@ -762,16 +926,31 @@ def Page() -> solara.Element:  # noqa: C901 - the page wires state to components
             )
             if error.value:
                 solara.Error(error.value, classes=["app-error"])
-            changed = pending.value != applied.value or (str(seed.value) != seed_text.value.strip())
-            if changed:
-                solara.Warning("Levers or seed changed: press Reset to start a run with them.")
-            solara.Markdown("#### Levers")
+            if current is not None:
+                differences = sidebar_differences(
+                    current.scenario,
+                    pending.value,
+                    current.overrides,
+                    seed_text.value,
+                    current.seed,
+                )
+                if differences:
+                    solara.Warning(
+                        "The sidebar differs from the running model: "
+                        + "; ".join(differences)
+                        + ". Press Reset to start a run with the sidebar's settings.",
+                        classes=["levers-differ"],
+                    )
+            solara.HTML(tag="h4", unsafe_innerHTML="Levers", style="margin: 4px 0 0 0")
             LeverPanel(scenario.value, pending.value, pending.set)
             if current is not None:
                 RunFooter(current, version, last_render_s)
-        with solara.Column(style={"padding": "8px", "flex-grow": "1", "min-width": "0"}):
+        with solara.Column(
+            style={"padding": "8px", "flex-grow": "1", "min-width": "0"},
+            classes=["page-workspace"],
+        ):
             if current is None:
                 solara.Error(error.value or "no model")
                 return page
-            Workspace(current, version, playing.value, view, applied.value)
+            Workspace(current, version, playing.value, view)
     return page

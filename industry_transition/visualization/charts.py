@@ -15,12 +15,16 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
+from industry_transition.experiments.labels import column_label
 from industry_transition.model.metrics import PARTNERSHIP_KINDS
 from industry_transition.model.scenario import INCOME_GROUPS, SECTORS
 from industry_transition.visualization.session import DIRECTIONS, WITH, WITHOUT
 
 WIDTH, HEIGHT = 400, 210
-NETWORK_SIZE = 560
+NETWORK_SIZE = 440
+#: Network label font size, and a generous estimate of a character's width at that size (used to
+#: drop labels that would overlap: the hidden ones are still in the hover text).
+LABEL_FONT, LABEL_CHAR_PX = 9, 5.6
 #: Colour-blind-safe palettes (Okabe-Ito) with fixed domains.
 SECTOR_COLOURS = {"steel": "#0072B2", "cement": "#D55E00"}
 INCOME_COLOURS = {
@@ -41,12 +45,22 @@ DIRECTION_COLOURS = dict(zip(DIRECTIONS, ["#D55E00", "#E69F00", "#0072B2", "#999
 NODE_SHAPES = {"country": "square", "company": "circle", "initiative": "diamond"}
 
 
-def _years(domain: tuple[int, int]) -> alt.X:
+def year_ticks(domain: tuple[int, int], width: int) -> list[int]:
+    """Years to label on an x axis ``width`` pixels wide: every 10 years if narrow, else 5.
+
+    Explicit values, so a narrow panel never prints two years touching ("20452050").
+    """
+    step = 10 if width < 300 else 5
+    first = -(-domain[0] // step) * step
+    return list(range(first, domain[1] + 1, step))
+
+
+def _years(domain: tuple[int, int], width: int = WIDTH) -> alt.X:
     return alt.X(
         "year:Q",
         title=None,
         scale=alt.Scale(domain=list(domain), nice=False),
-        axis=alt.Axis(format="d", tickCount=6),
+        axis=alt.Axis(format="d", values=year_ticks(domain, width), labelOverlap=True),
     )
 
 
@@ -66,9 +80,40 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return records
 
 
+def _fixed_y(node: Any) -> Any:
+    """A copy of a spec with every quantitative y scale given the domain [0, 1]."""
+    if isinstance(node, list):
+        return [_fixed_y(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _fixed_y(value) for key, value in node.items()}
+    encoding = out.get("encoding")
+    if isinstance(encoding, dict) and isinstance(encoding.get("y"), dict):
+        y = dict(encoding["y"])
+        if y.get("type") == "quantitative":
+            y["scale"] = {**y.get("scale", {}), "domain": [0, 1]}
+            out["encoding"] = {**encoding, "y": y}
+    return out
+
+
+#: Empty-data variants of the cached templates, by the template's id (the template is kept, so
+#: its id is never reused).
+_EMPTY: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
+
+
 def _fill(template: dict[str, Any], **frames: pd.DataFrame) -> dict[str, Any]:
-    """A copy of a cached template with this year's data in its named datasets."""
-    return {**template, "datasets": {name: _records(f) for name, f in frames.items()}}
+    """A copy of a cached template with this year's data in its named datasets.
+
+    With no data at all (before the first step) the y scales get a fixed domain, so Vega has
+    no extent to compute from empty data (it would log "Infinite extent" warnings); the first
+    year's data then draws the chart anew with its own domain.
+    """
+    datasets = {name: _records(f) for name, f in frames.items()}
+    if all(f.empty for f in frames.values()):
+        if id(template) not in _EMPTY:
+            _EMPTY[id(template)] = (template, _fixed_y(template))
+        template = _EMPTY[id(template)][1]
+    return {**template, "datasets": datasets}
 
 
 def emissions_chart(frame: pd.DataFrame, years: tuple[int, int]) -> dict[str, Any]:
@@ -87,11 +132,11 @@ def _emissions_template(years: tuple[int, int]) -> dict[str, Any]:
         lines = base.mark_line(
             strokeWidth=2.5, color=colour, point=alt.OverlayMarkDef(size=16)
         ).encode(
-            x=_years(years),
+            x=_years(years, 200),
             y=alt.Y(
                 "emissions_mt:Q",
-                title="MtCO2 per year" if sector == SECTORS[0] else None,
-                scale=alt.Scale(zero=False),
+                title="Mt CO2 per year" if sector == SECTORS[0] else None,
+                scale=alt.Scale(zero=True),
             ),
             strokeDash=alt.StrokeDash(
                 "run:N",
@@ -102,13 +147,13 @@ def _emissions_template(years: tuple[int, int]) -> dict[str, Any]:
                 alt.Tooltip("year:Q", format="d"),
                 "sector:N",
                 "run:N",
-                alt.Tooltip("emissions_mt:Q", format=",.1f", title="MtCO2"),
+                alt.Tooltip("emissions_mt:Q", format=",.1f", title="emissions, Mt CO2/yr"),
             ],
         )
         gap = (
             base.transform_pivot("run", value="emissions_mt", groupby=["year", "sector"])
             .mark_area(opacity=0.25, color=colour)
-            .encode(x=_years(years), y=f"{WITH}:Q", y2=f"{WITHOUT}:Q")
+            .encode(x=_years(years, 200), y=f"{WITH}:Q", y2=f"{WITHOUT}:Q")
         )
         panels.append(alt.layer(gap, lines).properties(width=200, height=HEIGHT - 30))
     return _template(
@@ -119,7 +164,7 @@ def _emissions_template(years: tuple[int, int]) -> dict[str, Any]:
                 "Emissions with cooperation and without",
                 subtitle=[
                     "solid: with cooperation · dashed: same seed, no partnerships",
-                    "shaded: what cooperation achieved",
+                    "shaded: what cooperation achieved · y axes start at zero",
                 ],
             )
         )
@@ -142,27 +187,26 @@ def _finance_template(years: tuple[int, int]) -> dict[str, Any]:
             color=alt.Color(
                 "direction:N",
                 scale=alt.Scale(domain=list(DIRECTIONS), range=list(DIRECTION_COLOURS.values())),
-                legend=alt.Legend(title=None, orient="right", labelLimit=220),
+                # below the plot: a legend on the right was cut at "upper-middle income"
+                legend=alt.Legend(
+                    title=None, orient="bottom", columns=2, labelLimit=0, columnPadding=24
+                ),
             ),
             strokeDash=alt.StrokeDash(
                 "measure:N",
                 scale=alt.Scale(domain=["delivered", "committed"], range=[[1, 0], [5, 4]]),
-                legend=alt.Legend(
-                    title=None,
-                    orient="right",
-                    symbolStrokeColor="#444",
-                ),
+                legend=alt.Legend(title=None, orient="right", symbolStrokeColor="#444"),
             ),
             tooltip=[
                 alt.Tooltip("year:Q", format="d"),
                 "direction:N",
                 "measure:N",
-                alt.Tooltip("musd:Q", format=",.0f", title="USD m"),
+                alt.Tooltip("musd:Q", format=",.0f", title="USD million"),
             ],
         )
     )
     return _template(
-        chart.properties(width=WIDTH - 130, height=HEIGHT, title="Finance by direction")
+        chart.properties(width=WIDTH - 40, height=HEIGHT - 40, title="Finance by direction")
     )
 
 
@@ -217,7 +261,7 @@ def _technology_template(years: tuple[int, int], technologies: tuple[str, ...]) 
             .transform_filter(alt.datum.sector == sector)
             .mark_area(opacity=0.85)
             .encode(
-                x=_years(years),
+                x=_years(years, 200),
                 y=alt.Y(
                     "share:Q",
                     title="share of sector capacity" if sector == SECTORS[0] else None,
@@ -269,10 +313,70 @@ def network_chart(
         edges = edges[edges["kind"] != "membership"]
     nodes = nodes.assign(
         colour=nodes[colour_by].replace("", "—"),
-        label=nodes["name"].where(nodes["agent_type"] != "company", ""),
+        label=network_labels(nodes, size),
         selected=nodes["agent_id"] == (selected or ""),
     )
     return _fill(_network_template(colour_by, size), nodes=nodes, edges=edges)
+
+
+def label_boxes(nodes: pd.DataFrame, size: int) -> list[tuple[float, float, float, float]]:
+    """Each node's label box in the drawing's pixels (left, top, right, bottom), if labelled.
+
+    Mirrors the network's scales ([-1.62, 1.62] on both axes, y up) and its text mark (centred,
+    ``dy=-11``, ``LABEL_FONT`` high), with ``LABEL_CHAR_PX`` per character.
+    """
+    boxes = []
+    for x, y, name in zip(nodes["x"], nodes["y"], nodes["name"], strict=True):
+        px = (float(x) + 1.62) / 3.24 * size
+        py = (1.62 - float(y)) / 3.24 * size - 11
+        half = len(str(name)) * LABEL_CHAR_PX / 2
+        boxes.append((px - half, py - LABEL_FONT / 2 - 1, px + half, py + LABEL_FONT / 2 + 1))
+    return boxes
+
+
+def network_labels(nodes: pd.DataFrame, size: int = NETWORK_SIZE) -> pd.Series:
+    """The name to print beside each node, "" where none: labels never overlap.
+
+    Initiatives and countries are labelled, initiatives first, then the countries with the most
+    companies (a fixed order, so the same labels show every year); a label that would overlap
+    one already placed is left out (hover the node for its name). Companies are identified by
+    hover only.
+    """
+    key = (
+        size,
+        tuple(nodes["agent_id"]),
+        tuple(nodes["x"].round(6)),
+        tuple(nodes["y"].round(6)),
+    )
+    if key not in _LABELS:  # positions never change within a scenario: placed once
+        _LABELS[key] = _place_labels(nodes, size)
+    return pd.Series(_LABELS[key], index=nodes.index, dtype=object)
+
+
+#: Placed labels by (size, agent ids, positions).
+_LABELS: dict[tuple[Any, ...], list[str]] = {}
+
+
+def _place_labels(nodes: pd.DataFrame, size: int) -> list[str]:
+    companies = nodes.loc[nodes["agent_type"] == "company", "country_id"].value_counts()
+    order = sorted(
+        (i for i in range(len(nodes)) if nodes["agent_type"].iat[i] != "company"),
+        key=lambda i: (
+            nodes["agent_type"].iat[i] != "initiative",
+            -int(companies.get(nodes["agent_id"].iat[i], 0)),
+            str(nodes["name"].iat[i]),
+        ),
+    )
+    boxes = label_boxes(nodes, size)
+    placed: list[tuple[float, float, float, float]] = []
+    labels = [""] * len(nodes)
+    for i in order:
+        box = boxes[i]
+        if any(box[0] < p[2] and p[0] < box[2] and box[1] < p[3] and p[1] < box[3] for p in placed):
+            continue
+        placed.append(box)
+        labels[i] = str(nodes["name"].iat[i])
+    return labels
 
 
 @functools.cache
@@ -300,7 +404,7 @@ def _network_template(colour_by: str, size: int) -> dict[str, Any]:
                     domain=list(PARTNERSHIP_KINDS),
                     range=[KIND_COLOURS[k] for k in PARTNERSHIP_KINDS],
                 ),
-                legend=alt.Legend(title="partnership", orient="bottom-left"),
+                legend=alt.Legend(title="partnership", orient="right"),
             ),
             tooltip=[
                 alt.Tooltip("name_a:N", title="party"),
@@ -319,17 +423,17 @@ def _network_template(colour_by: str, size: int) -> dict[str, Any]:
             shape=alt.Shape(
                 "agent_type:N",
                 scale=alt.Scale(domain=list(NODE_SHAPES), range=list(NODE_SHAPES.values())),
-                legend=alt.Legend(title="agent", orient="top-left"),
+                legend=alt.Legend(title="agent", orient="right"),
             ),
             color=alt.Color(
                 "colour:N",
                 scale=alt.Scale(domain=domain, range=palette),
-                legend=alt.Legend(title=legend_title, orient="top-right"),
+                legend=alt.Legend(title=legend_title, orient="right", titleLimit=400),
             ),
             size=alt.Size(
                 "emissions_mt:Q",
                 scale=alt.Scale(range=[25, 900], zero=True),
-                legend=alt.Legend(title="MtCO2/yr", orient="bottom-right"),
+                legend=alt.Legend(title="emissions, Mt CO2/yr", orient="right", titleLimit=400),
             ),
             tooltip=[
                 alt.Tooltip("name:N", title="name"),
@@ -337,18 +441,18 @@ def _network_template(colour_by: str, size: int) -> dict[str, Any]:
                 alt.Tooltip("country:N", title="country"),
                 alt.Tooltip("income_group:N", title="income group"),
                 alt.Tooltip("sector:N", title="sector"),
-                alt.Tooltip("emissions_mt:Q", format=",.1f", title="emissions, MtCO2/yr"),
+                alt.Tooltip("emissions_mt:Q", format=",.1f", title="emissions, Mt CO2/yr"),
                 alt.Tooltip("low_carbon_share:Q", format=".0%", title="low-carbon capacity"),
                 alt.Tooltip("partners:Q", title="partners"),
-                alt.Tooltip("finance_in_musd:Q", format=",.0f", title="finance in, USD m"),
-                alt.Tooltip("finance_out_musd:Q", format=",.0f", title="finance out, USD m"),
+                alt.Tooltip("finance_in_musd:Q", format=",.0f", title="finance in, USD million"),
+                alt.Tooltip("finance_out_musd:Q", format=",.0f", title="finance out, USD million"),
             ],
         )
     )
     labels = (
         alt.Chart(_data("nodes"))
         .transform_filter(alt.datum.label != "")
-        .mark_text(fontSize=9, color="#333", dy=-11)
+        .mark_text(fontSize=LABEL_FONT, color="#333", dy=-11)
         .encode(x=axis_x, y=axis_y, text="label:N")
     )
     ring = (
@@ -360,7 +464,9 @@ def _network_template(colour_by: str, size: int) -> dict[str, Any]:
     chart = (
         alt.layer(edge_layer, node_layer, labels, ring)
         .resolve_scale(color="independent")
-        .properties(width=size, height=size)
+        .properties(
+            width=size, height=size, padding={"left": 5, "top": 5, "right": 16, "bottom": 5}
+        )
         .configure_view(stroke=None)
     )
     return _template(chart)
@@ -411,7 +517,7 @@ def comparison_chart(
         .mark_line(strokeWidth=2.5)
         .encode(
             x=_years(years),
-            y=alt.Y("value:Q", title=metric_title, scale=alt.Scale(zero=False)),
+            y=alt.Y("value:Q", title=metric_title, scale=alt.Scale(zero=True)),
             color=alt.Color(
                 "setting:N",
                 scale=alt.Scale(range=["#0072B2", "#D55E00"]),
@@ -442,7 +548,7 @@ def bands_chart(frame: pd.DataFrame, outcome: str, x: str) -> dict[str, Any]:
     frame = frame.assign(**{x: frame[x].astype(str)} if not numeric else {})
     if x not in frame:
         frame = frame.assign(**{x: frame["setting"].astype(str)})
-    x_enc = alt.X(f"{x}:Q" if numeric else f"{x}:N", title=x)
+    x_enc = alt.X(f"{x}:Q" if numeric else f"{x}:N", title=column_label(x))
     base = alt.Chart(frame).encode(
         x=x_enc, color=alt.Color("group:N", legend=alt.Legend(title=None, orient="top"))
     )
@@ -455,16 +561,20 @@ def bands_chart(frame: pd.DataFrame, outcome: str, x: str) -> dict[str, Any]:
         "n:Q",
     ]
     if numeric:
-        band = base.mark_area(opacity=0.2).encode(y=alt.Y("low:Q", title=outcome), y2="high:Q")
+        band = base.mark_area(opacity=0.2).encode(
+            y=alt.Y("low:Q", title=column_label(outcome)), y2="high:Q"
+        )
         centre = base.mark_line(point=True, strokeWidth=2.5).encode(y="mean:Q", tooltip=tooltip)
     else:
-        band = base.mark_rule(strokeWidth=3).encode(y=alt.Y("low:Q", title=outcome), y2="high:Q")
+        band = base.mark_rule(strokeWidth=3).encode(
+            y=alt.Y("low:Q", title=column_label(outcome)), y2="high:Q"
+        )
         centre = base.mark_point(filled=True, size=90).encode(y="mean:Q", tooltip=tooltip)
     return _template(
         alt.layer(band, centre).properties(
             width=WIDTH + 200,
             height=HEIGHT + 80,
-            title=f"{outcome}: mean and 95% confidence interval across replications",
+            title=f"{column_label(outcome)}: mean and 95% confidence interval across replications",
         )
     )
 
@@ -475,7 +585,9 @@ def yearly_bands_chart(frame: pd.DataFrame, outcome: str) -> dict[str, Any]:
         x=alt.X("year:Q", title=None, axis=alt.Axis(format="d")),
         color=alt.Color("label:N", legend=alt.Legend(title=None, orient="right", labelLimit=320)),
     )
-    band = base.mark_area(opacity=0.15).encode(y=alt.Y("low:Q", title=outcome), y2="high:Q")
+    band = base.mark_area(opacity=0.15).encode(
+        y=alt.Y("low:Q", title=column_label(outcome)), y2="high:Q"
+    )
     line = base.mark_line(strokeWidth=2).encode(
         y="mean:Q",
         tooltip=[
@@ -489,6 +601,57 @@ def yearly_bands_chart(frame: pd.DataFrame, outcome: str) -> dict[str, Any]:
     )
     return _template(
         alt.layer(band, line).properties(
-            width=WIDTH + 120, height=HEIGHT + 40, title=f"{outcome} by year (mean, 95% band)"
+            width=WIDTH + 120,
+            height=HEIGHT + 40,
+            title=f"{column_label(outcome)} by year (mean, 95% band)",
         )
     )
+
+
+CLUB_SERIES = {"members (model)": "#0072B2", "stable size (Barrett 1994)": "#D55E00"}
+
+
+def club_chart(frame: pd.DataFrame, years: tuple[int, int], countries: int) -> dict[str, Any]:
+    """Club members per year (solid, with points) against the analytic stable size (dashed).
+
+    Args:
+        frame: ``Simulation.club_frame()``.
+        years: the x domain (the year before the first simulated one shows the initial members).
+        countries: the y axis ends here (every country a member).
+    """
+    x = _years(years, WIDTH + 160)
+    y = alt.Y(
+        "members:Q",
+        title="member countries",
+        scale=alt.Scale(domain=[0, max(countries, 1)]),
+        axis=alt.Axis(tickMinStep=1, format="d"),
+    )
+    colour = alt.Color(
+        "series:N",
+        scale=alt.Scale(domain=list(CLUB_SERIES), range=list(CLUB_SERIES.values())),
+        legend=alt.Legend(title=None, orient="top", labelLimit=0),
+    )
+    tooltip = [alt.Tooltip("year:Q", format="d"), "series:N", "members:Q"]
+    names = list(CLUB_SERIES)
+    stable = (
+        alt.Chart(_data("club"))
+        .transform_filter(alt.datum.series == names[1])
+        .mark_line(strokeWidth=2, strokeDash=[6, 4])
+        .encode(x=x, y=y, color=colour, tooltip=tooltip)
+    )
+    members = (
+        alt.Chart(_data("club"))
+        .transform_filter(alt.datum.series == names[0])
+        .mark_line(strokeWidth=3, point=alt.OverlayMarkDef(size=40), interpolate="step-after")
+        .encode(x=x, y=y, color=colour, tooltip=tooltip)
+    )
+    chart = alt.layer(stable, members).properties(
+        width=WIDTH + 160,
+        height=HEIGHT + 40,
+        title=alt.Title(
+            f"Club members of {countries} identical countries",
+            subtitle="first point: the initial members; dashed: the self-enforcing size "
+            "min(N, 3) from the textbook game",
+        ),
+    )
+    return _template(chart) | {"datasets": {"club": _records(frame)}}

@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 from scipy import stats
 
 from industry_transition.experiments.analysis import summarize, sweep_spec, varied_parameters
+from industry_transition.experiments.labels import column_label
 from industry_transition.experiments.spec import OUTCOMES, SweepSpec
 from industry_transition.experiments.sweep import read_table
 
@@ -357,7 +358,8 @@ def yearly_bands(source: str | Path | SweepView, outcome: str) -> pd.DataFrame:
 
     Returns:
         One row per setting and year, sorted by setting and year, with columns ``setting``, the
-        varied parameters, ``label`` (``"p = v, q = w"``, or ``"all"`` when nothing is varied),
+        varied parameters, ``label`` (``"p = v, q = w"`` with readable names, or ``"all"``
+        when nothing is varied),
         ``year``, ``mean``, ``low``, ``high`` (t-interval ``mean ± t(0.975, n-1) sd / sqrt(n)``;
         NaN with fewer than two runs) and ``n`` (runs with a value that year).
 
@@ -409,6 +411,6 @@ def _labels(settings: pd.DataFrame, parameters: list[str]) -> list[str]:
         return ["all"] * len(settings)
     columns = [settings[p].tolist() for p in parameters]
     return [
-        ", ".join(f"{p} = {v}" for p, v in zip(parameters, values, strict=True))
+        ", ".join(f"{column_label(p)} = {v}" for p, v in zip(parameters, values, strict=True))
         for values in zip(*columns, strict=True)
     ]

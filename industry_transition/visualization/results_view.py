@@ -12,6 +12,7 @@ from typing import Any, cast
 
 import solara
 
+from industry_transition.experiments.labels import column_label
 from industry_transition.visualization import charts
 from industry_transition.visualization.results import (
     PathRefused,
@@ -49,11 +50,24 @@ def SweepCharts(view: SweepView) -> solara.Element:
     with solara.Column() as column:
         solara.Markdown(
             f"**{view.folder.name}**: {view.runs_ok} runs finished, {view.runs_failed} failed; "
-            f"varied: {', '.join(view.parameters) or 'nothing'}"
+            f"varied: {', '.join(column_label(p) for p in view.parameters) or 'nothing'}"
         )
         with solara.Row():
-            solara.Select(label="Outcome", value=outcome, values=view.outcomes)
-            solara.Select(label="x axis", value=x, values=[*view.parameters, "setting"])
+            solara.Select(
+                label="Outcome",
+                value=column_label(outcome.value),
+                values=[column_label(o) for o in view.outcomes],
+                on_value=lambda shown: outcome.set(
+                    {column_label(o): o for o in view.outcomes}[shown]
+                ),
+            )
+            choices = [*view.parameters, "setting"]
+            solara.Select(
+                label="x axis",
+                value=column_label(x.value),
+                values=[column_label(c) for c in choices],
+                on_value=lambda shown: x.set({column_label(c): c for c in choices}[shown]),
+            )
         if outcome.value:
             try:
                 bands = outcome_bands(view, outcome.value, x.value)
@@ -67,7 +81,14 @@ def SweepCharts(view: SweepView) -> solara.Element:
                     label="outcome_bands.csv",
                 )
         if view.series_columns:
-            solara.Select(label="Yearly series", value=series_column, values=view.series_columns)
+            solara.Select(
+                label="Yearly series",
+                value=column_label(series_column.value),
+                values=[column_label(c) for c in view.series_columns],
+                on_value=lambda shown: series_column.set(
+                    {column_label(c): c for c in view.series_columns}[shown]
+                ),
+            )
             yearly = yearly_bands(view, series_column.value)
             Chart(charts.yearly_bands_chart(yearly, series_column.value), name="yearly")
             solara.FileDownload(

@@ -79,6 +79,8 @@ def app_command(
         "INDUSTRY_TRANSITION_APP_SCENARIO": scenario or default_scenario(),
         ROOTS_VARIABLE: os.pathsep.join(str(r) for r in roots),
         "SOLARA_KERNEL_CULL_TIMEOUT": session_timeout.strip(),
+        # no "This website runs on Solara" badge over the bottom of the page (the event log)
+        "SOLARA_THEME_SHOW_BANNER": "false",
     }
     url = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}/"
     command = [

@@ -10,6 +10,8 @@ its event log; the components only draw them. Tests use this module directly.
 from __future__ import annotations
 
 import functools
+import math
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -34,6 +36,17 @@ LEVER_NAMES = (
     "candidates_per_agent",
     "rounds_per_year",
 )
+#: Scenarios with levers of their own: the club game's are its game's parameters.
+SCENARIO_LEVERS = {
+    "club-game": ("countries", "club_benefit", "club_cost", "club_initial_members"),
+}
+#: Slider ranges narrower than the schema's (which allows e.g. 100,000 countries): min, max, step.
+APP_RANGES: dict[str, tuple[float, float, float]] = {
+    "countries": (2, 60, 1),
+    "club_benefit": (0.1, 10.0, 0.1),
+    "club_cost": (0.1, 10.0, 0.1),
+    "club_initial_members": (0, 60, 1),
+}
 #: Largest seed the text box accepts (NumPy's SeedSequence takes any non-negative integer; this
 #: bound keeps seeds printable and equal to what ``run.json`` records).
 MAX_SEED = SEED_LIMIT - 1  # the same range as the command line and Python
@@ -53,6 +66,18 @@ EVENT_GROUPS = {
     "investments": ("investment", "adoption", "retirement"),
     "rejected proposals": ("rejected",),
 }
+EVENT_COLUMNS = (
+    "year",
+    "event",
+    "text",
+    "country_a",
+    "country_b",
+    "kind",
+    "party_a",
+    "party_b",
+    "amount_musd",
+)
+_ENDS = re.compile(r" ends \(([^)]*)\)")
 DEFAULT_EVENT_GROUPS = (
     "agreements",
     "finance and technology delivered",
@@ -95,13 +120,15 @@ def levers(scenario: str) -> tuple[Lever, ...]:
     """
     values = load_scenario(scenario).parameters
     out = []
-    for name in LEVER_NAMES:
+    for name in SCENARIO_LEVERS.get(scenario, LEVER_NAMES):
         field = Parameters.model_fields[name]
         extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
         bounds = {type(m).__name__: m for m in field.metadata}
         minimum = getattr(bounds.get("Ge"), "ge", None)
         maximum = getattr(bounds.get("Le"), "le", None)
         annotation = field.annotation
+        if set(getattr(annotation, "__args__", ())) == {int, type(None)}:
+            annotation = int  # an optional count: the scenario resolves it (club-game: 10)
         choices: tuple[str, ...] = tuple(getattr(annotation, "__args__", ()))
         if annotation is bool:
             kind = "bool"
@@ -119,9 +146,13 @@ def levers(scenario: str) -> tuple[Lever, ...]:
                 default=getattr(values, name),
                 unit=str(extra.get("unit", "")),
                 help=field.description or "",
-                minimum=minimum,
-                maximum=maximum,
-                step=1 if kind == "int" else (0.1 if kind == "float" else None),
+                minimum=APP_RANGES[name][0] if name in APP_RANGES else minimum,
+                maximum=APP_RANGES[name][1] if name in APP_RANGES else maximum,
+                step=(
+                    APP_RANGES[name][2]
+                    if name in APP_RANGES
+                    else (1 if kind == "int" else (0.1 if kind == "float" else None))
+                ),
                 choices=choices if kind == "choice" else (),
             )
         )
@@ -144,6 +175,69 @@ def parse_seed(text: object) -> int:
     if not 0 <= value <= MAX_SEED:
         raise InputError(f"Seed {value} is out of range: use 0 to {MAX_SEED:,}.")
     return value
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, float | int) and isinstance(b, float | int) and not isinstance(a, bool):
+        return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-12)
+    return bool(a == b)
+
+
+def show_value(value: Any) -> str:
+    """A lever's value as the page writes it (floats without trailing noise, switches on/off)."""
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def sidebar_differences(
+    scenario: str,
+    sidebar: dict[str, Any],
+    running: dict[str, Any],
+    seed_text: str,
+    running_seed: int,
+) -> list[str]:
+    """What the sidebar shows that the running model does not use, one phrase per difference.
+
+    Every lever of the scenario is checked (a lever missing from ``running`` runs at the
+    scenario's default), and so is the seed typed in the box (text that is not a seed counts as
+    a difference). Empty when the sidebar tells the truth about the running model.
+    """
+    out = []
+    for lever in levers(scenario):
+        shown = sidebar.get(lever.name, lever.default)
+        used = running.get(lever.name, lever.default)
+        if not _same(shown, used):
+            out.append(f"{lever.label} {show_value(shown)} (running: {show_value(used)})")
+    try:
+        typed: object = parse_seed(seed_text)
+    except InputError:
+        typed = None
+    if typed != running_seed:
+        shown_seed = str(typed) if typed is not None else f"'{str(seed_text).strip()}'"
+        out.append(f"Seed {shown_seed} (running: {running_seed})")
+    return out
+
+
+def stable_club_sizes(countries: int, benefit: float, cost: float) -> list[int]:
+    """Coalition sizes of the club game that are internally and externally stable.
+
+    Internal: no member gains by leaving (gain of staying >= 0); external: no outsider gains by
+    joining (an indifferent outsider joins, as in the model's rule, so the gain must be < 0).
+    Uses the model's own ``membership_gain``; the textbook answer is min(N, 3) for any b, c
+    (docs/validation.md §2, Barrett 1994).
+    """
+    from industry_transition.model.coalition import membership_gain
+
+    stable = []
+    for k in range(countries + 1):
+        inside = k == 0 or membership_gain(k, True, countries, benefit, cost) >= 0
+        outside = k == countries or membership_gain(k, False, countries, benefit, cost) < 0
+        if inside and outside:
+            stable.append(k)
+    return stable
 
 
 def finance_direction(payer_income: str, recipient_income: str) -> str:
@@ -339,6 +433,40 @@ class Simulation:
             }
         ).reset_index(drop=True)
 
+    @property
+    def is_club_game(self) -> bool:
+        """Whether countries value membership by the textbook club game (``club-game``)."""
+        return self.spec.parameters.membership_payoff == "club_game"
+
+    def club_frame(self) -> pd.DataFrame:
+        """Club members per year against the analytic stable size: year, series, members.
+
+        The first row is the initial membership, at the year before the first simulated one.
+        """
+        p = self.spec.parameters
+        n = len(self.model.country_agents)
+        stable = stable_club_sizes(n, p.club_benefit, p.club_cost)
+        size = stable[0] if len(stable) == 1 else max(stable)
+        years = list(range(self.start_year - 1, self.end_year + 1))
+        series = self.model.series()
+        members = [int(p.club_initial_members)] + [int(m) for m in series["initiative_members"]]
+        frame = pd.concat(
+            [
+                pd.DataFrame(
+                    {
+                        "year": years[: len(members)],
+                        "series": "members (model)",
+                        "members": members,
+                    }
+                ),
+                pd.DataFrame(
+                    {"year": years, "series": "stable size (Barrett 1994)", "members": size}
+                ),
+            ],
+            ignore_index=True,
+        )
+        return frame
+
     # --- the network --------------------------------------------------------------------------
     def finance_by_agent(self) -> pd.DataFrame:
         """Finance delivered so far, in and out, per agent (companies and countries), USD m."""
@@ -474,14 +602,19 @@ class Simulation:
 
     # --- the story ----------------------------------------------------------------------------
     def events_frame(
-        self, country: str | None = None, groups: tuple[str, ...] = DEFAULT_EVENT_GROUPS
+        self,
+        country: str | None = None,
+        groups: tuple[str, ...] = DEFAULT_EVENT_GROUPS,
+        agent: str | None = None,
     ) -> pd.DataFrame:
-        """The event log, newest first: year, event, text, country_a, country_b.
+        """The event log, newest first, with the columns in ``EVENT_COLUMNS``.
 
         Args:
             country: a country id; keeps events where either party is the country or one of its
                 companies (None keeps all).
             groups: names from ``EVENT_GROUPS`` to keep.
+            agent: an agent id (country, company or initiative); keeps events where it is
+                either party (None keeps all).
         """
         unknown = set(groups) - set(EVENT_GROUPS)
         if unknown:
@@ -499,8 +632,82 @@ class Simulation:
             if country not in self.model.country_agents:
                 raise InputError(f"unknown country '{country}'")
             events = events[(events["country_a"] == country) | (events["country_b"] == country)]
+        if agent:
+            if agent not in self.model.agent_by_id:
+                raise InputError(f"unknown agent '{agent}'")
+            events = events[(events["party_a"] == agent) | (events["party_b"] == agent)]
         ordered = events.iloc[::-1]
-        return ordered[["year", "event", "text", "country_a", "country_b"]].reset_index(drop=True)
+        return ordered[list(EVENT_COLUMNS)].reset_index(drop=True)
+
+    def grouped_events(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Events of one kind between the same parties in one year, as one line each.
+
+        Args:
+            frame: ``events_frame()`` output (newest first).
+
+        Returns:
+            year, event, text, count and members (the single events' texts, oldest first),
+            newest first. A group of one keeps its event's own text; a larger group reads
+            e.g. "2039: 3 finance partnerships of France and China cement producers
+            (representative) ended (completed)".
+        """
+        columns = ["year", "event", "text", "count", "members"]
+        if frame.empty:
+            return pd.DataFrame(columns=columns)
+        keys = ["year", "event", "kind", "party_a", "party_b"]
+        # group ids in order of first appearance (the frame is newest first); one Python call
+        # per group of several events only, so a step's redraw stays cheap
+        ids = frame.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
+        first = ~pd.Series(ids).duplicated().to_numpy()
+        counts = np.bincount(ids)
+        members = frame["text"].groupby(ids, sort=True).agg(lambda t: list(t)[::-1])
+        heads = frame[first].reset_index(drop=True)
+        texts = heads["text"].astype(str).tolist()
+        for i, group in enumerate(ids[first]):
+            if counts[group] > 1:
+                part = frame[ids == group]
+                texts[i] = self._group_text(part, members.iloc[group])
+        return pd.DataFrame(
+            {
+                "year": heads["year"].astype(int),
+                "event": heads["event"].astype(str),
+                "text": texts,
+                "count": counts[ids[first]],
+                "members": [members.iloc[g] for g in ids[first]],
+            },
+            columns=columns,
+        )
+
+    def _group_text(self, part: pd.DataFrame, texts: list[str]) -> str:
+        """One sentence for several events of a kind between the same parties in a year."""
+        first = part.iloc[0]
+        n, year, kind = len(part), int(first["year"]), str(first["kind"])
+        a = self.model.display_name(str(first["party_a"])) if first["party_a"] else ""
+        b = self.model.display_name(str(first["party_b"])) if first["party_b"] else ""
+        between = f"between {a} and {b}" if b else f"of {a}"
+        things = f"{kind} partnerships" if kind else "events"
+        event = str(first["event"])
+        if event == "ending":
+            statuses = sorted({m.group(1) for t in texts if (m := _ENDS.search(t))})
+            return f"{year}: {n} {things} {between} ended" + (
+                f" ({', '.join(statuses)})" if statuses else ""
+            )
+        if event == "delivery":
+            total = float(part["amount_musd"].fillna(0.0).sum())
+            money = f" (USD {total:,.0f} million in all)" if total > 0 else ""
+            return f"{year}: {n} deliveries of {kind or 'support'} from {a} to {b}{money}"
+        verbs = {
+            "agreement": "agreed",
+            "default": "defaulted",
+            "rejected": "proposed and rejected",
+            "join": "joined",
+            "leave": "left",
+            "ratchet": "ratcheted",
+        }
+        if event in verbs:
+            return f"{year}: {n} {things} {between} {verbs[event]}"
+        plural = {"investment": "investments", "adoption": "adoptions"}.get(event, f"{event}s")
+        return f"{year}: {n} {plural} by {a}" + (f" with {b}" if b else "")
 
     # --- downloads ----------------------------------------------------------------------------
     def chart_tables(self) -> dict[str, pd.DataFrame]:
@@ -524,6 +731,49 @@ class Simulation:
             overrides=self.overrides,
             runtime_seconds=float(sum(self.step_seconds)),
         )
+
+
+class FinalSeries:
+    """Runs to the end for Compare, computed once per (scenario, seed, settings) and shared.
+
+    ``submit`` returns a future; the same settings get the same future, so Compare's A, started
+    in the background when the tab opens, is ready (or under way) when "Run A and B" is
+    pressed, and settings run before come back at once. Two worker threads run A and B side
+    by side. At most ``size`` results are kept (oldest dropped).
+    """
+
+    def __init__(self, size: int = 32, workers: int = 2) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="compare")
+        self._futures: dict[tuple[Any, ...], Any] = {}
+        self._lock = threading.Lock()
+        self._size = size
+
+    @staticmethod
+    def key(scenario: str, seed: int, settings: dict[str, Any]) -> tuple[Any, ...]:
+        """What identifies a run: scenario, seed and the settings, in name order."""
+        return (scenario, int(seed), tuple(sorted(settings.items())))
+
+    def submit(self, scenario: str, seed: int, settings: dict[str, Any]) -> Any:
+        """A future of ``run(scenario, seed=seed, **settings).series``."""
+        from industry_transition.experiments.run import run
+
+        key = self.key(scenario, seed, settings)
+        with self._lock:
+            future = self._futures.get(key)
+            if future is None or (future.done() and future.exception() is not None):
+                future = self._pool.submit(
+                    lambda: run(scenario, seed=int(seed), **dict(settings)).series
+                )
+                self._futures[key] = future
+                while len(self._futures) > self._size:
+                    self._futures.pop(next(iter(self._futures)))
+            return future
+
+
+#: One cache for the server process: every session's Compare shares finished runs.
+FINAL_SERIES = FinalSeries()
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:

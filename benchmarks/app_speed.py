@@ -1,0 +1,173 @@
+"""How fast the app answers a class: first picture, a Step, and Compare, in a real browser.
+
+Usage:
+    uv run python benchmarks/app_speed.py                       # starts its own app server
+    uv run python benchmarks/app_speed.py --url http://127.0.0.1:8765/ --sessions 5
+    uv run python benchmarks/app_speed.py --out test-artifacts/app_speed.json
+
+Debian's chromium (``/usr/bin/chromium``) is driven by Playwright, headless. For each of
+``--sessions`` fresh browser contexts on ``leadit`` it measures, from ``page.goto``:
+
+- ``first_picture_s``: until the network's nodes and all four charts have SVG marks;
+- per Step (``--steps``), ``step_year_s`` until the year banner shows the next year and
+  ``step_charts_s`` until the emissions chart has drawn that year's points;
+- once, ``compare_s``: from "Run A and B" (Compare's defaults: A the running model, B with the
+  broker switched) until B − A's bars are drawn, on the first press; on a second press with
+  the same settings (``compare_again_s``, served from the runs already computed); and with a
+  B nobody has run yet (``compare_new_b_s``: enforcement none).
+
+The first session after the server starts also pays for importing the model in the server
+process, so it is reported separately (``first_session``). Prints one JSON document.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+NETWORK = ".chart-network g.mark-symbol.role-mark path"
+CHARTS = [
+    ".chart-emissions svg",
+    ".chart-finance svg",
+    ".chart-partnerships svg",
+    ".chart-low_carbon svg",
+]
+EMISSION_POINTS = ".chart-emissions g.mark-symbol.role-mark path"
+
+
+def start_server() -> tuple[subprocess.Popen[bytes], str]:
+    """``industry-transition app`` on a free port; returns the process and its URL."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    process = subprocess.Popen(
+        [sys.executable, "-m", "industry_transition", "app", "--no-browser", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), 1):
+                return process, f"http://127.0.0.1:{port}/"
+        except OSError:
+            time.sleep(0.3)
+    process.kill()
+    raise SystemExit(f"the app did not open port {port}")
+
+
+def first_picture(page: Any, url: str) -> float:
+    started = time.perf_counter()
+    page.goto(url)
+    page.wait_for_function(
+        "([nodes, charts]) => document.querySelectorAll(nodes).length > 0 && "
+        "charts.every(c => document.querySelector(c))",
+        arg=[NETWORK, CHARTS],
+        timeout=120_000,
+    )
+    return time.perf_counter() - started
+
+
+def step(page: Any, year_index: int) -> tuple[float, float]:
+    before = page.inner_text(".current-year").strip()
+    started = time.perf_counter()
+    page.click("button.step")
+    page.wait_for_function(
+        "b => document.querySelector('.current-year').innerText.trim() !== b",
+        arg=before,
+        timeout=60_000,
+    )
+    shown = time.perf_counter() - started
+    page.wait_for_function(
+        "([sel, n]) => document.querySelectorAll(sel).length >= n",
+        arg=[EMISSION_POINTS, 4 * year_index],
+        timeout=60_000,
+    )
+    return shown, time.perf_counter() - started
+
+
+def compare(page: Any) -> float:
+    """Click "Run A and B"; seconds until new results are shown and B − A's bars drawn."""
+    bars = ".chart-difference g.mark-rect.role-mark path"
+    before = page.evaluate("() => document.querySelector('.compare-time')?.innerText || ''")
+    started = time.perf_counter()
+    page.click("button.run-compare")
+    page.wait_for_function(
+        "b => (document.querySelector('.compare-time')?.innerText || '') !== b",
+        arg=before,
+        timeout=120_000,
+    )
+    page.wait_for_selector(bars, state="attached", timeout=120_000)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", help="an app already running (default: start one)")
+    parser.add_argument("--sessions", type=int, default=4)
+    parser.add_argument("--steps", type=int, default=5)
+    parser.add_argument("--out", type=Path, help="also write the JSON here")
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    process = None
+    url = args.url
+    if url is None:
+        process, url = start_server()
+    results: dict[str, Any] = {"url_started_here": process is not None, "sessions": []}
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"]
+            )
+            for index in range(args.sessions):
+                context = browser.new_context(viewport={"width": 1600, "height": 1000})
+                page = context.new_page()
+                session: dict[str, Any] = {"first_picture_s": first_picture(page, url)}
+                steps = [step(page, i + 1) for i in range(args.steps)]
+                session["step_year_s"] = [round(s[0], 3) for s in steps]
+                session["step_charts_s"] = [round(s[1], 3) for s in steps]
+                if index == args.sessions - 1:
+                    page.get_by_role("button", name="Compare").click()
+                    page.wait_for_selector("button.run-compare", timeout=30_000)
+                    session["compare_s"] = round(compare(page), 3)
+                    session["compare_again_s"] = round(compare(page), 3)
+                    # a B nobody has run: enforcement none in Compare's own levers
+                    page.locator(".compare-b .lever-enforcement").get_by_role(
+                        "button", name="none"
+                    ).click()
+                    session["compare_new_b_s"] = round(compare(page), 3)
+                session["first_picture_s"] = round(session["first_picture_s"], 3)
+                results["sessions"].append(session)
+                context.close()
+            browser.close()
+    finally:
+        if process is not None:
+            process.terminate()
+            process.wait(10)
+    later = results["sessions"][1:] or results["sessions"]
+    results["first_session"] = results["sessions"][0]["first_picture_s"]
+    results["median_first_picture_s"] = statistics.median(s["first_picture_s"] for s in later)
+    year = [t for s in later for t in s["step_year_s"]]
+    drawn = [t for s in later for t in s["step_charts_s"]]
+    results["median_step_year_s"] = statistics.median(year)
+    results["median_step_charts_s"] = statistics.median(drawn)
+    results["max_step_charts_s"] = max(drawn)
+    text = json.dumps(results, indent=2)
+    print(text)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
