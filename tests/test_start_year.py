@@ -152,3 +152,20 @@ def test_leadit_builds_the_world_of_2019() -> None:
                 row["carbon_price_usd_per_t"]
             )
             assert model.countries.grid_tco2_per_mwh[i] == pytest.approx(row["grid_tco2_per_mwh"])
+
+
+def test_memberships_and_partnerships_of_later_years_are_left_out() -> None:
+    """A 2019 run starts with LeadIT's founding members and none of the 2023 partnerships."""
+    tables = load_scenario("leadit").tables
+    memberships, partnerships = tables["memberships"], tables["partnerships"]
+    for year in (2019, 2022, 2024):
+        model = TransitionModel("leadit", seed=1, snapshots=False, start_year=year)
+        members = set(model.initiatives["leadit"].members)
+        assert members == set(memberships.loc[memberships["joined_year"] <= year, "member_id"])
+        ties = model.partnership_table()
+        signed = set(ties.loc[ties["kind"] != "membership", "partnership_id"])
+        assert signed == set(partnerships.loc[partnerships["start_year"] <= year, "partnership_id"])
+    founders = {"swe", "ind", "arg", "fin", "fra", "deu", "irl", "lux", "nld", "kor", "gbr"}
+    model = TransitionModel("leadit", seed=1, snapshots=False, start_year=2019)
+    countries = set(model.initiatives["leadit"].members) & set(model.country_agents)
+    assert countries == founders  # the eleven of the launch on 23 September 2019

@@ -247,7 +247,13 @@ class TransitionModel(mesa.Model):
         self.refresh_plant_index()
 
     def _initial_ties(self, tables: dict[str, pd.DataFrame]) -> None:
-        """The data's memberships and partnerships, of the channels switched on."""
+        """The data's memberships and partnerships, of the channels switched on.
+
+        Only those that existed in the run's start year: a membership joined, or a partnership
+        signed, after it is left out (it did not exist yet; in the model it may form on its
+        own). One joined or signed in the start year itself is in, as a plant that starts
+        operating that year is (docs/model.md "Input data").
+        """
         p = self.params
         channel = {
             "finance": p.finance_deals,
@@ -257,6 +263,8 @@ class TransitionModel(mesa.Model):
         }
         memberships = tables["memberships"]
         for row in memberships.itertuples() if p.initiative_membership else ():
+            if int(row.joined_year) > p.start_year:
+                continue
             initiative = self.initiatives[row.initiative_id]
             self.join_initiative(
                 initiative, row.member_id, start_year=int(row.joined_year), announce=False
@@ -267,6 +275,8 @@ class TransitionModel(mesa.Model):
             if not channel[row.kind]:
                 continue
             start = int(row.start_year)
+            if start > p.start_year:
+                continue
             partnership = Partnership(
                 partnership_id=row.partnership_id,
                 kind=row.kind,
