@@ -98,9 +98,14 @@ class Country(mesa.Agent):
         unwanted = max(ratcheted - self.ambition_usd_per_t, 0.0)  # ambition is at least price
         return p.ratchet_cost_share * unwanted * self.model.country_emissions_mt(self.index)
 
-    def step_membership(self) -> None:
-        """Join or leave initiatives when membership pays (docs/model.md §3.7)."""
+    def step_membership(self, *, joining_only: bool = False) -> None:
+        """Join or leave initiatives when membership pays (docs/model.md §3.7).
+
+        ``joining_only``: a year between reviews, when only non-members decide (to join).
+        """
         for initiative in self.model.initiatives.values():
+            if joining_only and self.agent_id in initiative.members:
+                continue
             initiative.decide_membership(self)
 
     # --- decisions (docs/model.md §3.5): what this government offers, and what it is worth ---

@@ -13,6 +13,10 @@ if TYPE_CHECKING:
     from industry_transition.agents.country import Country
     from industry_transition.model.transition_model import TransitionModel
 
+# Position of the joining draws in the negotiation stream: after the rounds and the membership
+# order (model/negotiation.py ROUND_MEMBERSHIP = 10_000), keyed further by year and country.
+JOIN_DRAWS = 10_001
+
 
 class Initiative(mesa.Agent):
     """A multilateral club. Members are linked to it by ``membership`` partnerships."""
@@ -112,6 +116,18 @@ class Initiative(mesa.Agent):
         self.costs_saved_musd = {}
         self.years_since_review = 0
 
+    def _takes_decision(self, country: Country) -> bool:
+        """Whether a country for which joining pays joins this year (the yearly hazard).
+
+        The draw has its own position in the negotiation stream (year, country), so it does not
+        shift any other draw; with probability 1 nothing is drawn.
+        """
+        chance = self.model.params.membership_join_probability
+        if chance >= 1.0:
+            return True
+        draw = self.model.substream("negotiation", self.model.year, JOIN_DRAWS, country.index)
+        return bool(draw.random() < chance)
+
     def decide_membership(self, country: Country) -> None:
         """Join when membership does not lose; leave only when staying loses more than leaving.
 
@@ -127,7 +143,7 @@ class Initiative(mesa.Agent):
             return
         gain = self.membership_gain_musd(country)
         exit_cost = p.membership_exit_cost_musd if p.membership_payoff == "deals" else 0.0
-        if not is_member and gain >= 0:
+        if not is_member and gain >= 0 and self._takes_decision(country):
             self.model.join_initiative(self, country.agent_id)
         elif is_member and gain * p.ratchet_interval_years + exit_cost < 0:
             self.model.leave_initiative(self, country.agent_id)

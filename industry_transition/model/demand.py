@@ -32,8 +32,22 @@ def capacity_by_country_sector(model: TransitionModel) -> FloatArray:
 
 
 def update_demand(model: TransitionModel) -> None:
-    """Demand grows at each country-sector's exogenous rate."""
+    """Demand grows at each country-sector's exogenous rate, or takes the observed production."""
     model.countries.demand_mt *= 1.0 + model.countries.demand_growth
+    model.observed.apply_production(model.year, model.countries.demand_mt)
+
+
+def initial_demand(model: TransitionModel) -> None:
+    """Demand of the start year: the fleet's production, or the observed production where known.
+
+    The fleet's production is capacity x utilisation (the plants table's); a ``country_years``
+    row of the start year with production replaces it for that country and sector.
+    """
+    fleet = model.fleet
+    demand = np.zeros((len(model.countries.ids), 2))
+    np.add.at(demand, (fleet.country, fleet.sector), fleet.production_mt)
+    model.observed.apply_production(model.params.start_year, demand)
+    model.countries.demand_mt = demand
 
 
 def build_and_retire(model: TransitionModel) -> np.ndarray:

@@ -444,6 +444,7 @@ def decide_memberships(model: TransitionModel) -> None:
     """At each review (stocktake) year, countries in random order join or leave initiatives.
 
     Between reviews membership is a commitment; the brokered surplus accumulates as evidence.
+    With ``membership_joining = "yearly"`` non-members may also join between reviews.
     """
     if model.is_review_year():
         countries = list(model.country_agents.values())
@@ -452,6 +453,12 @@ def decide_memberships(model: TransitionModel) -> None:
             countries[int(i)].step_membership()
         for initiative in model.initiatives.values():
             initiative.close_review()
+    elif model.params.membership_joining == "yearly":
+        # between reviews non-members may join; members stay (docs/model.md §3.7)
+        countries = list(model.country_agents.values())
+        order = model.substream("negotiation", model.year, ROUND_MEMBERSHIP)
+        for i in order.permutation(len(countries)):
+            countries[int(i)].step_membership(joining_only=True)
     # This year's rounds count toward the next review.
     for initiative in model.initiatives.values():
         initiative.years_since_review += 1

@@ -679,6 +679,25 @@ class Parameters(BaseModel):
         "(Barrett 2003, Environment and Statecraft, Oxford University Press)",
     )
 
+    membership_joining: Literal["review", "yearly"] = _param(
+        "review",
+        unit="choice",
+        description="When a non-member may join an initiative: only at reviews (stocktake "
+        "years, with leaving), or in any year (leaving stays a review decision). LeadIT "
+        "admitted members between stocktakes (11 countries at its launch in 2019, 16 by "
+        "September 2021, 18 by COP28 2023; industrytransition.org, Press Information Bureau).",
+        source="modelling choice (docs/model.md §3.7); 'yearly' is what LeadIT's record shows",
+    )
+    membership_join_probability: float = _param(
+        1.0,
+        unit="share per year",
+        ge=0.0,
+        le=1.0,
+        description="Chance that a country for which joining pays does join in a given year "
+        "(a yearly hazard: the time a government takes to decide). 1: it joins at once.",
+        source="placeholder (behavioural; fitted by `industry-transition calibrate` to LeadIT's "
+        "membership record, docs/validation.md 'Hindcast')",
+    )
     membership_payoff: Literal["deals", "club_game"] = _param(
         "deals",
         unit="choice",

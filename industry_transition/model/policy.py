@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
 
 def update_policy(model: TransitionModel) -> None:
-    """Carbon prices: own trend, then ratchet events.
+    """Carbon prices: own trend (or the year's observed row), then ratchet events.
 
     Government partnerships do not move prices: no term of a partnership commits a country to
     a carbon price, as none of LeadIT's do (docs/model.md §3.4), so nothing a government does
@@ -21,14 +21,19 @@ def update_policy(model: TransitionModel) -> None:
     p = model.params
     countries = model.countries
     price = countries.carbon_price_usd_per_t
+    premium = model.ratchet_premium_usd_per_t
     if model.year > p.start_year:
         price += countries.carbon_price_growth_usd_per_t
+        # a year with an observed row takes it (docs/model.md "Observed and endogenous inputs")
+        model.observed.apply_carbon_price(model.year, price, p.carbon_price_scale, premium)
         np.maximum(price, 0.0, out=price)
     if model.is_review_year():
         members = model.initiative_member_countries()
         if members.size:
             floor = p.ratchet_floor_usd_per_t * p.carbon_price_scale
+            before = price[members].copy()
             price[members] = np.maximum(price[members] * (1.0 + p.ratchet_increase), floor)
+            premium[members] += price[members] - before
             model.events.record(
                 model.year,
                 "ratchet",
@@ -43,13 +48,14 @@ def is_ratchet_year(year: int, first: int, interval: int) -> bool:
 
 
 def update_costs(model: TransitionModel) -> None:
-    """Capex from learning; grids decarbonise; power prices drift; derived matrices refresh."""
+    """Capex from learning; grids decarbonise (or follow observed rows); power prices drift."""
     p = model.params
     countries = model.countries
     if model.year > p.start_year:
         countries.grid_tco2_per_mwh *= 1.0 - countries.grid_decline_per_year * (
             p.grid_decarbonisation_scale
         )
+        model.observed.apply_grid(model.year, countries.grid_tco2_per_mwh)
         np.maximum(countries.grid_tco2_per_mwh, 0.0, out=countries.grid_tco2_per_mwh)
         countries.electricity_usd_per_mwh *= 1.0 + p.electricity_price_change_per_year
     model.technologies.update_costs()

@@ -125,6 +125,8 @@ TABLE_SCHEMAS: dict[str, dict[str, Column]] = {
         # Last year of a dated commitment (a work programme): the member does not leave before
         # it ends. Optional column; an empty cell means no commitment.
         "committed_until": Column("optional_int", ge=1900, le=2200),
+        # the year the commitment was made: a run starting before it is not bound by it
+        "committed_year": Column("optional_int", ge=1900, le=2200),
         "source": Column("str"),
     },
     "partnerships": {
@@ -153,13 +155,17 @@ TABLE_SCHEMAS: dict[str, dict[str, Column]] = {
         "gas_usd_per_gj": Column("float", ge=0, le=100),
         "source": Column("str"),
     },
-    # A country's carbon price and grid intensity by year (optional): a run starting in a year
-    # the table has takes these figures instead of the countries table's.
+    # A country's carbon price, grid intensity and production by year (optional): a run takes
+    # its start year's figures instead of the countries table's, and follows later years' rows
+    # (model/observed.py).
     "country_years": {
         "country_id": Column("str"),
         "year": Column("int", ge=1900, le=2200),
         "carbon_price_usd_per_t": Column("float", ge=0, le=1000),
         "grid_tco2_per_mwh": Column("float", ge=0, le=1.5),
+        # observed production (optional): demand follows it in the years it is given
+        "steel_production_mt": Column("optional_float", ge=0, le=5000),
+        "cement_production_mt": Column("optional_float", ge=0, le=5000),
         "source": Column("str"),
     },
 }
@@ -176,7 +182,8 @@ ID_COLUMNS = {
 OPTIONAL_TEXT = {"partnerships": ("technology",)}
 # Columns a CSV file may leave out altogether (every cell is then empty).
 OPTIONAL_COLUMNS = {
-    "memberships": ("committed_until",),
+    "memberships": ("committed_until", "committed_year"),
+    "country_years": ("steel_production_mt", "cement_production_mt"),
     "plants": ("start_year",),
     "technologies": ("capex_novel_usd_per_tpa", "gas_gj_per_t", "lead_time_years"),
 }
@@ -450,16 +457,35 @@ def _check_country_years(frame: pd.DataFrame, where: str, *, first_row: int) -> 
 
 
 def _check_commitments(memberships: pd.DataFrame, where: str, *, first_row: int) -> None:
-    """A commitment cannot end before the membership starts."""
-    for i, (joined, until) in enumerate(
-        zip(memberships["joined_year"], memberships["committed_until"], strict=True)
+    """A commitment cannot end before the membership starts, nor be made after it ends.
+
+    It may be made before the member joins (a member joining a commitment already agreed).
+    """
+    for i, (joined, until, made) in enumerate(
+        zip(
+            memberships["joined_year"],
+            memberships["committed_until"],
+            memberships["committed_year"],
+            strict=True,
+        )
     ):
-        if until is None or pd.isna(until):
-            continue
-        if until < joined:
+        row = i + first_row
+        has_until = until is not None and not pd.isna(until)
+        has_made = made is not None and not pd.isna(made)
+        if has_until and until < joined:
             raise ScenarioError(
-                f"{where}: row {i + first_row}, column 'committed_until': {int(until)} is "
+                f"{where}: row {row}, column 'committed_until': {int(until)} is "
                 f"before joined_year {int(joined)}"
+            )
+        if has_made and not has_until:
+            raise ScenarioError(
+                f"{where}: row {row}, column 'committed_year': {int(made)} is given but "
+                "committed_until is empty (a commitment year needs the year it runs to)"
+            )
+        if has_made and has_until and made > until:
+            raise ScenarioError(
+                f"{where}: row {row}, column 'committed_year': {int(made)} is after "
+                f"committed_until {int(until)}"
             )
 
 

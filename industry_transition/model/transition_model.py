@@ -27,6 +27,7 @@ from industry_transition.model.fleet import PlantFleet
 from industry_transition.model.investment import invest
 from industry_transition.model.ledger import Ledger
 from industry_transition.model.negotiation import negotiate
+from industry_transition.model.observed import ObservedSeries
 from industry_transition.model.parameters import SEED_LIMIT, check_seed
 from industry_transition.model.policy import is_ratchet_year, update_costs, update_policy
 from industry_transition.model.registry import Partnership, PartnershipRegistry, TrustBook
@@ -103,6 +104,11 @@ class TransitionModel(mesa.Model):
             default_gas_usd_per_gj=p.default_gas_price_usd_per_gj,
         )
         self.countries.carbon_price_growth_usd_per_t *= p.carbon_price_growth_scale
+        # observed rows after the start year, and what ratchets have added to carbon prices
+        self.observed = ObservedSeries.from_table(
+            self.spec.tables.get("country_years"), self.countries.ids
+        )
+        self.ratchet_premium_usd_per_t = np.zeros(len(self.countries.ids))
         self.countries.demand_growth *= p.demand_growth_scale
         country_index = {c: i for i, c in enumerate(self.countries.ids)}
         self.companies = CompanyArrays.from_table(
@@ -156,12 +162,7 @@ class TransitionModel(mesa.Model):
         self.finance_delivered_musd = np.zeros(len(self.countries.ids))
         self.plant_emissions_mt = np.zeros(len(self.fleet))
         self.emissions_by_country_sector_mt = np.zeros((len(self.countries.ids), 2))
-        self.countries.demand_mt = demand_phase.capacity_by_country_sector(self) * 0.0
-        np.add.at(
-            self.countries.demand_mt,
-            (self.fleet.country, self.fleet.sector),
-            self.fleet.production_mt,
-        )
+        demand_phase.initial_demand(self)
         self.initial_route_share = self.technology_share_by_country()
         if p.negotiation:
             self._initial_ties(tables)
@@ -269,8 +270,11 @@ class TransitionModel(mesa.Model):
             self.join_initiative(
                 initiative, row.member_id, start_year=int(row.joined_year), announce=False
             )
-            if row.committed_until is not None and not pd.isna(row.committed_until):
-                initiative.committed_until[row.member_id] = int(row.committed_until)
+            until, made = row.committed_until, row.committed_year
+            # a commitment made after the start year does not bind yet
+            made_by_start = made is None or pd.isna(made) or int(made) <= p.start_year
+            if until is not None and not pd.isna(until) and made_by_start:
+                initiative.committed_until[row.member_id] = int(until)
         for row in tables["partnerships"].itertuples():
             if not channel[row.kind]:
                 continue
