@@ -238,7 +238,9 @@ def members_by_year(scenario: str, seed: int, last: int, **overrides: object) ->
 def test_joining_between_reviews_needs_the_yearly_rule() -> None:
     review = members_by_year("leadit-2019", 1, 2024, membership_joining="review")
     assert review == [11] * 6  # first review 2028: nobody joins before it
-    yearly = members_by_year("leadit-2019", 1, 2024, membership_joining="yearly")
+    yearly = members_by_year(
+        "leadit-2019", 1, 2024, membership_joining="yearly", membership_join_probability=1.0
+    )
     assert yearly[0] > 11  # joining pays for some non-member from the first year
 
 
