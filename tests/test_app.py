@@ -30,6 +30,8 @@ from industry_transition.visualization.session import (
     DIRECTIONS,
     EVENT_GROUPS,
     LEVER_NAMES,
+    MEMBERS_MODEL,
+    MEMBERS_RECORD,
     WITH,
     WITHOUT,
     FinalSeries,
@@ -117,6 +119,45 @@ def test_club_frame_follows_the_model_towards_the_stable_size(start):
     theory = frame[frame["series"] != "members (model)"]
     assert set(theory["members"]) == {3}
     assert len(theory) == 2050 - 2023 + 1
+
+
+def test_membership_frame_sets_the_run_against_the_scenarios_record():
+    sim = Simulation("leadit-2019", 1)
+    frame = sim.membership_frame()
+    record = frame[frame["series"] == MEMBERS_RECORD]
+    # LeadIT's own record in memberships.csv: eleven founders in 2019, sixteen by COP26 (2021),
+    # Japan and South Africa in June 2022; the record runs to 2024, its last observed year
+    assert dict(zip(record["year"], record["members"], strict=True)) == {
+        2019: 11,
+        2020: 11,
+        2021: 16,
+        2022: 18,
+        2023: 18,
+        2024: 18,
+    }
+    assert (frame["series"] == MEMBERS_MODEL).sum() == 0, "nothing simulated yet"
+    for _ in range(3):
+        sim.step()
+    frame = sim.membership_frame()
+    model = frame[frame["series"] == MEMBERS_MODEL]
+    assert model["year"].tolist() == [2019, 2020, 2021]
+    assert model["members"].tolist() == sim.series()["initiative_members"].tolist()
+    assert model["members"].iloc[0] >= 11, "the founders are members from the start"
+    # leadit starts in 2024, after every recorded join: no record to draw, no members chart
+    assert not Simulation("leadit", 1).has_membership_record
+
+
+def test_leadit_2019_page_draws_the_members_chart(monkeypatch):
+    monkeypatch.setenv(SCENARIO_ENV, "leadit-2019")
+    _, rc = solara.render(Page(), handle_error=False)
+    picker = rc.find(v.Select, class_="scenario-select").widget
+    assert "leadit-2019" in picker.items, "a class can pick the real club's first years"
+    assert picker.v_model == "leadit-2019"
+    rc.find(v.Btn, class_="step").widget.click()
+    rows = _chart(rc, "members")["datasets"]["members"]
+    assert [r["year"] for r in rows if r["series"] == MEMBERS_MODEL] == [2019]
+    assert [r["members"] for r in rows if r["series"] == MEMBERS_RECORD] == [11, 11, 16, 18, 18, 18]
+    rc.close()
 
 
 def test_compare_runs_are_computed_once_and_shared():

@@ -28,6 +28,8 @@ from industry_transition.visualization.session import (
     DEFAULT_EVENT_GROUPS,
     EVENT_GROUPS,
     FINAL_SERIES,
+    MEMBERS_MODEL,
+    MEMBERS_RECORD,
     InputError,
     Lever,
     Simulation,
@@ -517,6 +519,39 @@ def ClubChart(sim: Simulation, version: solara.Reactive[int]) -> solara.Element:
 
 
 @solara.component
+def MembersChart(sim: Simulation, version: solara.Reactive[int]) -> solara.Element:
+    """Member countries per year against the scenario's record (``leadit-2019``)."""
+    year = version.value
+
+    def build() -> Spec:
+        with sim.lock:
+            frame = sim.membership_frame()
+        n = len(sim.model.country_agents)
+        return Spec(
+            charts.membership_chart(
+                frame, (sim.start_year, sim.end_year), n, MEMBERS_MODEL, MEMBERS_RECORD
+            )
+        )
+
+    spec = solara.use_memo(build, [id(sim), year])
+
+    def data() -> bytes:
+        with sim.lock:
+            return csv_bytes(sim.membership_frame())
+
+    with solara.Div(classes=["chart-cards"]) as row, solara.Card(classes=["card-members"]):
+        Chart(spec, name="members")
+        solara.FileDownload(data, filename="members.csv", label="members.csv")
+        solara.Text(
+            "A country joins when membership pays it and, each year, with the yearly "
+            "probability that stands for a government's time to decide (docs/model.md §3.7). "
+            "Compare the run with who really joined, and when.",
+            style={"font-size": "0.8rem", "color": "#666"},
+        )
+    return row
+
+
+@solara.component
 def YearBanner(sim: Simulation, version: int, playing: bool) -> solara.Element:
     """The current year, always visible, with progress and the cooperation gap so far."""
     total = sim.end_year - sim.start_year + 1
@@ -553,6 +588,8 @@ def RunView(sim: Simulation, version: solara.Reactive[int]) -> solara.Element:
         if sim.is_club_game:
             ClubChart(sim, version)
         else:
+            if sim.has_membership_record:
+                MembersChart(sim, version)
             Charts(sim, version)
     return column
 

@@ -655,3 +655,51 @@ def club_chart(frame: pd.DataFrame, years: tuple[int, int], countries: int) -> d
         ),
     )
     return _template(chart) | {"datasets": {"club": _records(frame)}}
+
+
+def membership_chart(
+    frame: pd.DataFrame, years: tuple[int, int], countries: int, model: str, record: str
+) -> dict[str, Any]:
+    """Member countries per year: the model's (solid, points) against the record (dashed).
+
+    Args:
+        frame: ``Simulation.membership_frame()``.
+        years: the x domain (the run's years).
+        countries: the y axis ends here (every country a member).
+        model: the name of the run's series in ``frame``.
+        record: the name of the record's series in ``frame``.
+    """
+    x = _years(years, WIDTH + 160)
+    y = alt.Y(
+        "members:Q",
+        title="member countries",
+        scale=alt.Scale(domain=[0, max(countries, 1)]),
+        axis=alt.Axis(tickMinStep=1, format="d"),
+    )
+    colour = alt.Color(
+        "series:N",
+        scale=alt.Scale(domain=[model, record], range=["#0072B2", "#D55E00"]),
+        legend=alt.Legend(title=None, orient="top", labelLimit=0),
+    )
+    tooltip = [alt.Tooltip("year:Q", format="d"), "series:N", "members:Q"]
+    observed = (
+        alt.Chart(_data("members"))
+        .transform_filter(alt.datum.series == record)
+        .mark_line(strokeWidth=2, strokeDash=[6, 4], point=True, interpolate="step-after")
+        .encode(x=x, y=y, color=colour, tooltip=tooltip)
+    )
+    simulated = (
+        alt.Chart(_data("members"))
+        .transform_filter(alt.datum.series == model)
+        .mark_line(strokeWidth=3, point=alt.OverlayMarkDef(size=40), interpolate="step-after")
+        .encode(x=x, y=y, color=colour, tooltip=tooltip)
+    )
+    chart = alt.layer(observed, simulated).properties(
+        width=WIDTH + 160,
+        height=HEIGHT + 40,
+        title=alt.Title(
+            "Member countries at the end of each year",
+            subtitle="dashed: who had really joined (the scenario's record); solid: this run",
+        ),
+    )
+    return _template(chart) | {"datasets": {"members": _records(frame)}}

@@ -28,7 +28,13 @@ import typer
 from industry_transition.model.parameters import ParameterError
 from industry_transition.model.scenario import ScenarioError
 from industry_transition.visualization import charts
-from industry_transition.visualization.session import EVENT_GROUPS, InputError, Simulation
+from industry_transition.visualization.session import (
+    EVENT_GROUPS,
+    MEMBERS_MODEL,
+    MEMBERS_RECORD,
+    InputError,
+    Simulation,
+)
 
 #: The scripts inlined into every report, from the offline asset folder (``assets.py``).
 SCRIPTS = (
@@ -189,6 +195,18 @@ def report_html(
             )
         )
     else:
+        if sim.has_membership_record:
+            members = sim.membership_frame()
+            blocks.append(
+                _chart_block(
+                    "members",
+                    "Member countries at the end of each year, this run against the record",
+                    charts.membership_chart(
+                        members, years, len(sim.model.country_agents), MEMBERS_MODEL, MEMBERS_RECORD
+                    ),
+                    members,
+                )
+            )
         emissions, finance = sim.emissions_frame(), sim.finance_frame()
         partnerships, technology = sim.partnerships_frame(), sim.technology_frame()
         blocks += [

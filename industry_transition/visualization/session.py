@@ -52,6 +52,9 @@ APP_RANGES: dict[str, tuple[float, float, float]] = {
 MAX_SEED = SEED_LIMIT - 1  # the same range as the command line and Python
 WITH, WITHOUT = "with cooperation", "no cooperation (counterfactual)"
 LOWER_INCOME = ("lower_middle", "low")
+#: the two series of the members chart (``Simulation.membership_frame``)
+MEMBERS_MODEL = "member countries (model)"
+MEMBERS_RECORD = "member countries (the scenario's record)"
 DIRECTIONS = (
     "high income → lower income",
     "high income → upper-middle income",
@@ -466,6 +469,63 @@ class Simulation:
             ignore_index=True,
         )
         return frame
+
+    def membership_record(self) -> pd.Series:
+        """Member countries at the end of each year by the scenario's memberships table.
+
+        A country counts from its ``joined_year`` on (a member of any initiative counts once),
+        from the start year to the tables' last dated fact (a join, a commitment, an observed
+        year of ``country_years``). Empty when no membership in the table
+        begins after the start year: the record then has nothing to show beyond the initial
+        state (``leadit`` starts in 2024, after every recorded join; ``leadit-2019`` starts
+        before seven of them).
+        """
+        table = self.spec.tables["memberships"]
+        countries = table[table["member_id"].isin(self.model.country_agents)]
+        first = countries.groupby("member_id")["joined_year"].min()
+        if first.empty or int(first.max()) <= self.start_year:
+            return pd.Series(dtype="int64", name="members")
+        # the record runs to the tables' last dated fact: a join, a commitment made or an
+        # observed year of country_years (leadit-2019: 2024), no further
+        dated = [int(first.max())]
+        if "committed_year" in countries and countries["committed_year"].notna().any():
+            dated.append(int(countries["committed_year"].max()))
+        observed = self.spec.tables.get("country_years")
+        if observed is not None and not observed.empty:
+            dated.append(int(observed["year"].max()))
+        years = list(range(self.start_year, min(max(dated), self.end_year) + 1))
+        return pd.Series(
+            [int((first <= year).sum()) for year in years],
+            index=pd.Index(years, name="year"),
+            name="members",
+        )
+
+    @property
+    def has_membership_record(self) -> bool:
+        """Whether the scenario records members joining after its start (``leadit-2019``)."""
+        return not self.membership_record().empty
+
+    def membership_frame(self) -> pd.DataFrame:
+        """Member countries at the end of each year, the model's against the record.
+
+        Columns year, series (``MEMBERS_MODEL`` or ``MEMBERS_RECORD``), members; the model's
+        rows are the years simulated so far, the record's the years it covers.
+        """
+        series = self.model.series()
+        record = self.membership_record()
+        model_rows = pd.DataFrame(
+            {
+                "year": [int(y) for y in series["year"]] if len(series) else [],
+                "series": MEMBERS_MODEL,
+                "members": [int(m) for m in series["initiative_members"]] if len(series) else [],
+            }
+        )
+        record_rows = pd.DataFrame(
+            {"year": record.index.to_list(), "series": MEMBERS_RECORD, "members": record.to_list()}
+        )
+        return pd.concat([model_rows, record_rows], ignore_index=True).astype(
+            {"year": "int64", "members": "int64"}
+        )
 
     # --- the network --------------------------------------------------------------------------
     def finance_by_agent(self) -> pd.DataFrame:
