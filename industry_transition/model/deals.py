@@ -19,6 +19,7 @@ import numpy as np
 
 from industry_transition.model.affinity import affinity_cost_factor
 from industry_transition.model.economics import nash_split
+from industry_transition.model.relations import home_countries_allied, share_initiative
 
 if TYPE_CHECKING:
     from industry_transition.agents import Country
@@ -77,9 +78,9 @@ def transaction_cost(model: TransitionModel, a: str, b: str) -> float:
     """
     p = model.params
     cost = p.transaction_cost_musd * (1.0 - p.trust_discount * model.trust.mutual(a, b))
-    if model.share_initiative(a, b):
+    if share_initiative(model, a, b):
         cost *= 1.0 - p.membership_discount
-    if model.home_countries_allied(a, b):
+    if home_countries_allied(model, a, b):
         cost *= 1.0 - p.government_tie_discount
     home_a = model.home_of[model.proposer_index[a]]
     home_b = model.home_of[model.proposer_index[b]]

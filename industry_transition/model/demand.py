@@ -18,17 +18,8 @@ if TYPE_CHECKING:
 
 
 def capacity_by_country_sector(model: TransitionModel) -> FloatArray:
-    """Installed capacity (Mt/yr) by country and sector."""
-    fleet = model.fleet
-    countries = len(model.countries.ids)
-    # bincount adds in plant order, as np.add.at would, at a fraction of the cost
-    return (
-        np.bincount(
-            fleet.country * 2 + fleet.sector, weights=fleet.capacity_mt, minlength=2 * countries
-        )
-        .reshape(countries, 2)
-        .astype(float, copy=False)
-    )  # float even for an empty fleet
+    """Installed capacity (Mt/yr) by country and sector, computed afresh."""
+    return model.fleet.full_sector_capacity()
 
 
 def update_demand(model: TransitionModel) -> None:
@@ -68,7 +59,7 @@ def build_and_retire(model: TransitionModel) -> np.ndarray:
         elif utilisation < p.retire_utilisation_threshold:
             target = demand[country, sector] / p.target_utilisation
             retire(model, int(country), int(sector), float(capacity[country, sector] - target))
-    model.refresh_plant_index()
+    model.fleet.reindex()
     return np.array(new_plants, dtype=np.int64)
 
 

@@ -17,6 +17,7 @@ import pandas as pd
 
 from industry_transition.model.demand import capacity_by_country_sector
 from industry_transition.model.registry import PARTNERSHIP_KINDS
+from industry_transition.model.relations import home_country, initiative_member_countries
 
 if TYPE_CHECKING:
     from industry_transition.model.transition_model import TransitionModel
@@ -106,7 +107,7 @@ def mean_carbon_price(model: TransitionModel) -> float:
 
 def initiative_members(model: TransitionModel) -> int:
     """Countries that are members of at least one initiative."""
-    return int(model.initiative_member_countries().size)
+    return int(initiative_member_countries(model).size)
 
 
 def network_density(model: TransitionModel) -> float:
@@ -255,3 +256,13 @@ def technology_snapshot_columns(model: TransitionModel) -> dict[str, np.ndarray]
         "capex_usd_per_tpa": np.array(tech.capex_usd_per_tpa, dtype=float),
         "cumulative_mt": np.array(tech.cumulative_mt, dtype=float),
     }
+
+
+def partnership_table(model: TransitionModel) -> pd.DataFrame:
+    """All partnerships with the parties' home countries and income groups."""
+    frame = model.registry.to_frame()
+    for side in ("a", "b"):
+        homes = [home_country(model, x) or "" for x in frame[f"party_{side}"]]
+        frame[f"country_{side}"] = homes
+        frame[f"income_{side}"] = [model.country_agents[h].income_group if h else "" for h in homes]
+    return frame

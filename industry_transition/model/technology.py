@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from industry_transition.model.economics import FloatArray, component_capex
+
+if TYPE_CHECKING:
+    from industry_transition.model.transition_model import TransitionModel
 
 SECTOR_INDEX = {"steel": 0, "cement": 1}
 
@@ -141,3 +146,18 @@ def _optional(table: pd.DataFrame, column: str) -> FloatArray:
     if column not in table:
         return np.full(len(table), np.nan)
     return pd.to_numeric(table[column], errors="coerce").to_numpy(dtype=float)
+
+
+def route_caps(model: TransitionModel) -> np.ndarray:
+    """This year's cap on each route's share of a country's sector capacity, (country, tech).
+
+    A capped route's supply (scrap, calcined clay) ramps up: the cap is the route's share at
+    the start plus ``supply_ramp_per_year`` per year since, never above ``max_share``.
+    Uncapped routes (max_share 1) have cap 1.
+    """
+    tech = model.technologies
+    ramp = model.initial_route_share + model.params.supply_ramp_per_year * (
+        model.year - model.params.start_year
+    )
+    capped = tech.max_share < 1.0
+    return np.where(capped[None, :], np.minimum(ramp, tech.max_share[None, :]), 1.0)
