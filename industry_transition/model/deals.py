@@ -19,6 +19,7 @@ import numpy as np
 
 from industry_transition.model.affinity import affinity_cost_factor
 from industry_transition.model.economics import nash_split
+from industry_transition.model.kinds import DealKind, Sector
 from industry_transition.model.relations import home_countries_allied, share_initiative
 
 if TYPE_CHECKING:
@@ -120,7 +121,7 @@ def eased_deals_value(
         return 0.0, 0.0
     saving = transaction_costs(model, x[valued], y[valued]) * p.government_tie_discount
     eased = np.maximum(np.minimum(surplus[valued] + saving, saving), 0.0)
-    finance = deals.kind[valued] == 0  # KIND_CODES: finance is code 0
+    finance = deals.kind[valued] == DealKind.FINANCE
     donor_is_a = deals.party_a[valued] == a.index
     share_a = np.where(finance, np.where(donor_is_a, 1.0, 0.0), 0.5)
     return float((eased * share_a).sum()), float((eased * (1.0 - share_a)).sum())
@@ -144,8 +145,8 @@ def tradable_pairs(model: TransitionModel, agents_a: np.ndarray, agents_b: np.nd
     if xs.size and ys.size:
         same = comp.sector[xs][:, None] == comp.sector[ys][None, :]
         producers = comp.is_producer[xs][:, None] & comp.is_producer[ys][None, :]
-        immature = np.zeros(2, dtype=bool)
-        for sector in (0, 1):
+        immature = np.zeros(len(Sector), dtype=bool)
+        for sector in Sector:
             routes = (tech.sector == sector) & tech.low_carbon
             immature[sector] = bool((comp.available_year[:, routes] > model.year + 1).any())
         codevelop = same & producers & immature[comp.sector[xs]][:, None]

@@ -12,6 +12,7 @@ import numpy as np
 
 from industry_transition.model.costs import plant_costs
 from industry_transition.model.economics import FloatArray
+from industry_transition.model.kinds import SECTORS, Sector
 
 if TYPE_CHECKING:
     from industry_transition.model.transition_model import TransitionModel
@@ -35,7 +36,7 @@ def initial_demand(model: TransitionModel) -> None:
     row of the start year with production replaces it for that country and sector.
     """
     fleet = model.fleet
-    demand = np.zeros((len(model.countries.ids), 2))
+    demand = np.zeros((len(model.countries.ids), len(Sector)))
     np.add.at(demand, (fleet.country, fleet.sector), fleet.production_mt)
     model.observed.apply_production(model.params.start_year, demand)
     model.countries.demand_mt = demand
@@ -121,12 +122,11 @@ def produce_and_emit(model: TransitionModel) -> None:
         )
     fleet.utilisation = utilisation[fleet.country, fleet.sector]
     model.plant_emissions_mt = fleet.emissions_mt(model.intensity)
-    by_group = np.zeros((len(model.countries.ids), 2))
+    by_group = np.zeros((len(model.countries.ids), len(Sector)))
     np.add.at(by_group, (fleet.country, fleet.sector), model.plant_emissions_mt)
     model.emissions_by_country_sector_mt = by_group
-    sectors = ("steel", "cement")
     for c, country_id in enumerate(model.countries.ids):
-        for s, sector in enumerate(sectors):
+        for s, sector in enumerate(SECTORS):
             model.ledger.transfer(
                 model.year,
                 "mtco2",

@@ -15,13 +15,13 @@ import numpy as np
 import pandas as pd
 
 from industry_transition.model.economics import FloatArray
+from industry_transition.model.kinds import Sector
 
 if TYPE_CHECKING:
     from industry_transition.model.technology import Technologies
     from industry_transition.model.world import CompanyArrays
 
-#: Number of sectors (steel, cement; ``model/kinds.py`` ``Sector``).
-SECTOR_COUNT = 2
+SECTOR_COUNT = len(Sector)
 
 _ARRAY_FIELDS = (
     "owner",

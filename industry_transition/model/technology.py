@@ -8,11 +8,10 @@ import numpy as np
 import pandas as pd
 
 from industry_transition.model.economics import FloatArray, component_capex
+from industry_transition.model.kinds import SECTOR_INDEX, Sector
 
 if TYPE_CHECKING:
     from industry_transition.model.transition_model import TransitionModel
-
-SECTOR_INDEX = {"steel": 0, "cement": 1}
 
 
 class Technologies:
@@ -65,7 +64,7 @@ class Technologies:
         # It is the reference for green premiums and the placeholder route of new plants
         # until their first investment decision. -1 where a sector has none.
         self.incumbent = np.array(
-            [next(iter(np.flatnonzero((self.sector == s) & ~self.low_carbon)), -1) for s in (0, 1)],
+            [next(iter(np.flatnonzero((self.sector == s) & ~self.low_carbon)), -1) for s in Sector],
             dtype=np.int64,
         )
 

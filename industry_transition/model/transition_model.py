@@ -23,13 +23,14 @@ from industry_transition.model.costs import CostCache
 from industry_transition.model.events import EventLog
 from industry_transition.model.fleet import build_fleet
 from industry_transition.model.invariants import check_invariants
+from industry_transition.model.kinds import Sector
 from industry_transition.model.ledger import Ledger
 from industry_transition.model.observed import ObservedSeries
 from industry_transition.model.parameters import SEED_LIMIT, check_seed
 from industry_transition.model.registry import Partnership, PartnershipRegistry
-from industry_transition.model.scenario import SECTORS, Scenario, load_scenario
+from industry_transition.model.scenario import Scenario, load_scenario
 from industry_transition.model.streams import Streams
-from industry_transition.model.world import build_world, start_tables
+from industry_transition.model.world import build_world, investment_cycle_years, start_tables
 
 
 class TransitionModel(mesa.Model):
@@ -75,9 +76,7 @@ class TransitionModel(mesa.Model):
             self.spec.tables.get("country_years"), self.countries.ids
         )
         self.ratchet_premium_usd_per_t = np.zeros(len(self.countries.ids))
-        self.cycle_years = np.array(
-            [p.steel_investment_cycle_years, p.cement_investment_cycle_years], dtype=float
-        )
+        self.cycle_years = investment_cycle_years(p)  # by Sector code
         self.fleet = build_fleet(
             tables["plants"],
             self.technologies,
@@ -100,7 +99,7 @@ class TransitionModel(mesa.Model):
         self.partnerships_formed = 0
         self.finance_delivered_musd = np.zeros(len(self.countries.ids))
         self.plant_emissions_mt = np.zeros(len(self.fleet))
-        self.emissions_by_country_sector_mt = np.zeros((len(self.countries.ids), 2))
+        self.emissions_by_country_sector_mt = np.zeros((len(self.countries.ids), len(Sector)))
         demand_phase.initial_demand(self)
         self.initial_route_share = self.fleet.technology_shares()
         if p.negotiation:
@@ -155,7 +154,7 @@ class TransitionModel(mesa.Model):
         """A name for the event log: a company also gets its country and sector."""
         agent = self.agent_by_id.get(agent_id)
         if isinstance(agent, Company):
-            return f"{agent.name} ({agent.country.name}, {SECTORS[agent.sector]})"
+            return f"{agent.name} ({agent.country.name}, {Sector(agent.sector).label})"
         return self.display_name(agent_id)
 
     # --- the year -----------------------------------------------------------------------------

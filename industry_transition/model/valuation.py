@@ -39,6 +39,7 @@ from industry_transition.model.economics import (
     FloatArray,
     capital_recovery_factor,
 )
+from industry_transition.model.kinds import DEAL_KINDS, DealKind
 from industry_transition.model.relations import government_ties
 from industry_transition.model.world import INCOME_CODE
 
@@ -50,8 +51,9 @@ IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 
 #: Deal kinds by code (the position); -1 means the pair has no deal.
-KIND_CODES = ("finance", "technology", "codevelopment", "government")
-FINANCE, TECHNOLOGY, CODEVELOPMENT, GOVERNMENT = range(4)
+KIND_CODES = DEAL_KINDS
+# the codes as plain ints for the array code below
+FINANCE, TECHNOLOGY, CODEVELOPMENT, GOVERNMENT = (int(kind) for kind in DealKind)
 
 
 @dataclass

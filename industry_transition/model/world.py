@@ -13,8 +13,9 @@ import pandas as pd
 
 from industry_transition.model.affinity import bloc_affinity
 from industry_transition.model.economics import FloatArray
+from industry_transition.model.kinds import SECTOR_INDEX, Sector
 from industry_transition.model.scenario import countries_at, plants_at
-from industry_transition.model.technology import SECTOR_INDEX, Technologies
+from industry_transition.model.technology import Technologies
 
 if TYPE_CHECKING:
     from industry_transition.model.parameters import Parameters
@@ -90,7 +91,7 @@ class CountryArrays:
             demand_growth=np.column_stack(
                 [col("steel_demand_growth_per_year"), col("cement_demand_growth_per_year")]
             ),
-            demand_mt=np.zeros((len(table), 2)),
+            demand_mt=np.zeros((len(table), len(Sector))),
             affinity=bloc_affinity(list(table["country_id"]), blocs),
         )
 
@@ -205,3 +206,12 @@ def start_tables(tables: dict[str, pd.DataFrame], year: int) -> dict[str, pd.Dat
         "plants": plants_at(tables["plants"], year),
         "countries": countries_at(tables["countries"], tables.get("country_years"), year),
     }
+
+
+def investment_cycle_years(p: Parameters) -> np.ndarray:
+    """Years between a plant's investment windows, by sector code (``kinds.Sector``)."""
+    cycles = {
+        Sector.STEEL: p.steel_investment_cycle_years,
+        Sector.CEMENT: p.cement_investment_cycle_years,
+    }
+    return np.array([cycles[s] for s in Sector], dtype=float)
