@@ -19,7 +19,7 @@ import numpy as np
 
 from industry_transition.model.affinity import affinity_cost_factor
 from industry_transition.model.economics import nash_split
-from industry_transition.model.kinds import DealKind, Sector
+from industry_transition.model.kinds import SECTOR_CODES, DealKind
 from industry_transition.model.relations import home_countries_allied, share_initiative
 
 if TYPE_CHECKING:
@@ -145,8 +145,8 @@ def tradable_pairs(model: TransitionModel, agents_a: np.ndarray, agents_b: np.nd
     if xs.size and ys.size:
         same = comp.sector[xs][:, None] == comp.sector[ys][None, :]
         producers = comp.is_producer[xs][:, None] & comp.is_producer[ys][None, :]
-        immature = np.zeros(len(Sector), dtype=bool)
-        for sector in Sector:
+        immature = np.zeros(len(SECTOR_CODES), dtype=bool)
+        for sector in SECTOR_CODES:
             routes = (tech.sector == sector) & tech.low_carbon
             immature[sector] = bool((comp.available_year[:, routes] > model.year + 1).any())
         codevelop = same & producers & immature[comp.sector[xs]][:, None]

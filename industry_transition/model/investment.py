@@ -286,8 +286,6 @@ def rebuild(
     new_plant: bool = False,
 ) -> None:
     """Invest in ``plant`` with ``technology``: capex, learning, grant use, next window."""
-    from industry_transition.model import agreements  # agreements schedules switches
-
     fleet, tech, companies = model.fleet, model.technologies, model.companies
     country = int(fleet.country[plant])
     old = int(fleet.technology[plant])
@@ -316,6 +314,8 @@ def rebuild(
             )
             fleet.grant_musd[plant] = 0.0
         fleet.financed[plant] = False
+        from industry_transition.model import agreements  # it imports this module
+
         agreements.raise_capability(model, country)
     model.events.record(
         model.year,

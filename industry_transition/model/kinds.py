@@ -56,6 +56,8 @@ class PartnershipKind(_Labelled):
 
 #: Sector labels in code order (``steel``, ``cement``).
 SECTORS = Sector.labels()
+#: Sector codes as plain ints, for loops run many times a year (iterating an Enum is slower).
+SECTOR_CODES = tuple(int(sector) for sector in Sector)
 #: Sector code of each label.
 SECTOR_INDEX = {label: code for code, label in enumerate(SECTORS)}
 #: Deal kind labels in code order.
