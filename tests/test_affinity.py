@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from industry_transition import TransitionModel
+from industry_transition.model import relations
 from industry_transition.model.affinity import bloc_affinity
 from industry_transition.model.deals import transaction_cost
 from industry_transition.model.registry import TrustBook
@@ -217,8 +218,8 @@ def test_transaction_cost_carries_the_affinity_premium(leadit: TransitionModel) 
     same = transaction_cost(leadit, swedes[0], swedes[1])
     # Sweden and an Ethiopian company: nothing in common, the cost doubles at premium 1
     ethiopian = leadit.country_agents["eth"].companies[0]
-    assert not leadit.share_initiative("swe", ethiopian)
-    assert not leadit.home_countries_allied("swe", ethiopian)
+    assert not relations.share_initiative(leadit, "swe", ethiopian)
+    assert not relations.home_countries_allied(leadit, "swe", ethiopian)
     assert transaction_cost(leadit, "swe", ethiopian) == pytest.approx(
         base * (1.0 + p.affinity_transaction_cost_premium)
     )
@@ -236,9 +237,9 @@ def test_premium_zero_gives_exactly_the_cost_without_affinity() -> None:
     for _ in range(200):
         a, b = (ids[int(i)] for i in rng.choice(len(ids), 2, replace=False))
         expected = p.transaction_cost_musd * (1.0 - p.trust_discount * model.trust.mutual(a, b))
-        if model.share_initiative(a, b):
+        if relations.share_initiative(model, a, b):
             expected *= 1.0 - p.membership_discount
-        if model.home_countries_allied(a, b):
+        if relations.home_countries_allied(model, a, b):
             expected *= 1.0 - p.government_tie_discount
         assert transaction_cost(model, a, b) == expected
 

@@ -88,7 +88,7 @@ def test_ranking_with_many_licensors_per_sector():
     fleet = model.fleet
     small = np.setdiff1d(members, owning)
     fleet.capacity_mt[np.isin(fleet.owner, small) & fleet.active()] = 0.02
-    model.refresh_plant_index()
+    model.fleet.reindex()
     model.costs.clear()
     production = model.costs.company_production()
     assert ((production[members] > 0) & (production[members] < broker.PRODUCER_PAIR_SCORE)).any()

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from industry_transition import TransitionModel, run
+from industry_transition.model import agreements
 from industry_transition.model.negotiation import _proposal_order
 
 
@@ -128,7 +129,7 @@ def test_one_loss_of_trust_per_pair_and_year():
     for number in range(3):
         line = Partnership(f"gov-test-{number}", "government", "usa", "chn", 2024, 2030)
         model.registry.add(line)
-        model.default_partnership(line, "test")
+        agreements.default_partnership(model, line, "test")
     assert trust.get("usa", "chn") == pytest.approx(
         trust.prior("usa", "chn") * (1 - model.params.trust_loss)
     )

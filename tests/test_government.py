@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from industry_transition import TransitionModel, run
-from industry_transition.model import deals
+from industry_transition.model import deals, relations
 
 
 def test_government_ties_move_no_carbon_price():
@@ -61,7 +61,10 @@ def test_a_tie_is_worth_the_eased_deals_counted_with_trust(financing_world, monk
             (a.is_donor or b.is_donor)
             and not (a.income_group == "high" and b.income_group == "high")
             and not model.registry.has_active(a.agent_id, b.agent_id, "government")
-            and max(model.government_ties(a.agent_id), model.government_ties(b.agent_id))
+            and max(
+                relations.government_ties(model, a.agent_id),
+                relations.government_ties(model, b.agent_id),
+            )
             < model.params.max_government_partnerships
         )
         if not eligible or gain_a + gain_b <= 0:

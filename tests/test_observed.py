@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from industry_transition import TransitionModel
+from industry_transition.model import relations
 from industry_transition.model.scenario import DATA_DIR, ScenarioError, load_scenario
 
 
@@ -107,7 +108,7 @@ def test_a_row_after_a_ratchet_keeps_what_the_ratchet_added(teaching_copy: Path)
     overrides = {"ratchet_first_year": 2025, "ratchet_interval_years": 10}
     model = TransitionModel(teaching_copy, seed=1, **overrides)
     c = teaching_country(model, "nordland")
-    assert c in model.initiative_member_countries()
+    assert c in relations.initiative_member_countries(model)
     step_to(model, 2024)
     before = float(model.countries.carbon_price_usd_per_t[c])
     growth = float(model.countries.carbon_price_growth_usd_per_t[c])
@@ -231,7 +232,7 @@ def members_by_year(scenario: str, seed: int, last: int, **overrides: object) ->
     counts = []
     while model.running:
         model.step()
-        counts.append(int(model.initiative_member_countries().size))
+        counts.append(int(relations.initiative_member_countries(model).size))
     return counts
 
 

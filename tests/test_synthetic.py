@@ -223,7 +223,7 @@ def test_a_stepped_world_keeps_the_invariants(model):
     fleet = model.fleet
     production = np.zeros((len(model.countries.ids), 2))
     np.add.at(production, (fleet.country, fleet.sector), fleet.production_mt)
-    capacity = model.sector_capacity_by_country()
+    capacity = model.fleet.sector_capacity()
     assert (production <= capacity + 1e-9).all()
     assert (fleet.utilisation >= 0).all()
     assert (model.plant_emissions_mt >= 0).all()

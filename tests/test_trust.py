@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from industry_transition import TransitionModel
+from industry_transition.model import agreements
 from industry_transition.model.delivery import COMPANY_DELIVERY_PRIOR, government_delivery_prior
 from industry_transition.model.registry import Partnership
 
@@ -65,7 +66,7 @@ def model() -> TransitionModel:
 def _finance(model: TransitionModel) -> Partnership:
     donor = next(c for c in model.country_agents.values() if c.is_donor)
     company = next(iter(model.company_agents.values()))
-    plant = int(model.plants_of(company.index)[0])
+    plant = int(model.fleet.plants_of(company.index)[0])
     return Partnership(
         partnership_id="fin-test",
         kind="finance",
@@ -84,7 +85,7 @@ def test_a_donors_delivery_raises_the_recipients_trust_in_it_only(model: Transit
         model.trust.get(company, donor),
         model.trust.get(donor, company),
     )
-    model.reward_delivery(deal, 0.0)
+    agreements.reward_delivery(model, deal, 0.0)
     gain = model.params.trust_gain
     assert model.trust.get(company, donor) == pytest.approx(
         before_in_donor + gain * (1 - before_in_donor)
@@ -100,7 +101,7 @@ def test_a_donors_default_lowers_the_recipients_trust_in_it_only(model: Transiti
         model.trust.get(company, donor),
         model.trust.get(donor, company),
     )
-    model.default_partnership(deal, "test")
+    agreements.default_partnership(model, deal, "test")
     assert model.trust.get(company, donor) == pytest.approx(
         before_in_donor * (1 - model.params.trust_loss)
     )
@@ -116,15 +117,15 @@ def test_a_completed_financed_conversion_raises_the_donors_trust_in_the_company(
     model.trust.set(donor, company, 0.5, model.year)  # below 1, so a rise shows
     before_in_donor = model.trust.get(company, donor)
     model.finance_by_plant[deal.plant] = deal
-    model.conversion_delivered(deal.plant)
+    agreements.conversion_delivered(model, deal.plant)
     assert model.trust.get(donor, company) == pytest.approx(0.5 + model.params.trust_gain * 0.5)
     assert model.trust.get(company, donor) == before_in_donor
     assert deal.plant not in model.finance_by_plant
     # an abandoned conversion (the line closed) lowers it, once per financed line
     model.finance_by_plant[deal.plant] = deal
-    model.conversion_abandoned(deal)
+    agreements.conversion_abandoned(model, deal)
     model.year += 1
-    model.conversion_abandoned(deal)
+    agreements.conversion_abandoned(model, deal)
     lowered = (0.5 + model.params.trust_gain * 0.5) * (1 - model.params.trust_loss)
     assert model.trust.get(donor, company) == pytest.approx(lowered)
     assert model.trust.get(company, donor) == before_in_donor
@@ -143,7 +144,7 @@ def test_a_licence_handover_raises_the_licensees_trust_in_the_licensor(
         start_year=model.year,
         end_year=model.year + 5,
     )
-    model.reward_delivery(licence, 0.0)
+    agreements.reward_delivery(model, licence, 0.0)
     assert model.trust.get(licensee, licensor) == pytest.approx(0.4 + model.params.trust_gain * 0.6)
     assert model.trust.get(licensor, licensee) == model.trust.prior(licensor, licensee)
 

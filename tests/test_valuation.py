@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from industry_transition import TransitionModel
-from industry_transition.model import costs
+from industry_transition.model import agreements, costs
 from industry_transition.model.deals import Deal, transaction_cost
 from industry_transition.model.negotiation import possible_deals
 from industry_transition.model.registry import Partnership
@@ -247,7 +247,7 @@ def split_plants(model: TransitionModel, rng: np.random.Generator, count: int) -
     )
     chosen = rng.choice(open_plants, min(count, open_plants.size), replace=False)
     return {
-        int(plant): model.split_plant(int(plant), float(fleet.capacity_mt[plant]) / 2)
+        int(plant): agreements.split_plant(model, int(plant), float(fleet.capacity_mt[plant]) / 2)
         for plant in chosen
     }
 

@@ -64,7 +64,7 @@ class Company(mesa.Agent):
 
     def active_plants(self) -> np.ndarray:
         """Indices of this company's plants with capacity."""
-        return self.model.plants_of(self.index)
+        return self.model.fleet.plants_of(self.index)
 
     def plants_open_to_finance(self) -> np.ndarray:
         """Active conventional plants with no finance deal and no conversion under way."""

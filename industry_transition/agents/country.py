@@ -14,6 +14,7 @@ from industry_transition.model.economics import (
     scalar_annuity_factor,
     scalar_capital_recovery_factor,
 )
+from industry_transition.model.relations import government_ties
 from industry_transition.model.world import INCOME_CODE
 
 if TYPE_CHECKING:
@@ -96,7 +97,8 @@ class Country(mesa.Agent):
             price * (1.0 + p.ratchet_increase), p.ratchet_floor_usd_per_t * p.carbon_price_scale
         )
         unwanted = max(ratcheted - self.ambition_usd_per_t, 0.0)  # ambition is at least price
-        return p.ratchet_cost_share * unwanted * self.model.country_emissions_mt(self.index)
+        emissions = float(self.model.emissions_by_country_sector_mt[self.index].sum())
+        return p.ratchet_cost_share * unwanted * emissions  # last year's, MtCO2
 
     def step_membership(self, *, joining_only: bool = False) -> None:
         """Join or leave initiatives when membership pays (docs/model.md §3.7).
@@ -220,8 +222,8 @@ class Country(mesa.Agent):
             return None
         limit = p.max_government_partnerships
         if (
-            model.government_ties(self.agent_id) >= limit
-            or model.government_ties(other.agent_id) >= limit
+            government_ties(model, self.agent_id) >= limit
+            or government_ties(model, other.agent_id) >= limit
         ):
             return None
         if not (self.is_donor or other.is_donor) or (

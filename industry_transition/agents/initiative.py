@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import mesa
 
+from industry_transition.model import agreements
 from industry_transition.model.coalition import membership_gain
 
 if TYPE_CHECKING:
@@ -144,6 +145,6 @@ class Initiative(mesa.Agent):
         gain = self.membership_gain_musd(country)
         exit_cost = p.membership_exit_cost_musd if p.membership_payoff == "deals" else 0.0
         if not is_member and gain >= 0 and self._takes_decision(country):
-            self.model.join_initiative(self, country.agent_id)
+            agreements.join_initiative(self.model, self, country.agent_id)
         elif is_member and gain * p.ratchet_interval_years + exit_cost < 0:
-            self.model.leave_initiative(self, country.agent_id)
+            agreements.leave_initiative(self.model, self, country.agent_id)

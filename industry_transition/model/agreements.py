@@ -1,8 +1,11 @@
 """Effects of agreements on the world: signing, delivery, default, ending, membership.
 
-Used by negotiation (``sign``, ``join_initiative``, ``leave_initiative``) and delivery
-(``reward_delivery``, ``default_partnership``, ``end_partnership``); the model exposes each as
-a method of the same name.
+Used by negotiation (``sign``, ``join_initiative``, ``leave_initiative``), delivery
+(``reward_delivery``, ``default_partnership``, ``end_partnership``) and investment
+(``conversion_delivered``, ``conversion_abandoned``, ``raise_capability``), and at the start of a
+run (``initial_ties``). Each effect forgets the cached values it may change where it happens:
+a signature the parties' cost matrices and memos (``CostCache.signed``), a membership the
+broker's rankings, a change to the fleet the fleet's capacity and shares (``PlantFleet.changed``).
 """
 
 from __future__ import annotations
@@ -10,12 +13,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 
 from industry_transition.model.affinity import affinity_cost_factor
 from industry_transition.model.deals import Deal
 from industry_transition.model.demand import write_off_grant
 from industry_transition.model.investment import schedule_switch
 from industry_transition.model.registry import Partnership
+from industry_transition.model.relations import (
+    home_countries_allied,
+    home_country,
+    share_initiative,
+)
 
 if TYPE_CHECKING:
     from industry_transition.agents import Initiative
@@ -30,6 +39,9 @@ KIND_DURATION = {
 
 def sign(model: TransitionModel, deal: Deal, *, round_number: int, brokered: bool) -> Partnership:
     """Turn a bargained deal into a partnership and apply what happens at signing."""
+    # a signature may change the fleet, access or maturity, and the parties' standing
+    homes = [h for h in (home_country(model, deal.party_a), home_country(model, deal.party_b)) if h]
+    model.costs.signed(deal.party_a, deal.party_b, *homes)
     p = model.params
     kind = deal.kind
     duration = (
@@ -183,7 +195,7 @@ def split_plant(model: TransitionModel, plant: int, capacity_mt: float) -> int:
         pending_year=int(fleet.pending_year[plant]),
     )
     model.plant_emissions_mt = np.append(model.plant_emissions_mt, 0.0)
-    model.plant_added(line)
+    model.fleet.plant_added(line)
     return line
 
 
@@ -202,7 +214,7 @@ def credit_membership(model: TransitionModel, deal: Deal, *, brokered: bool) -> 
     }
     saved = 0.0 if brokered or deal.kind == "government" else _club_saving(model, deal)
     for party, gain in gains.items():
-        country = model.home_country(party)
+        country = home_country(model, party)
         if country is None:
             continue
         for initiative in model.initiatives.values():
@@ -225,11 +237,11 @@ def credit_membership(model: TransitionModel, deal: Deal, *, brokered: bool) -> 
 def _club_saving(model: TransitionModel, deal: Deal) -> float:
     """Transaction cost (USD m) the shared initiative saved on a deal; 0 if none is shared."""
     a, b = deal.party_a, deal.party_b
-    if not model.share_initiative(a, b):
+    if not share_initiative(model, a, b):
         return 0.0
     p = model.params
     without = p.transaction_cost_musd * (1.0 - p.trust_discount * model.trust.mutual(a, b))
-    if model.home_countries_allied(a, b):
+    if home_countries_allied(model, a, b):
         without *= 1.0 - p.government_tie_discount
     home_a, home_b = model.home_of[model.proposer_index[a]], model.home_of[model.proposer_index[b]]
     without *= affinity_cost_factor(
@@ -240,7 +252,7 @@ def _club_saving(model: TransitionModel, deal: Deal) -> float:
 
 def credit_finance(model: TransitionModel, partnership: Partnership, amount_musd: float) -> None:
     """Book finance delivered to a company's country in each initiative its donor belongs to."""
-    country = model.home_country(partnership.party_b)
+    country = home_country(model, partnership.party_b)
     if country is None or amount_musd <= 0.0:
         return
     for initiative in model.initiatives.values():
@@ -372,7 +384,7 @@ def default_partnership(model: TransitionModel, partnership: Partnership, reason
         party_b=b,
         partnership_id=partnership.partnership_id,
     )
-    model.end_partnership(partnership, "defaulted")
+    end_partnership(model, partnership, "defaulted")
 
 
 def conversion_delivered(model: TransitionModel, plant: int) -> None:
@@ -405,7 +417,7 @@ def stop_conversion(model: TransitionModel, plant: int) -> None:
     fleet = model.fleet
     technology = int(fleet.pending_technology[plant])
     fleet.pending_technology[plant] = -1
-    model.fleet_changed(int(fleet.country[plant]))
+    model.fleet.changed(int(fleet.country[plant]))
     write_off_grant(model, plant, "abandoned project")
     company_id = model.companies.ids[fleet.owner[plant]]
     model.events.record(
@@ -435,6 +447,7 @@ def join_initiative(
     announce: bool = True,
 ) -> None:
     """Add a member to an initiative (a membership partnership to the initiative agent)."""
+    model.costs.clear()  # broker rankings depend on the members
     start = model.year if start_year is None else start_year
     initiative.members[member_id] = None
     member = model.agent_by_id[member_id]
@@ -462,6 +475,7 @@ def join_initiative(
 
 def leave_initiative(model: TransitionModel, initiative: Initiative, member_id: str) -> None:
     """Remove a member from an initiative."""
+    model.costs.clear()  # broker rankings depend on the members
     initiative.members.pop(member_id, None)
     model.agent_by_id[member_id].initiatives.discard(initiative.agent_id)
     for partnership in model.registry.between(member_id, initiative.agent_id):
@@ -475,3 +489,59 @@ def leave_initiative(model: TransitionModel, initiative: Initiative, member_id: 
         party_a=member_id,
         party_b=initiative.agent_id,
     )
+
+
+def initial_ties(model: TransitionModel, tables: dict[str, pd.DataFrame]) -> None:
+    """The data's memberships and partnerships, of the channels switched on.
+
+    Only those that existed in the run's start year: a membership joined, or a partnership
+    signed, after it is left out (it did not exist yet; in the model it may form on its
+    own). One joined or signed in the start year itself is in, as a plant that starts
+    operating that year is (docs/model.md "Input data").
+    """
+    p = model.params
+    channel = {
+        "finance": p.finance_deals,
+        "technology": p.technology_deals,
+        "codevelopment": p.technology_deals,
+        "government": p.government_deals,
+    }
+    memberships = tables["memberships"]
+    for row in memberships.itertuples() if p.initiative_membership else ():
+        if int(row.joined_year) > p.start_year:
+            continue
+        initiative = model.initiatives[row.initiative_id]
+        join_initiative(
+            model, initiative, row.member_id, start_year=int(row.joined_year), announce=False
+        )
+        until, made = row.committed_until, row.committed_year
+        # a commitment made after the start year does not bind yet
+        made_by_start = made is None or pd.isna(made) or int(made) <= p.start_year
+        if until is not None and not pd.isna(until) and made_by_start:
+            initiative.committed_until[row.member_id] = int(until)
+    for row in tables["partnerships"].itertuples():
+        if not channel[row.kind]:
+            continue
+        start = int(row.start_year)
+        if start > p.start_year:
+            continue
+        partnership = Partnership(
+            partnership_id=row.partnership_id,
+            kind=row.kind,
+            party_a=row.party_a,
+            party_b=row.party_b,
+            start_year=start,
+            end_year=start + int(row.duration_years),
+            amount_musd=float(row.amount_musd),
+            technology=row.technology,
+        )
+        if partnership.end_year <= model.year:
+            continue
+        model.registry.add(partnership)
+        if row.kind == "technology" and row.technology:
+            k = model.technologies.index[row.technology]
+            for party in (row.party_a, row.party_b):
+                licensee = model.company_agents.get(party)
+                if licensee is not None and not model.companies.owns[licensee.index, k]:
+                    model.companies.access[licensee.index, k] = True
+            partnership.deliveries = 1

@@ -1,7 +1,7 @@
 """The broker: each member's co-members ranked by complementarity, for all members at once.
 
 A broker suggests to each member the co-members it could trade with most
-(:meth:`TransitionModel.complementarity`), best first. Ties are broken by a priority drawn at
+(``complementarity``), best first. Ties are broken by a priority drawn at
 random for each round (``priority``: a permutation of the proposers), so that equal scores do
 not always send every member to the same co-members.
 
@@ -24,12 +24,50 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from industry_transition.agents import Company, Country
+
 if TYPE_CHECKING:
     from industry_transition.agents.initiative import Initiative
     from industry_transition.model.transition_model import TransitionModel
 
 #: Score of two producers in one sector with nothing to license (``complementarity``).
 PRODUCER_PAIR_SCORE = 0.1
+
+
+def complementarity(model: TransitionModel, a: str, b: str) -> float:
+    """How much two agents could trade (the broker's ranking; 0 means nothing to trade).
+
+    Finance and licences score by the production they could convert (Mt), government ties
+    and co-development by a unit score: a heuristic for ranking, not a valuation. Remembered
+    within a negotiation round until a signature involving either party (``CostCache``).
+    """
+    key = ("complementarity", a, b)
+    known = model.costs.party_memo.get(key)
+    if known is not None:
+        return known  # type: ignore[return-value]
+    value = _complementarity(model, a, b)
+    model.costs.remember(key, (a, b), value)
+    return value
+
+
+def _complementarity(model: TransitionModel, a: str, b: str) -> float:
+    x, y = model.agent_by_id[a], model.agent_by_id[b]
+    if isinstance(x, Company) and isinstance(y, Country):
+        x, y = y, x
+    if isinstance(x, Country) and isinstance(y, Company):
+        if x.is_donor and y.finance_eligible:
+            return float(model.fleet.production_mt[y.active_plants()].sum())
+        return 0.0
+    if isinstance(x, Country) and isinstance(y, Country):
+        if model.registry.has_active(a, b, "government") or not (x.is_donor or y.is_donor):
+            return 0.0
+        return 1.0 if (x.finance_eligible or y.finance_eligible) else 0.0
+    if isinstance(x, Company) and isinstance(y, Company) and x.sector == y.sector:
+        for owner, other in ((x, y), (y, x)):
+            if owner.licensable_technologies(other) and other.is_producer:
+                return float(model.fleet.production_mt[other.active_plants()].sum())
+        return PRODUCER_PAIR_SCORE if x.is_producer and y.is_producer else 0.0
+    return 0.0
 
 
 @dataclass
@@ -262,7 +300,7 @@ def _rank(
                 count += 1
     ranked = {i: s for s, i in scored if s > 0 and i not in skip}
     for n in neighbours:
-        score = model.complementarity(proposers[x], proposers[n])
+        score = complementarity(model, proposers[x], proposers[n])
         if score > 0:
             ranked[n] = score
     order = sorted(ranked, key=lambda i: (-ranked[i], priority[i]))
@@ -275,7 +313,7 @@ def plain_ranking(
     """The ranking by one ``complementarity`` call per co-member (the reference for tests)."""
     index = model.proposer_index
     scored = [
-        (model.complementarity(agent_id, other), other)
+        (complementarity(model, agent_id, other), other)
         for other in initiative.members
         if other != agent_id
     ]

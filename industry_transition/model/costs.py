@@ -16,6 +16,7 @@ from industry_transition.model.economics import (
     emission_intensity,
     variable_cost,
 )
+from industry_transition.model.technology import route_caps
 
 if TYPE_CHECKING:
     from industry_transition.model.transition_model import TransitionModel
@@ -138,7 +139,7 @@ def availability(
 
     A technology with ``max_share < 1`` (scrap EAF: scrap supply; LC3: clay) is open to a plant
     only if the plant switching to it keeps the route's share of the country's sector capacity
-    within this year's cap (:meth:`TransitionModel.route_caps`); a plant already on the route
+    within this year's cap (``technology.route_caps``); a plant already on the route
     keeps it. ``technologies``: only these columns (indices), in this order (default: all).
     """
     fleet, tech, companies = model.fleet, model.technologies, model.companies
@@ -155,12 +156,12 @@ def availability(
     # A capped route stays open only if this plant switching to it keeps the country's share
     # of that route within the cap. Capacity and shares come from the model's caches, which
     # last until the fleet changes, so a few plants cost little in a large world.
-    share = model.technology_share_by_country()[:, columns]  # (country, tech)
+    share = model.fleet.technology_shares()[:, columns]  # (country, tech)
     country = fleet.country[plants]
-    sector_capacity = model.sector_capacity_by_country()[country, sector]
+    sector_capacity = model.fleet.sector_capacity()[country, sector]
     added = fleet.capacity_mt[plants] / np.maximum(sector_capacity, 1e-12)
     projected = share[country] + added[:, None]
-    under_cap = projected <= model.route_caps()[:, columns][country] + 1e-9
+    under_cap = projected <= route_caps(model)[:, columns][country] + 1e-9
     current = fleet.technology[plants][:, None] == columns[None, :]
     return np.asarray(allowed & (under_cap | current))
 
@@ -408,7 +409,7 @@ class CostCache:
         for agent_id in self.stale_companies:
             company = model.company_agents.get(agent_id)
             if company is not None:
-                plants = model.plants_of(company.index)
+                plants = model.fleet.plants_of(company.index)
                 # the same sequential sum as the bincount above
                 production[company.index] = np.bincount(  # type: ignore[index]
                     np.zeros(plants.size, dtype=np.intp),

@@ -19,6 +19,8 @@ import numpy as np
 
 from industry_transition.model.affinity import affinity_cost_factor
 from industry_transition.model.economics import nash_split
+from industry_transition.model.kinds import SECTOR_CODES, DealKind
+from industry_transition.model.relations import home_countries_allied, share_initiative
 
 if TYPE_CHECKING:
     from industry_transition.agents import Country
@@ -77,9 +79,9 @@ def transaction_cost(model: TransitionModel, a: str, b: str) -> float:
     """
     p = model.params
     cost = p.transaction_cost_musd * (1.0 - p.trust_discount * model.trust.mutual(a, b))
-    if model.share_initiative(a, b):
+    if share_initiative(model, a, b):
         cost *= 1.0 - p.membership_discount
-    if model.home_countries_allied(a, b):
+    if home_countries_allied(model, a, b):
         cost *= 1.0 - p.government_tie_discount
     home_a = model.home_of[model.proposer_index[a]]
     home_b = model.home_of[model.proposer_index[b]]
@@ -119,7 +121,7 @@ def eased_deals_value(
         return 0.0, 0.0
     saving = transaction_costs(model, x[valued], y[valued]) * p.government_tie_discount
     eased = np.maximum(np.minimum(surplus[valued] + saving, saving), 0.0)
-    finance = deals.kind[valued] == 0  # KIND_CODES: finance is code 0
+    finance = deals.kind[valued] == DealKind.FINANCE
     donor_is_a = deals.party_a[valued] == a.index
     share_a = np.where(finance, np.where(donor_is_a, 1.0, 0.0), 0.5)
     return float((eased * share_a).sum()), float((eased * (1.0 - share_a)).sum())
@@ -143,8 +145,8 @@ def tradable_pairs(model: TransitionModel, agents_a: np.ndarray, agents_b: np.nd
     if xs.size and ys.size:
         same = comp.sector[xs][:, None] == comp.sector[ys][None, :]
         producers = comp.is_producer[xs][:, None] & comp.is_producer[ys][None, :]
-        immature = np.zeros(2, dtype=bool)
-        for sector in (0, 1):
+        immature = np.zeros(len(SECTOR_CODES), dtype=bool)
+        for sector in SECTOR_CODES:
             routes = (tech.sector == sector) & tech.low_carbon
             immature[sector] = bool((comp.available_year[:, routes] > model.year + 1).any())
         codevelop = same & producers & immature[comp.sector[xs]][:, None]

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from industry_transition.model.registry import Partnership
+from industry_transition.model import agreements
+from industry_transition.model.registry import Partnership, TrustBook
 
 if TYPE_CHECKING:
     from industry_transition.model.transition_model import TransitionModel
@@ -112,7 +113,7 @@ def deliver(model: TransitionModel) -> None:
         else:
             done = partnership.kind != "membership" and partnership.end_year <= year
         if done:
-            model.end_partnership(partnership, "completed")
+            agreements.end_partnership(model, partnership, "completed")
     book_commitment_costs(model)
     for country_id in countries.ids:
         left = model.ledger.balance("musd", f"treasury:{country_id}")
@@ -185,10 +186,10 @@ def deliver_tranche(
         # The plant closed (its grant was written off then): the project is void. The donor
         # is not at fault; the company did not carry its side out, so the donor's trust in it
         # falls (docs/model.md §3.6).
-        model.conversion_abandoned(partnership)
+        agreements.conversion_abandoned(model, partnership)
         model.finance.release(donor.index, partnership.tranches_due)
         partnership.tranches_due = []
-        model.end_partnership(partnership, "cancelled")
+        agreements.end_partnership(model, partnership, "cancelled")
         return
     reason = None
     if shocks["turnover"][donor.index]:
@@ -198,7 +199,7 @@ def deliver_tranche(
     elif shocks["renege"][donor.index]:
         reason = "the donor withheld it"
     if reason is not None:
-        model.default_partnership(partnership, reason)
+        agreements.default_partnership(model, partnership, reason)
         return
     partnership.tranches_due.pop(0)
     grant_account = f"grant:{fleet.ids[plant]}"
@@ -218,7 +219,7 @@ def deliver_tranche(
         fleet.grant_musd[plant] = 0.0
     partnership.delivered_musd += due
     model.finance_delivered_musd[model.companies.country[model.fleet.owner[plant]]] += due
-    model.reward_delivery(partnership, due)
+    agreements.reward_delivery(model, partnership, due)
 
 
 def transfer_technology(model: TransitionModel, partnership: Partnership) -> None:
@@ -226,5 +227,39 @@ def transfer_technology(model: TransitionModel, partnership: Partnership) -> Non
     licensee = model.company_agents[partnership.party_a]
     k = model.technologies.index[partnership.technology]
     model.companies.access[licensee.index, k] = True
-    model.raise_capability(licensee.country_index)
-    model.reward_delivery(partnership, 0.0)
+    agreements.raise_capability(model, licensee.country_index)
+    agreements.reward_delivery(model, partnership, 0.0)
+
+
+def initial_trust(model: TransitionModel) -> TrustBook:
+    """trust(i, j) at the start: the delivery probability of j's promises under the regime.
+
+    docs/model.md §3.5-3.6; a company's promises start at ``COMPANY_DELIVERY_PRIOR``, a
+    government's at ``government_delivery_prior``, lowered by political affinity.
+    """
+    p = model.params
+    return TrustBook(
+        COMPANY_DELIVERY_PRIOR,
+        home={a: int(h) for a, h in zip(model.proposers, model.home_of, strict=True)},
+        affinity=model.countries.affinity,
+        affinity_penalty=p.affinity_trust_penalty,
+        governments=model.country_agents,
+        government_prior=government_delivery_prior(
+            p.enforcement,
+            p.political_turnover_probability,
+            p.renege_probability,
+            p.finance_disbursement_years,
+        ),
+    )
+
+
+def initial_finance(model: TransitionModel) -> FinanceBook:
+    """Donor budgets planned over the run, and each country's finance need."""
+    p = model.params
+    book = FinanceBook(
+        model.countries.donor_budget_musd.copy(),
+        p.end_year - p.start_year + 1,
+        p.finance_disbursement_years,
+    )
+    book.need_musd = model.countries.finance_need_musd.copy()
+    return book

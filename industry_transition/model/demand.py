@@ -12,23 +12,15 @@ import numpy as np
 
 from industry_transition.model.costs import plant_costs
 from industry_transition.model.economics import FloatArray
+from industry_transition.model.kinds import SECTORS, Sector
 
 if TYPE_CHECKING:
     from industry_transition.model.transition_model import TransitionModel
 
 
 def capacity_by_country_sector(model: TransitionModel) -> FloatArray:
-    """Installed capacity (Mt/yr) by country and sector."""
-    fleet = model.fleet
-    countries = len(model.countries.ids)
-    # bincount adds in plant order, as np.add.at would, at a fraction of the cost
-    return (
-        np.bincount(
-            fleet.country * 2 + fleet.sector, weights=fleet.capacity_mt, minlength=2 * countries
-        )
-        .reshape(countries, 2)
-        .astype(float, copy=False)
-    )  # float even for an empty fleet
+    """Installed capacity (Mt/yr) by country and sector, computed afresh."""
+    return model.fleet.full_sector_capacity()
 
 
 def update_demand(model: TransitionModel) -> None:
@@ -44,7 +36,7 @@ def initial_demand(model: TransitionModel) -> None:
     row of the start year with production replaces it for that country and sector.
     """
     fleet = model.fleet
-    demand = np.zeros((len(model.countries.ids), 2))
+    demand = np.zeros((len(model.countries.ids), len(Sector)))
     np.add.at(demand, (fleet.country, fleet.sector), fleet.production_mt)
     model.observed.apply_production(model.params.start_year, demand)
     model.countries.demand_mt = demand
@@ -68,7 +60,7 @@ def build_and_retire(model: TransitionModel) -> np.ndarray:
         elif utilisation < p.retire_utilisation_threshold:
             target = demand[country, sector] / p.target_utilisation
             retire(model, int(country), int(sector), float(capacity[country, sector] - target))
-    model.refresh_plant_index()
+    model.fleet.reindex()
     return np.array(new_plants, dtype=np.int64)
 
 
@@ -130,12 +122,11 @@ def produce_and_emit(model: TransitionModel) -> None:
         )
     fleet.utilisation = utilisation[fleet.country, fleet.sector]
     model.plant_emissions_mt = fleet.emissions_mt(model.intensity)
-    by_group = np.zeros((len(model.countries.ids), 2))
+    by_group = np.zeros((len(model.countries.ids), len(Sector)))
     np.add.at(by_group, (fleet.country, fleet.sector), model.plant_emissions_mt)
     model.emissions_by_country_sector_mt = by_group
-    sectors = ("steel", "cement")
     for c, country_id in enumerate(model.countries.ids):
-        for s, sector in enumerate(sectors):
+        for s, sector in enumerate(SECTORS):
             model.ledger.transfer(
                 model.year,
                 "mtco2",

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from industry_transition.model.costs import availability, plant_costs, running_cost
+from industry_transition.model.technology import route_caps
 
 if TYPE_CHECKING:
     from industry_transition.model.transition_model import TransitionModel
@@ -83,7 +84,7 @@ def schedule_switch(model: TransitionModel, plant: int, technology: int, lead: i
     fleet, tech = model.fleet, model.technologies
     fleet.pending_technology[plant] = technology
     fleet.pending_year[plant] = model.year + lead
-    model.fleet_changed(int(fleet.country[plant]))
+    model.fleet.changed(int(fleet.country[plant]))
     model.costs.pipeline_changed()  # companies expect the route's capex to fall (learning)
     company_id = model.companies.ids[fleet.owner[plant]]
     model.events.record(
@@ -98,6 +99,8 @@ def schedule_switch(model: TransitionModel, plant: int, technology: int, lead: i
 
 def complete_switches(model: TransitionModel, jitter: np.ndarray) -> None:
     """Switch plants whose conversion is finished this year to their new route."""
+    from industry_transition.model import agreements  # agreements schedules switches
+
     fleet = model.fleet
     due = np.flatnonzero((fleet.pending_technology >= 0) & (fleet.pending_year <= model.year))
     for plant in due:
@@ -106,11 +109,11 @@ def complete_switches(model: TransitionModel, jitter: np.ndarray) -> None:
         if fleet.capacity_mt[plant] > 0:
             if fleet.financed[plant]:
                 # the company carried its side of a finance deal out (docs/model.md §3.6)
-                model.conversion_delivered(int(plant))
+                agreements.conversion_delivered(model, int(plant))
             rebuild(model, int(plant), technology, int(jitter[plant]), changed=True)
         elif int(plant) in model.finance_by_plant:
             # closed before its financed conversion completed: the company failed its side
-            model.conversion_abandoned(model.finance_by_plant[int(plant)])
+            agreements.conversion_abandoned(model, model.finance_by_plant[int(plant)])
 
 
 #: Capacity (Mt) by which a route may exceed its cap: rounding in the sums, not a policy.
@@ -130,9 +133,9 @@ class CapTracker:
         self.by_route = np.zeros((len(model.countries.ids), len(tech)))
         # Conversions under way count toward the route they are becoming.
         np.add.at(self.by_route, (fleet.country, fleet.route()), fleet.capacity_mt)
-        self.by_sector = model.sector_capacity_by_country()
+        self.by_sector = model.fleet.sector_capacity()
         self.capped = tech.max_share < 1.0
-        self.caps = model.route_caps()
+        self.caps = route_caps(model)
 
     def cheapest_within_cap(self, plant: int, costs: np.ndarray) -> int:
         """The cheapest available route (finite cost) whose cap this plant would not break."""
@@ -290,7 +293,7 @@ def rebuild(
         model.countries.capability_multiplier[country] if tech.low_carbon[technology] else 1.0
     )
     fleet.technology[plant] = technology
-    model.fleet_changed(country)
+    model.fleet.changed(country)
     fleet.capex_paid_usd_per_tpa[plant] = tech.capex_usd_per_tpa[technology] * multiplier
     cycle = model.cycle_years[fleet.sector[plant]]
     fleet.next_investment_year[plant] = model.year + max(1, int(cycle) + jitter)
@@ -311,7 +314,9 @@ def rebuild(
             )
             fleet.grant_musd[plant] = 0.0
         fleet.financed[plant] = False
-        model.raise_capability(country)
+        from industry_transition.model import agreements  # it imports this module
+
+        agreements.raise_capability(model, country)
     model.events.record(
         model.year,
         "adoption",

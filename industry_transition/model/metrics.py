@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from industry_transition.model.demand import capacity_by_country_sector
-from industry_transition.model.registry import PARTNERSHIP_KINDS
+from industry_transition.model.kinds import PARTNERSHIP_KINDS, SECTORS, Sector
+from industry_transition.model.relations import home_country, initiative_member_countries
 
 if TYPE_CHECKING:
     from industry_transition.model.transition_model import TransitionModel
@@ -32,12 +33,12 @@ def total_emissions(model: TransitionModel) -> float:
     return float(model.plant_emissions_mt.sum())
 
 
-def sector_emissions(model: TransitionModel, sector: int) -> float:
-    """Emissions of one sector (0 steel, 1 cement), MtCO2."""
+def sector_emissions(model: TransitionModel, sector: Sector) -> float:
+    """Emissions of one sector, MtCO2."""
     return float(model.plant_emissions_mt[model.fleet.sector == sector].sum())
 
 
-def sector_production(model: TransitionModel, sector: int) -> float:
+def sector_production(model: TransitionModel, sector: Sector) -> float:
     """Production of one sector, Mt."""
     fleet = model.fleet
     return float(fleet.production_mt[fleet.sector == sector].sum())
@@ -106,7 +107,7 @@ def mean_carbon_price(model: TransitionModel) -> float:
 
 def initiative_members(model: TransitionModel) -> int:
     """Countries that are members of at least one initiative."""
-    return int(model.initiative_member_countries().size)
+    return int(initiative_member_countries(model).size)
 
 
 def network_density(model: TransitionModel) -> float:
@@ -149,10 +150,10 @@ def largest_component_share(model: TransitionModel) -> float:
 SERIES_REPORTERS: dict[str, Callable[[Any], Any]] = {
     "year": year,
     "emissions_mt": total_emissions,
-    "emissions_steel_mt": lambda m: sector_emissions(m, 0),
-    "emissions_cement_mt": lambda m: sector_emissions(m, 1),
-    "production_steel_mt": lambda m: sector_production(m, 0),
-    "production_cement_mt": lambda m: sector_production(m, 1),
+    "emissions_steel_mt": lambda m: sector_emissions(m, Sector.STEEL),
+    "emissions_cement_mt": lambda m: sector_emissions(m, Sector.CEMENT),
+    "production_steel_mt": lambda m: sector_production(m, Sector.STEEL),
+    "production_cement_mt": lambda m: sector_production(m, Sector.CEMENT),
     "partnerships_active": partnerships_active,
     **{
         f"partnerships_{kind}": functools.partial(partnerships_active, kind=kind)
@@ -242,11 +243,12 @@ def technology_snapshot_columns(model: TransitionModel) -> dict[str, np.ndarray]
     """``technology_snapshot`` as columns."""
     fleet, tech = model.fleet, model.technologies
     capacity = np.bincount(fleet.technology, weights=fleet.capacity_mt, minlength=len(tech))
-    sector_total = np.bincount(fleet.sector, weights=fleet.capacity_mt, minlength=2)[tech.sector]
+    by_sector = np.bincount(fleet.sector, weights=fleet.capacity_mt, minlength=len(Sector))
+    sector_total = by_sector[tech.sector]
     return {
         "year": np.full(len(tech), model.year, dtype=np.int64),
         "technology": np.array(tech.ids, dtype=object),
-        "sector": np.where(tech.sector == 0, "steel", "cement").astype(object),
+        "sector": np.asarray(SECTORS, dtype=object)[tech.sector],
         "low_carbon": np.asarray(tech.low_carbon, dtype=bool),
         "capacity_mt": capacity,
         "share_of_sector": np.divide(
@@ -255,3 +257,13 @@ def technology_snapshot_columns(model: TransitionModel) -> dict[str, np.ndarray]
         "capex_usd_per_tpa": np.array(tech.capex_usd_per_tpa, dtype=float),
         "cumulative_mt": np.array(tech.cumulative_mt, dtype=float),
     }
+
+
+def partnership_table(model: TransitionModel) -> pd.DataFrame:
+    """All partnerships with the parties' home countries and income groups."""
+    frame = model.registry.to_frame()
+    for side in ("a", "b"):
+        homes = [home_country(model, x) or "" for x in frame[f"party_{side}"]]
+        frame[f"country_{side}"] = homes
+        frame[f"income_{side}"] = [model.country_agents[h].income_group if h else "" for h in homes]
+    return frame

@@ -25,8 +25,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from industry_transition.agents import Company, Country
+from industry_transition.model import agreements
 from industry_transition.model.deals import Deal, bargain
 from industry_transition.model.events import EventLog
+from industry_transition.model.policy import is_review_year
 from industry_transition.model.search import RoundDraws, find_candidates
 from industry_transition.model.valuation import (
     FINANCE,
@@ -147,7 +149,7 @@ def _propose(
     """
     reason = verdict(model, deal)
     if reason is None:
-        model.sign(deal, round_number=round_number, brokered=brokered)
+        agreements.sign(model, deal, round_number=round_number, brokered=brokered)
         if book is not None:
             book.signed(deal)
         return True
@@ -446,7 +448,7 @@ def decide_memberships(model: TransitionModel) -> None:
     Between reviews membership is a commitment; the brokered surplus accumulates as evidence.
     With ``membership_joining = "yearly"`` non-members may also join between reviews.
     """
-    if model.is_review_year():
+    if is_review_year(model):
         countries = list(model.country_agents.values())
         order = model.substream("negotiation", model.year, ROUND_MEMBERSHIP)
         for i in order.permutation(len(countries)):

@@ -25,8 +25,9 @@ import numpy as np
 import pandas as pd
 
 from industry_transition.model.economics import FloatArray
+from industry_transition.model.kinds import SECTORS
 
-PRODUCTION_COLUMNS = ("steel_production_mt", "cement_production_mt")
+PRODUCTION_COLUMNS = tuple(f"{sector}_production_mt" for sector in SECTORS)
 
 
 @dataclass
@@ -70,7 +71,7 @@ class ObservedSeries:
         series.carbon_price_usd_per_t = spread(column("carbon_price_usd_per_t"), (n,))
         series.grid_tco2_per_mwh = spread(column("grid_tco2_per_mwh"), (n,))
         production = np.column_stack([column(c) for c in PRODUCTION_COLUMNS])
-        series.production_mt = spread(production, (n, 2))
+        series.production_mt = spread(production, (n, len(SECTORS)))
         return series
 
     def apply_carbon_price(

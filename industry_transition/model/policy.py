@@ -6,6 +6,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from industry_transition.model.costs import decision_carbon_price, intensity_matrix
+from industry_transition.model.relations import initiative_member_countries
+
 if TYPE_CHECKING:
     from industry_transition.model.transition_model import TransitionModel
 
@@ -27,8 +30,8 @@ def update_policy(model: TransitionModel) -> None:
         # a year with an observed row takes it (docs/model.md "Observed and endogenous inputs")
         model.observed.apply_carbon_price(model.year, price, p.carbon_price_scale, premium)
         np.maximum(price, 0.0, out=price)
-    if model.is_review_year():
-        members = model.initiative_member_countries()
+    if is_review_year(model):
+        members = initiative_member_countries(model)
         if members.size:
             floor = p.ratchet_floor_usd_per_t * p.carbon_price_scale
             before = price[members].copy()
@@ -47,6 +50,12 @@ def is_ratchet_year(year: int, first: int, interval: int) -> bool:
     return year >= first and (year - first) % interval == 0
 
 
+def is_review_year(model: TransitionModel) -> bool:
+    """Whether this year is a stocktake: carbon-price ratchet and membership review."""
+    p = model.params
+    return is_ratchet_year(model.year, p.ratchet_first_year, p.ratchet_interval_years)
+
+
 def update_costs(model: TransitionModel) -> None:
     """Capex from learning; grids decarbonise (or follow observed rows); power prices drift."""
     p = model.params
@@ -59,4 +68,10 @@ def update_costs(model: TransitionModel) -> None:
         np.maximum(countries.grid_tco2_per_mwh, 0.0, out=countries.grid_tco2_per_mwh)
         countries.electricity_usd_per_mwh *= 1.0 + p.electricity_price_change_per_year
     model.technologies.update_costs()
-    model.refresh_derived()
+    refresh_derived(model)
+
+
+def refresh_derived(model: TransitionModel) -> None:
+    """Recompute the intensity matrix and companies' decision carbon prices."""
+    model.intensity = intensity_matrix(model)
+    model.decision_price = decision_carbon_price(model)

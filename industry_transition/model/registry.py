@@ -24,8 +24,6 @@ import pandas as pd
 from industry_transition.model.affinity import affinity_trust_prior
 from industry_transition.model.economics import FloatArray
 
-PARTNERSHIP_KINDS = ("finance", "technology", "codevelopment", "government", "membership")
-
 
 @dataclass
 class Partnership:

@@ -19,12 +19,12 @@ import numpy as np
 import pandas as pd
 
 from industry_transition.model.hints import did_you_mean
+from industry_transition.model.kinds import SECTORS
 from industry_transition.model.parameters import ParameterError, Parameters, build_parameters
 
 DATA_DIR = Path(__file__).parent / "data"
 
 INCOME_GROUPS = ("high", "upper_middle", "lower_middle", "low")
-SECTORS = ("steel", "cement")
 INITIAL_PARTNERSHIP_KINDS = ("technology", "government")
 
 

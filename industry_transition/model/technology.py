@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from industry_transition.model.economics import FloatArray, component_capex
+from industry_transition.model.kinds import SECTOR_INDEX, Sector
 
-SECTOR_INDEX = {"steel": 0, "cement": 1}
+if TYPE_CHECKING:
+    from industry_transition.model.transition_model import TransitionModel
 
 
 class Technologies:
@@ -60,7 +64,7 @@ class Technologies:
         # It is the reference for green premiums and the placeholder route of new plants
         # until their first investment decision. -1 where a sector has none.
         self.incumbent = np.array(
-            [next(iter(np.flatnonzero((self.sector == s) & ~self.low_carbon)), -1) for s in (0, 1)],
+            [next(iter(np.flatnonzero((self.sector == s) & ~self.low_carbon)), -1) for s in Sector],
             dtype=np.int64,
         )
 
@@ -141,3 +145,18 @@ def _optional(table: pd.DataFrame, column: str) -> FloatArray:
     if column not in table:
         return np.full(len(table), np.nan)
     return pd.to_numeric(table[column], errors="coerce").to_numpy(dtype=float)
+
+
+def route_caps(model: TransitionModel) -> np.ndarray:
+    """This year's cap on each route's share of a country's sector capacity, (country, tech).
+
+    A capped route's supply (scrap, calcined clay) ramps up: the cap is the route's share at
+    the start plus ``supply_ramp_per_year`` per year since, never above ``max_share``.
+    Uncapped routes (max_share 1) have cap 1.
+    """
+    tech = model.technologies
+    ramp = model.initial_route_share + model.params.supply_ramp_per_year * (
+        model.year - model.params.start_year
+    )
+    capped = tech.max_share < 1.0
+    return np.where(capped[None, :], np.minimum(ramp, tech.max_share[None, :]), 1.0)

@@ -39,6 +39,8 @@ from industry_transition.model.economics import (
     FloatArray,
     capital_recovery_factor,
 )
+from industry_transition.model.kinds import DEAL_KINDS, DealKind
+from industry_transition.model.relations import government_ties
 from industry_transition.model.world import INCOME_CODE
 
 if TYPE_CHECKING:
@@ -49,8 +51,9 @@ IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 
 #: Deal kinds by code (the position); -1 means the pair has no deal.
-KIND_CODES = ("finance", "technology", "codevelopment", "government")
-FINANCE, TECHNOLOGY, CODEVELOPMENT, GOVERNMENT = range(4)
+KIND_CODES = DEAL_KINDS
+# the codes as plain ints for the array code below
+FINANCE, TECHNOLOGY, CODEVELOPMENT, GOVERNMENT = (int(kind) for kind in DealKind)
 
 
 @dataclass
@@ -231,13 +234,13 @@ def _home_countries_allied(model: TransitionModel, a: IntArray, b: IntArray) -> 
 def _plants_by_company(model: TransitionModel, companies: IntArray) -> tuple[IntArray, IntArray]:
     """Active plants of ``companies`` (ascending) and each plant's row in ``companies``.
 
-    The plants are those of ``model.plants_of``, in its order. For many companies they are
+    The plants are those of ``model.fleet.plants_of``, in its order. For many companies they are
     read from the fleet arrays at once (``plants_of`` is the index of active plants that the
     model rebuilds after every change of the fleet, so the two agree).
     """
     fleet = model.fleet
     if companies.size * 16 < len(fleet):
-        groups = list(map(model.plants_of, companies.tolist()))
+        groups = list(map(model.fleet.plants_of, companies.tolist()))
         if not groups:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         counts = np.fromiter(map(len, groups), dtype=np.int64, count=len(groups))
@@ -593,7 +596,7 @@ def _value_governments(
     # without a call. In ``leadit`` this is most country pairs once the ties have formed.
     limit = model.params.max_government_partnerships
     involved = set(a[pairs].tolist()) | set(b[pairs].tolist())
-    full = {i for i in involved if model.government_ties(countries[i].agent_id) >= limit}
+    full = {i for i in involved if government_ties(model, countries[i].agent_id) >= limit}
     found: list[int] = []
     value_a: list[float] = []
     value_b: list[float] = []

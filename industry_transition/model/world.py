@@ -6,13 +6,19 @@ Agents (``agents/``) hold an index into these arrays; vectorised phases read the
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from industry_transition.model.affinity import bloc_affinity
 from industry_transition.model.economics import FloatArray
-from industry_transition.model.technology import SECTOR_INDEX, Technologies
+from industry_transition.model.kinds import SECTOR_INDEX, Sector
+from industry_transition.model.scenario import countries_at, plants_at
+from industry_transition.model.technology import Technologies
+
+if TYPE_CHECKING:
+    from industry_transition.model.parameters import Parameters
 
 INCOME_CODE = {"high": 0, "upper_middle": 1, "lower_middle": 2, "low": 3}
 LOWER_INCOME_CODES = (2, 3)  # low and lower-middle income: the equity metric's "lower-income"
@@ -85,7 +91,7 @@ class CountryArrays:
             demand_growth=np.column_stack(
                 [col("steel_demand_growth_per_year"), col("cement_demand_growth_per_year")]
             ),
-            demand_mt=np.zeros((len(table), 2)),
+            demand_mt=np.zeros((len(table), len(Sector))),
             affinity=bloc_affinity(list(table["country_id"]), blocs),
         )
 
@@ -165,3 +171,47 @@ class CompanyArrays:
             access=access,
             available_year=np.repeat(technologies.year_available[None, :], n, axis=0).copy(),
         )
+
+
+def build_world(
+    tables: dict[str, pd.DataFrame], p: Parameters
+) -> tuple[Technologies, CountryArrays, CompanyArrays]:
+    """Routes, countries and companies of a run from its start-year tables, levers applied."""
+    technologies = Technologies(
+        tables["technologies"], learning=p.learning, default_lead_time=p.switch_lead_time_years
+    )
+    countries = CountryArrays.from_table(
+        tables["countries"],
+        carbon_price_scale=p.carbon_price_scale,
+        donor_finance_scale=p.donor_finance_scale,
+        blocs=tables.get("blocs"),
+        gas_prices=tables.get("gas_prices"),
+        default_gas_usd_per_gj=p.default_gas_price_usd_per_gj,
+    )
+    countries.carbon_price_growth_usd_per_t *= p.carbon_price_growth_scale
+    countries.demand_growth *= p.demand_growth_scale
+    country_index = {c: i for i, c in enumerate(countries.ids)}
+    companies = CompanyArrays.from_table(tables["companies"], country_index, technologies)
+    companies.internal_carbon_price_usd_per_t *= p.internal_carbon_price_scale
+    return technologies, countries, companies
+
+
+def start_tables(tables: dict[str, pd.DataFrame], year: int) -> dict[str, pd.DataFrame]:
+    """The tables of 1 January of ``year`` (docs/model.md "Input data").
+
+    Plants started by then, and that year's carbon prices and grids where the scenario has them.
+    """
+    return {
+        **tables,
+        "plants": plants_at(tables["plants"], year),
+        "countries": countries_at(tables["countries"], tables.get("country_years"), year),
+    }
+
+
+def investment_cycle_years(p: Parameters) -> np.ndarray:
+    """Years between a plant's investment windows, by sector code (``kinds.Sector``)."""
+    cycles = {
+        Sector.STEEL: p.steel_investment_cycle_years,
+        Sector.CEMENT: p.cement_investment_cycle_years,
+    }
+    return np.array([cycles[s] for s in Sector], dtype=float)

@@ -23,6 +23,7 @@ import pandas as pd
 from industry_transition.experiments.run import RunResult, result_from_model
 from industry_transition.model.metrics import PARTNERSHIP_KINDS
 from industry_transition.model.parameters import SEED_LIMIT, ParameterError, Parameters
+from industry_transition.model.relations import home_country
 from industry_transition.model.scenario import SECTORS, available_scenarios, load_scenario
 from industry_transition.model.transition_model import TransitionModel
 from industry_transition.visualization.layout import network_layout
@@ -290,7 +291,7 @@ class Simulation:
         self.started = time.perf_counter()
         p = self.spec.parameters
         self.start_year, self.end_year = p.start_year, p.end_year
-        home = {a: self.model.home_country(a) or "" for a in self.model.agent_by_id}
+        home = {a: home_country(self.model, a) or "" for a in self.model.agent_by_id}
         self.home = home
         self.income = {
             a: (self.model.country_agents[h].income_group if h else "") for a, h in home.items()
