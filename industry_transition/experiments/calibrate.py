@@ -498,6 +498,10 @@ def calibrate(
         }
     )
     write_outputs(out, spec, history, observed, scenario, spec_name)
+    accepted = pd.read_parquet(out / "accepted.parquet", columns=["generation", "weight"])
+    weights = accepted.loc[accepted["generation"] == history.max_t, "weight"].to_numpy(float)
+    # Kish's effective sample size of the last generation: few means a few particles dominate
+    state["effective_sample_size"] = round(float(weights.sum() ** 2 / np.sum(weights**2)), 2)
     _write_state(out, state)
     return state
 
@@ -642,8 +646,12 @@ def plot_posterior(path: Path, spec: CalibrationSpec, last: pd.DataFrame) -> Non
     import matplotlib.pyplot as plt
 
     names = list(spec.parameters)
-    fig, axes = plt.subplots(1, len(names), figsize=(3.2 * len(names), 2.8), squeeze=False)
-    for ax, name in zip(axes[0], names, strict=True):
+    columns = min(4, len(names))
+    rows = math.ceil(len(names) / columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(3.2 * columns, 2.6 * rows), squeeze=False)
+    for ax in axes.flat[len(names) :]:
+        ax.set_visible(False)
+    for ax, name in zip(axes.flat, names, strict=False):
         prior = spec.parameters[name]
         log = prior.prior == "log-uniform"
         edges = (
@@ -651,12 +659,12 @@ def plot_posterior(path: Path, spec: CalibrationSpec, last: pd.DataFrame) -> Non
             if log
             else np.linspace(prior.low, prior.high, 16)
         )
-        ax.hist(last[name], bins=edges, weights=last["weight"], color="#4c72b0", density=True)
+        ax.hist(last[name], bins=edges, weights=last["weight"], color="#4c72b0")
         if log:
             ax.set_xscale("log")
         ax.set_xlim(prior.low, prior.high)
         ax.set_xlabel(name, fontsize=8)
-        ax.set_yticks([])
+        ax.set_ylabel("posterior weight", fontsize=8)
     fig.suptitle(
         f"Posterior (generation {int(last['generation'].max())}, {len(last)} particles; "
         "x-axis: the prior's range)",

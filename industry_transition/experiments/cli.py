@@ -375,7 +375,8 @@ def calibrate_command(
     typer.echo(
         f"{state['generations_done']} generations, {state['evaluations']} evaluations "
         f"in {out}/ (accepted.parquet, posterior.parquet, posterior.png, patterns.parquet, "
-        "pattern_distances.parquet, a calibrated scenario .toml)"
+        "pattern_distances.parquet, a calibrated scenario .toml); effective sample size of "
+        f"the last generation {state['effective_sample_size']}"
     )
     for row in posterior.itertuples():
         typer.echo(f"  {row.parameter}: median {row.median:.4g} (90% {row.q05:.4g}-{row.q95:.4g})")
