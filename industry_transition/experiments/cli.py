@@ -337,6 +337,51 @@ def sweep_command(
         raise typer.Exit(code=1)
 
 
+@app.command("calibrate")
+def calibrate_command(
+    spec_path: Annotated[Path, typer.Argument(metavar="SPEC", help="Calibration spec (.toml).")],
+    out: Annotated[Path, typer.Option(help="Output folder; rerun to resume.")],
+    workers: Annotated[
+        int | None, typer.Option(help="Parallel workers (default: the spec's, else cores).")
+    ] = None,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Fit parameters to the observed patterns with ABC-SMC (pyabc); resumable."""
+    try:
+        import pyabc  # noqa: F401
+    except ImportError:
+        fail("calibrate needs pyabc: pip install 'industry-transition[calibrate]'")
+        return
+    from industry_transition.experiments.calibrate import (
+        CalibrationError,
+        calibrate,
+        load_calibration_spec,
+    )
+
+    try:
+        spec, folder = load_calibration_spec(spec_path)
+        state = calibrate(
+            spec,
+            out=out,
+            folder=folder,
+            workers=workers,
+            progress=progress,
+            spec_name=spec_path.name,
+        )
+    except (CalibrationError, ScenarioError, ParameterError) as err:
+        fail(str(err))
+        return
+    posterior = pd.read_parquet(out / "posterior.parquet")
+    typer.echo(
+        f"{state['generations_done']} generations, {state['evaluations']} evaluations "
+        f"in {out}/ (accepted.parquet, posterior.parquet, posterior.png, patterns.parquet, "
+        "pattern_distances.parquet, a calibrated scenario .toml); effective sample size of "
+        f"the last generation {state['effective_sample_size']}"
+    )
+    for row in posterior.itertuples():
+        typer.echo(f"  {row.parameter}: median {row.median:.4g} (90% {row.q05:.4g}-{row.q95:.4g})")
+
+
 @app.command("summarize")
 def summarize_command(
     out: Annotated[Path, typer.Argument(help="A sweep's output folder.")],
