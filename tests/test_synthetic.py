@@ -218,7 +218,7 @@ def test_generated_parameters_only_apply_where_a_generator_reads_them():
 
 
 def test_a_stepped_world_keeps_the_invariants(model):
-    # model.check_invariants() ran in every step (ledger balance, registry, CO2, grants)
+    # check_invariants(model) (model/invariants.py) ran every step: ledger, registry, CO2, grants
     assert model.year == 2030
     fleet = model.fleet
     production = np.zeros((len(model.countries.ids), 2))

@@ -44,8 +44,8 @@ class PlantFleet:
     """Plants (or representative plant groups) by owner, country, sector and technology.
 
     Retired plants keep their row with zero capacity so that indices stay stable.
-    ``companies``, ``countries`` and ``technology_sector`` (the sector of each technology) size
-    the indices and caches.
+    ``company_count``, ``country_count`` and ``technology_sector`` (the sector of each
+    technology) size the indices and caches.
     """
 
     ids: list[str] = field(default_factory=list)
@@ -62,8 +62,8 @@ class PlantFleet:
     # A route switch under construction: the new technology (-1: none) and its first year.
     pending_technology: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     pending_year: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    companies: int = 0
-    countries: int = 0
+    company_count: int = 0
+    country_count: int = 0
     technology_sector: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
 
     def __len__(self) -> int:
@@ -145,7 +145,7 @@ class PlantFleet:
         order = np.argsort(owners, kind="stable")
         self._indexed_plants = active[order]
         self._plant_bounds: list[int] = np.searchsorted(
-            owners[order], np.arange(self.companies + 1)
+            owners[order], np.arange(self.company_count + 1)
         ).tolist()
         self._added_plants: dict[int, np.ndarray] = {}
 
@@ -171,7 +171,9 @@ class PlantFleet:
         start = self._country_index_size
         if not self._plants_by_country:
             start = 0
-            self._plants_by_country = [np.zeros(0, dtype=np.int64) for _ in range(self.countries)]
+            self._plants_by_country = [
+                np.zeros(0, dtype=np.int64) for _ in range(self.country_count)
+            ]
         if start < len(self):
             new = np.arange(start, len(self))
             countries = self.country[start:]
@@ -226,15 +228,15 @@ class PlantFleet:
             np.bincount(
                 self.country * SECTOR_COUNT + self.sector,
                 weights=self.capacity_mt,
-                minlength=SECTOR_COUNT * self.countries,
+                minlength=SECTOR_COUNT * self.country_count,
             )
-            .reshape(self.countries, SECTOR_COUNT)
+            .reshape(self.country_count, SECTOR_COUNT)
             .astype(float, copy=False)
         )  # float even for an empty fleet
 
     def full_technology_shares(self) -> np.ndarray:
         """``technology_shares`` computed afresh from the whole fleet."""
-        countries, technologies = self.countries, len(self.technology_sector)
+        countries, technologies = self.country_count, len(self.technology_sector)
         by_tech = (
             np.bincount(
                 self.country * technologies + self.route(),
@@ -256,7 +258,7 @@ class PlantFleet:
         """
         if not self._dirty_countries:
             return
-        if 4 * len(self._dirty_countries) > self.countries:
+        if 4 * len(self._dirty_countries) > self.country_count:
             self.changed()  # most rows changed: recompute all at once when read
             return
         technologies = len(self.technology_sector)
@@ -332,7 +334,7 @@ def build_fleet(
         capex_paid_usd_per_tpa=tech.capex_initial[technology].copy(),
         grant_musd=np.zeros(len(plants)),
         financed=np.zeros(len(plants), dtype=bool),
-        companies=len(companies.ids),
-        countries=countries,
+        company_count=len(companies.ids),
+        country_count=countries,
         technology_sector=tech.sector.copy(),
     )
