@@ -222,6 +222,8 @@ def prior(low: float, high: float, kind: str = "uniform") -> dict[str, object]:
         ({"scenario": "nowhere"}, "nowhere"),
         ({"min_confidence": "high", "patterns": {"government_partnerships": 1}}, "no observed row"),
         ({"population_size": 1}, "population_size"),
+        ({"fixed": {"end_year": 2030}}, "spec's own end_year"),
+        ({"fixed": {"broker": False}, "parameters": {"broker": prior(0, 1)}}, "both fixed"),
     ],
 )
 def test_bad_spec_is_one_clear_error(change, message):

@@ -7,7 +7,7 @@ Usage::
 ``EXTRACTS_DIR`` holds tidy CSV extracts of the publishers' data; ``--out`` is the table written
 (default: ``industry_transition/model/data/observed_patterns.csv``). The script is deterministic
 and never needed at run time: ``industry-transition calibrate`` reads the table it writes
-(module ``industry_transition.experiments.patterns``).
+(industry_transition/experiments/patterns.py; docs/experiments.md "Calibration").
 
 Extracts read (each row names its publisher):
 

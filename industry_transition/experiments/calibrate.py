@@ -115,6 +115,8 @@ class CalibrationSpec(BaseModel):
         for name in self.fixed:
             if name not in known:
                 raise ValueError(f"[fixed] unknown parameter '{name}'{did_you_mean(name, known)}")
+            if name == "end_year":
+                raise ValueError("[fixed] end_year: give it as the spec's own end_year")
         for name, prior in self.parameters.items():
             if name not in known:
                 raise ValueError(
