@@ -154,14 +154,16 @@ def test_start_years_and_reinvestment_windows(derived) -> None:
 
 def test_countries_and_country_years(derived) -> None:
     years = derived["country_years"].set_index(["country_id", "year"])
-    # Sweden: EU ETS 61.30 USD/t on 1 April 2024 x (1 - 0.9 free allocation)
-    assert years.loc[("swe", 2024), "carbon_price_usd_per_t"] == pytest.approx(6.13)
-    assert years.loc[("swe", 2019), "carbon_price_usd_per_t"] == pytest.approx(2.45)
+    # Sweden: EU ETS 61.30 USD/t on 1 April 2024 in full (marginal-incentive reading of free
+    # allocation), 24.51 in 2019
+    assert years.loc[("swe", 2024), "carbon_price_usd_per_t"] == pytest.approx(61.30)
+    assert years.loc[("swe", 2019), "carbon_price_usd_per_t"] == pytest.approx(24.51)
     assert years.loc[("ind", 2024), "carbon_price_usd_per_t"] == 0
     assert years.loc[("ind", 2024), "grid_tco2_per_mwh"] == pytest.approx(0.708)
     assert sorted({y for _, y in years.index}) == list(range(2019, 2025))
     countries = derived["countries"].set_index("country_id")
-    assert countries.loc["swe", "carbon_price_usd_per_t"] == pytest.approx(6.13)
+    assert countries.loc["swe", "carbon_price_usd_per_t"] == pytest.approx(61.30)
+    assert "carbon price sensitivity range 6.13-61.30" in countries.loc["swe", "source"]
     crp = pd.read_csv(EXTRACTS / "cost_of_capital_damodaran_crp_2022_2024.csv")
     india = crp[(crp["country"] == "India") & (crp["vintage"] == "2024-01")]
     expected = 0.06 + india["country_risk_premium"].iloc[0]
@@ -170,6 +172,29 @@ def test_countries_and_country_years(derived) -> None:
     assert countries.loc["ind", "ambition_usd_per_t"] == 30
     assert "ambition 30 USD/t" in countries.loc["ind", "source"]
     assert "grid 0.71 tCO2/MWh from memory" not in countries.loc["ind", "source"]
+
+
+def test_the_average_cost_reading_of_free_allocation_is_an_option(tmp_path: Path) -> None:
+    out = tmp_path / "data" / "leadit"
+    shutil.copytree(INPUTS / "leadit", out)
+    shutil.copy(DATA_DIR / "technologies.csv", out.parent / "technologies.csv")
+    args = [
+        str(EXTRACTS),
+        "--out",
+        str(out),
+        "--production",
+        str(INPUTS / "production_2024.csv"),
+        "--named-cement",
+        str(INPUTS / "named_cement.csv"),
+    ]
+    derive_leadit.main([*args, "--free-allocation-share", "0.9"])
+    years = pd.read_csv(out / "country_years.csv").set_index(["country_id", "year"])
+    # EU ETS 61.30 x (1 - 0.9); fuel taxes and unpriced countries do not move
+    assert years.loc[("swe", 2024), "carbon_price_usd_per_t"] == pytest.approx(6.13)
+    assert years.loc[("ind", 2024), "carbon_price_usd_per_t"] == 0
+    assert "not freely allocated (average-cost reading)" in years.loc[("swe", 2024), "source"]
+    with pytest.raises(SystemExit):
+        derive_leadit.main([*args, "--free-allocation-share", "1"])
 
 
 def test_every_row_names_its_publisher_and_nothing_cites_the_extracts_folder(derived) -> None:

@@ -86,10 +86,29 @@ CLINKER_SOURCE = (
 CEMENT_DEFAULT_UTILISATION = 0.75
 CEMENT_MAX_UTILISATION = 0.9
 CEMENT_VINTAGE = (1994, 2018)
-# Carbon prices: share of an industrial installation's emissions covered by free allocation
-# (EU/UK/Swiss/Korean ETS), output-based pricing (Canada) or tax-free allowances (South Africa).
-FREE_SHARE = 0.9
-FREE_SHARE_RANGE = (0.8, 1.0)
+# Carbon prices: share of the price an industrial installation does NOT face at the margin
+# because of free allocation (EU/UK/Swiss/Korean/Kazakh/NZ ETS, Australia's Safeguard baselines)
+# or output-based pricing (Canada's OBPS). Default 0, the marginal-incentive reading: these
+# allowances and baselines are set by product benchmarks and historical or production activity,
+# not by the plant's own emissions, so a tonne abated frees an allowance to sell (or a surplus
+# credit) at the market price and the plant faces the full price at the margin
+# (docs/model.md, "Input data"). ``--free-allocation-share 0.9`` restores the earlier
+# average-cost reading (only the tenth not freely allocated is paid), kept as a sensitivity.
+FREE_SHARE = 0.0
+FREE_SHARE_AVERAGE_COST = 0.9
+MARGINAL_SOURCE = (
+    "marginal-incentive reading: free allowances follow product benchmarks x historical "
+    "activity levels (Commission Delegated Regulation (EU) 2019/331), not the plant's emissions, "
+    "so a tonne abated frees an allowance worth the market price and the opportunity cost of "
+    "free allowances is the full price (the cost pass-through it implies is reviewed by Verde, "
+    "Teixido-Figueras, Marcantonini and Labandeira, Free allocation rules in the EU emissions "
+    "trading system, Climate Policy 19(4), 2019)"
+)
+# South Africa's tax-free allowances are percentages of the taxpayer's own emissions (basic 60%
+# plus process, trade-exposure, performance and offset allowances, up to 95%), so they do lower
+# the marginal price: only the taxed share counts.
+SA_TAX_FREE_SHARE = 0.9
+SA_TAX_FREE_RANGE = (0.6, 0.95)
 # Cost of capital: base real WACC of a high-income industrial project, plus the country risk
 # premium scaled by CRP_SCALE.
 BASE_WACC = 0.06
@@ -515,8 +534,14 @@ def weights(extracts: Path, names: Names) -> dict[str, float]:
     }
 
 
-def carbon_price(prices: pd.DataFrame, country: str, year: int) -> tuple[float, str]:
-    """Industry-covered effective price (USD/t) in ``country`` on 1 April of ``year``."""
+def carbon_price(
+    prices: pd.DataFrame, country: str, year: int, free_share: float = FREE_SHARE
+) -> tuple[float, str]:
+    """Industry-covered price (USD/t) at the margin in ``country`` on 1 April of ``year``.
+
+    ``free_share`` is the share of an ETS or output-based price taken off for free allocation
+    (0: the marginal-incentive reading, the default; 0.9: the average-cost reading).
+    """
 
     def price(instrument: str) -> float:
         rows = prices[prices["instrument"] == instrument]
@@ -535,15 +560,21 @@ def carbon_price(prices: pd.DataFrame, country: str, year: int) -> tuple[float, 
             return float(headline.iloc[0])
         return 0.0
 
-    paid = 1 - FREE_SHARE
+    paid = 1 - free_share
+
+    def ets_text(p: float) -> str:
+        if free_share == 0:
+            return f"{p:.2f} in full (free allocation does not lower the price at the margin)"
+        return f"{p:.2f} x {paid:.2f} not freely allocated (average-cost reading)"
+
     if country == "United Kingdom" and year <= 2020:
         p = price("EU ETS")
-        return p * paid, f"EU ETS (UK in it until 2020) {p:.2f} x {paid:.2f} not freely allocated"
+        return p * paid, f"EU ETS (UK in it until 2020) {ets_text(p)}"
     if country in EU_ETS:
         p = price("EU ETS")
         return p * paid, (
-            f"EU ETS {p:.2f} x {paid:.2f} not freely allocated (national carbon taxes largely "
-            "exempt ETS installations, so not added)"
+            f"EU ETS {ets_text(p)} (national carbon taxes largely exempt ETS installations, so "
+            "not added)"
         )
     ets = {
         "United Kingdom": "UK ETS",
@@ -556,16 +587,20 @@ def carbon_price(prices: pd.DataFrame, country: str, year: int) -> tuple[float, 
     }
     if country in ets:
         p = price(ets[country])
-        return p * paid, f"{ets[country]} {p:.2f} x {paid:.2f} not freely allocated"
+        return p * paid, f"{ets[country]} {ets_text(p)}"
     if country == "Canada":
         p = price("Canada federal fuel charge")
         return p * paid, (
-            f"federal benchmark price {p:.2f} (fuel charge) x {paid:.2f}: large emitters pay "
-            "under output-based pricing (OBPS), which works like free allocation"
+            f"federal benchmark price {ets_text(p)}: large emitters pay under output-based "
+            "pricing (OBPS), which works like free allocation"
         )
     if country == "South Africa":
         p = price("South Africa carbon tax")
-        return p * paid, f"carbon tax {p:.2f} x {paid:.2f} (tax-free allowances of up to 95%)"
+        sa_paid = 1 - SA_TAX_FREE_SHARE
+        return p * sa_paid, (
+            f"carbon tax {p:.2f} x {sa_paid:.2f}: tax-free allowances of up to 95% are shares of "
+            "the taxpayer's own emissions, so they lower the price at the margin too"
+        )
     taxes = {
         "Japan": "Japan carbon tax",
         "Mexico": "Mexico carbon tax",
@@ -593,7 +628,10 @@ def carbon_price(prices: pd.DataFrame, country: str, year: int) -> tuple[float, 
 
 
 def derive_countries(
-    extracts: Path, names: Names, countries: pd.DataFrame
+    extracts: Path,
+    names: Names,
+    countries: pd.DataFrame,
+    free_share: float = FREE_SHARE,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Countries with carbon price, grid and cost of capital derived; the country-year rows."""
     prices = pd.read_csv(extracts / "carbon_prices_worldbank_2019_2024.csv")
@@ -628,7 +666,10 @@ def derive_countries(
         for year in YEARS:
             if cid == "row":
                 total = sum(w.values())
-                price = sum(carbon_price(prices, c, year)[0] * v for c, v in w.items()) / total
+                price = (
+                    sum(carbon_price(prices, c, year, free_share)[0] * v for c, v in w.items())
+                    / total
+                )
                 covered = [(gy[0], v) for c, v in w.items() if (gy := grid((c,), year))]
                 g = sum(x * v for x, v in covered) / sum(v for _, v in covered)
                 per_year[year] = (
@@ -636,7 +677,8 @@ def derive_countries(
                     g,
                     f"rest of world: averages weighted by operating steel capacity ({GEM}) over "
                     f"{len(w)} countries outside the list; carbon price as for each country below "
-                    f"(EU ETS members x {1 - FREE_SHARE:.2f}, etc.; {WB}); grid {EMBER}, latest "
+                    f"(ETS prices x {1 - free_share:.2f} for free allocation, etc.; {WB}); grid "
+                    f"{EMBER}, latest "
                     f"year up to {year}, over the {len(covered)} with data",
                 )
                 continue
@@ -644,7 +686,7 @@ def derive_countries(
             name = next((n for n in country_names if n in EU_ETS), canonical(country_names[0]))
             if cid == "twn":
                 name = "Taiwan"
-            price, how = carbon_price(prices, name, year)
+            price, how = carbon_price(prices, name, year, free_share)
             gy = grid(country_names, year)
             if gy is None:
                 raise SystemExit(f"no Ember grid intensity for {cid}")
@@ -665,17 +707,35 @@ def derive_countries(
                 }
             )
         price, g, text = per_year[BASE_YEAR]
-        if "not freely allocated" in text or "output-based" in text or "allowances" in text:
-            lo, hi = (price / (1 - FREE_SHARE) * (1 - s) for s in reversed(FREE_SHARE_RANGE))
+        if cid == "row":
+            lo = sum(
+                carbon_price(prices, c, BASE_YEAR, FREE_SHARE_AVERAGE_COST)[0] * v
+                for c, v in w.items()
+            ) / sum(w.values())
+            hi = 2.0 * price
             range_note = (
-                f"free-allocation share {FREE_SHARE_RANGE[0]}-{FREE_SHARE_RANGE[1]}, a modelling "
-                "choice: no published share found; the EU phases free allocation for steel and "
-                "cement out in 2026-2034, Directive (EU) 2023/959 with the CBAM Regulation (EU) "
-                "2023/956"
+                "low end: the same mean under the average-cost reading of free allocation "
+                f"(--free-allocation-share {FREE_SHARE_AVERAGE_COST}); high end: twice the "
+                "weighted mean, a modelling choice"
             )
-        elif cid == "row":
-            lo, hi = 0.5 * price, 2.0 * price
-            range_note = "half to twice the weighted mean, a modelling choice"
+        elif "free allocation" in text or "not freely allocated" in text or "output-based" in text:
+            full = price / (1 - free_share)
+            lo, hi = full * (1 - FREE_SHARE_AVERAGE_COST), full
+            range_note = (
+                f"low end: the average-cost reading, only the {1 - FREE_SHARE_AVERAGE_COST:.1f} "
+                "not freely allocated (tools/derive_leadit.py --free-allocation-share "
+                f"{FREE_SHARE_AVERAGE_COST}); high end and default: the {MARGINAL_SOURCE}; the EU "
+                "phases free allocation for steel and cement out in 2026-2034, Directive (EU) "
+                "2023/959 with the CBAM Regulation (EU) 2023/956"
+            )
+        elif "tax-free allowances" in text:
+            full = price / (1 - SA_TAX_FREE_SHARE)
+            lo, hi = (full * (1 - s) for s in reversed(SA_TAX_FREE_RANGE))
+            range_note = (
+                f"tax-free allowances {SA_TAX_FREE_RANGE[0]:.0%}-{SA_TAX_FREE_RANGE[1]:.0%} of "
+                "emissions (Carbon Tax Act 15 of 2019, South Africa: basic 60% plus process, "
+                "trade-exposure, performance and offset allowances)"
+            )
         else:
             lo, hi = 0.5 * price, price
             range_note = "half to all of the price: industrial exemptions are not modelled"
@@ -747,7 +807,16 @@ def main(argv: list[str] | None = None) -> None:
         default=HERE / "leadit_named_cement.csv",
         help="capacity of the named cement companies, with sources",
     )
+    parser.add_argument(
+        "--free-allocation-share",
+        type=float,
+        default=FREE_SHARE,
+        help="share of ETS and output-based prices taken off for free allocation (default 0, "
+        f"the marginal-incentive reading; {FREE_SHARE_AVERAGE_COST} the average-cost reading)",
+    )
     args = parser.parse_args(argv)
+    if not 0 <= args.free_allocation_share < 1:
+        parser.error(f"--free-allocation-share: {args.free_allocation_share} is not in [0, 1)")
     params = build_parameters({}, origin="defaults")
     out: Path = args.out
     countries = pd.read_csv(out / "countries.csv", dtype=str, keep_default_na=False)
@@ -767,7 +836,9 @@ def main(argv: list[str] | None = None) -> None:
         args.named_cement,
     )
     plants = pd.concat([steel, cement], ignore_index=True)
-    countries_out, yearly = derive_countries(args.extracts, names, countries)
+    countries_out, yearly = derive_countries(
+        args.extracts, names, countries, args.free_allocation_share
+    )
     plants.to_csv(out / "plants.csv", index=False)
     countries_out.to_csv(out / "countries.csv", index=False)
     yearly.to_csv(out / "country_years.csv", index=False)
