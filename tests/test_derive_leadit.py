@@ -3,6 +3,7 @@ against the published figures they cite."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -265,3 +266,26 @@ def test_shipped_plants_are_no_larger_than_real_plants_and_cite_no_local_files()
         text = path.read_text(encoding="utf-8")
         for word in FORBIDDEN:
             assert word not in text, (path.name, word)
+
+
+def test_shipped_demand_growth_is_sourced_and_within_the_published_outlooks() -> None:
+    """Each rate lies in its stated range and cites outlooks; world totals in 2050 fall within
+    IEA/WBCSD's cement range (+12-23% on 4.1 Gt in 2014) and between worldsteel's flat near term
+    and the IEA Iron and Steel Technology Roadmap's 2.5 Gt (docs/validation.md)."""
+    countries = pd.read_csv(DATA_DIR / "leadit" / "countries.csv").set_index("country_id")
+    start = pd.read_csv(ROOT / "tools" / "leadit_production_2024.csv")
+    world_2050 = {}
+    for sector, publisher in (("steel", "worldsteel Short Range Outlook"), ("cement", "IEA")):
+        rate = countries[f"{sector}_demand_growth_per_year"]
+        for cid, source in countries["source"].items():
+            text = source.split("demand growth per yr 2024-2050", 1)[1]
+            part = text.split(f"{sector} {rate[cid]:g} (sensitivity range ", 1)[1]
+            lo, hi = (float(x) for x in re.match(r"(-?[0-9.]+)-(-?[0-9.]+)", part).groups())
+            assert lo <= rate[cid] <= hi, (cid, sector)
+            assert publisher in text, cid
+        produced = start[start["sector"] == sector].set_index("country_id")["production_mt"]
+        if sector == "steel":  # the rest of the world is worldsteel's world minus the rest
+            produced.loc["row"] = 1882.6 - produced.drop("row").sum()
+        world_2050[sector] = float((produced * (1 + rate[produced.index]) ** 26).sum())
+    assert 4100 * 1.12 <= world_2050["cement"] <= 4100 * 1.23
+    assert 1882.6 <= world_2050["steel"] <= 2500
