@@ -175,6 +175,42 @@ def test_countries_and_country_years(derived) -> None:
     assert "grid 0.71 tCO2/MWh from memory" not in countries.loc["ind", "source"]
 
 
+def test_production_by_year_prefers_worldsteel_interpolates_and_holds(derived) -> None:
+    years = derived["country_years"].set_index(["country_id", "year"])
+
+    def steel(cid: str, year: int) -> float:
+        return float(years.loc[(cid, year), "steel_production_mt"])
+
+    # India: worldsteel 111.4 over USGS 111.0 in 2019; 99.6, 120 (USGS), 125.1 (2022, from
+    # tools/leadit_production_years.csv), 140.7, then the 2024 start figure 149.6
+    assert [steel("ind", y) for y in range(2019, 2025)] == [111.4, 99.6, 120.0, 125.1, 140.7, 149.6]
+    cement = [float(years.loc[("ind", y), "cement_production_mt"]) for y in range(2019, 2025)]
+    # USGS 2019-2021; the 2024 start is USGS's 2023 estimate, so 2023 = 410; 2022 interpolated
+    assert cement == [340.0, 295.0, 330.0, 370.0, 410.0, 410.0]
+    assert "interpolated linearly between 2021 and 2023" in years.loc[("ind", 2022), "source"]
+    # Sweden has no published figure before 2024 in the extracts: held at its 2024 figure
+    assert {steel("swe", y) for y in range(2019, 2025)} == {4.3}
+    assert "no published figure: held at the 2024 figure" in years.loc[("swe", 2019), "source"]
+    # the rest of the world's steel follows worldsteel's world total
+    assert steel("row", 2019) == pytest.approx(steel("row", 2024) * 1880.9 / 1882.6, abs=0.05)
+
+
+def test_shipped_leadit_2019_tracks_observed_production() -> None:
+    """A 2019 run produces each year's observed production (worldsteel, USGS; interpolated and
+    held where they have no figure), so India's 2019 steel is its published 111.4 Mt."""
+    years = pd.read_csv(DATA_DIR / "leadit" / "country_years.csv").set_index(["country_id", "year"])
+    model = TransitionModel("leadit-2019", seed=1)
+    for year in range(2019, 2025):
+        model.step()
+        made = production_by_country(model)
+        for cid in ("chn", "ind", "jpn", "usa", "rus", "row"):
+            for sector in ("steel", "cement"):
+                observed = years.loc[(cid, year), f"{sector}_production_mt"]
+                assert made.loc[cid, sector] == pytest.approx(observed, rel=0.01), (cid, year)
+        if year == 2019:
+            assert made.loc["ind", "steel"] == pytest.approx(111.4, rel=0.01)
+
+
 def test_the_average_cost_reading_of_free_allocation_is_an_option(tmp_path: Path) -> None:
     out = tmp_path / "data" / "leadit"
     shutil.copytree(INPUTS / "leadit", out)

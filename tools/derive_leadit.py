@@ -26,9 +26,10 @@ Extracts read (one row per plant, instrument or country-year, each with the publ
 - ``cost_of_capital_damodaran_crp_2022_2024.csv``: A. Damodaran (NYU Stern), Country Default
   Spreads and Risk Premiums, January 2022 and 2024 updates.
 
-Two small inputs committed next to this script carry figures the extracts do not have:
+Three small inputs committed next to this script carry figures the extracts do not have:
 ``leadit_production_2024.csv`` (2024 production by country and sector, each with its
-publisher) and ``leadit_named_cement.csv`` (the named cement companies' capacity).
+publisher), ``leadit_production_years.csv`` (published 2019-2023 production the extracts lack)
+and ``leadit_named_cement.csv`` (the named cement companies' capacity).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ import math
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from industry_transition.model.parameters import build_parameters
@@ -523,6 +525,132 @@ def cement_plants(
     return pd.DataFrame(rows)
 
 
+# --- production by year -------------------------------------------------------------------------
+WORLDSTEEL_FIRST = "worldsteel"
+
+
+def production_years(
+    extracts: Path, names: Names, production: pd.DataFrame, extra: pd.DataFrame
+) -> dict[tuple[str, int], dict[str, tuple[float, str]]]:
+    """Steel and cement production per country and year 2019-2024, each with how it was got.
+
+    Published figures: worldsteel (preferred where the extract has both) or USGS for steel,
+    USGS for cement 2019-2021, the figures of ``extra`` (published figures the extracts lack, each
+    with its source) and the 2024 start figures of ``production``. Years between two
+    published figures are interpolated linearly; years before the first or after the last hold
+    the nearest one (a country without any 2019-2023 figure holds its 2024 figure). The rest of
+    the world's steel is its 2024 figure scaled by worldsteel's world total (the remainder of
+    the world minus USGS's rounded country estimates swings by tens of Mt); its cement is USGS's
+    world total minus the listed countries where USGS gives one (2019-2021), the 2024
+    remainder in 2023-2024 (built on 2023 figures) and interpolated in 2022.
+    """
+    steel_x = pd.read_csv(extracts / "crude_steel_production_2019_2024_partial.csv")
+    cement_x = pd.read_csv(extracts / "cement_production_usgs_2019_2021.csv")
+    start = production.set_index(["country_id", "sector"])
+    listed = [c for c in names.ids if c != "row"]
+    published: dict[tuple[str, str], dict[int, tuple[float, str]]] = {}
+
+    def put(cid: str, sector: str, year: int, value: float, how: str) -> None:
+        published.setdefault((cid, sector), {}).setdefault(year, (value, how))
+
+    # worldsteel rows first, so that they win where USGS has the same year
+    steel_x["worldsteel"] = steel_x["edition"].astype(str).str.startswith(WORLDSTEEL_FIRST)
+    for r in steel_x.sort_values("worldsteel", ascending=False).itertuples():
+        cid = names.id(r.country)
+        if cid == "row" or not YEARS.start <= int(r.year) < BASE_YEAR:
+            continue
+        who = (
+            "worldsteel" if r.worldsteel else "USGS Mineral Commodity Summaries (citing worldsteel)"
+        )
+        put(cid, "steel", int(r.year), float(r.crude_steel_Mt), f"{who}, {r.value_type}")
+    for r in cement_x.itertuples():
+        cid = names.id(r.country)
+        if cid == "row":
+            continue
+        est = ", estimate" if bool(r.estimated) else ""
+        put(cid, "cement", int(r.year), float(r.cement_production_Mt), f"USGS {r.edition}{est}")
+    for r in extra.itertuples():
+        put(str(r.country_id), str(r.sector), int(r.year), float(r.production_mt), str(r.source))
+    world = {
+        "steel": {
+            int(r.year): float(r.crude_steel_Mt)
+            for r in steel_x[steel_x["country"] == "World"].itertuples()
+        },
+        "cement": {
+            int(r.year): float(r.cement_production_Mt)
+            for r in cement_x[cement_x["country"] == "World total (rounded)"].itertuples()
+        },
+    }
+    out: dict[tuple[str, int], dict[str, tuple[float, str]]] = {}
+    for sector in ("steel", "cement"):
+        for cid in listed:
+            if (cid, sector) not in start.index:
+                continue
+            value = float(start.loc[(cid, sector), "production_mt"])
+            src = str(start.loc[(cid, sector), "source"])
+            known = dict(published.get((cid, sector), {}))
+            known[BASE_YEAR] = (value, f"the {BASE_YEAR} start figure ({src})")
+            if "2023 estimate used as 2024" in src:
+                known.setdefault(2023, (value, "the USGS 2023 estimate used as the 2024 start"))
+            xs = sorted(known)
+            for year in YEARS:
+                if year in known:
+                    v, how = known[year]
+                else:
+                    v = float(np.interp(year, xs, [known[x][0] for x in xs]))
+                    before = [x for x in xs if x < year]
+                    after = [x for x in xs if x > year]
+                    if before and after:
+                        how = f"interpolated linearly between {before[-1]} and {after[0]}"
+                    else:
+                        near = after[0] if after else before[-1]
+                        how = f"no published figure: held at the {near} figure"
+                out.setdefault((cid, year), {})[sector] = (v, how)
+        # rest of the world: world total minus the listed countries, where the world is known
+        row_start = (
+            start.loc[("row", sector), "production_mt"] if ("row", sector) in start.index else ""
+        )
+        row_known: dict[int, tuple[float, str]] = {}
+        for year in YEARS:
+            total = world[sector].get(year)
+            if total is None:
+                continue
+            if sector == "steel":
+                base = float(start.loc[("row", sector), "production_mt"] or "nan")
+                if math.isnan(base):  # the 2024 remainder: world minus the listed countries
+                    base = world["steel"][BASE_YEAR] - sum(
+                        out[(c, BASE_YEAR)]["steel"][0]
+                        for c in listed
+                        if "steel" in out.get((c, BASE_YEAR), {})
+                    )
+                ratio = total / world["steel"][BASE_YEAR]
+                row_known[year] = (
+                    base * ratio,
+                    f"the {BASE_YEAR} remainder {base:.1f} Mt x worldsteel world total {total:g} / "
+                    f"{world['steel'][BASE_YEAR]:g} Mt",
+                )
+                continue
+            rest = total - sum(
+                out[(c, year)][sector][0] for c in listed if sector in out.get((c, year), {})
+            )
+            row_known[year] = (rest, f"USGS world {total:g} Mt minus the listed countries")
+        if sector == "cement" and str(row_start) not in ("", "nan"):
+            row_known[BASE_YEAR] = (float(row_start), f"the {BASE_YEAR} start figure")
+            if sector == "cement":
+                row_known.setdefault(
+                    2023, (float(row_start), "the 2024 start remainder, built on 2023 figures")
+                )
+        xs = sorted(row_known)
+        for year in YEARS:
+            if year in row_known:
+                v, how = row_known[year]
+            else:
+                v = float(np.interp(year, xs, [row_known[x][0] for x in xs]))
+                how = "interpolated linearly between the nearest years with a world total"
+            out.setdefault(("row", year), {})[sector] = (v, how)
+    return out
+
+
 # --- countries ----------------------------------------------------------------------------------
 def weights(extracts: Path, names: Names) -> dict[str, float]:
     """Rest-of-world countries' operating steel capacity (GEM), weights for row averages."""
@@ -632,6 +760,7 @@ def derive_countries(
     names: Names,
     countries: pd.DataFrame,
     free_share: float = FREE_SHARE,
+    production_by_year: dict[tuple[str, int], dict[str, tuple[float, str]]] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Countries with carbon price, grid and cost of capital derived; the country-year rows."""
     prices = pd.read_csv(extracts / "carbon_prices_worldbank_2019_2024.csv")
@@ -697,13 +826,21 @@ def derive_countries(
                 f"({EMBER}, {gy[1]})",
             )
         for year, (price, g, text) in per_year.items():
+            made = (production_by_year or {}).get((cid, year), {})
+            cells = {f"{k}_production_mt": fmt(v[0], 1) for k, v in made.items()}
+            notes = "".join(
+                f"; {k} production {v[0]:.1f} Mt: {v[1]}"
+                for k, v in sorted(made.items(), reverse=True)
+            )
             yearly.append(
                 {
                     "country_id": cid,
                     "year": year,
                     "carbon_price_usd_per_t": fmt(price, 2),
                     "grid_tco2_per_mwh": fmt(g, 3),
-                    "source": text,
+                    "steel_production_mt": cells.get("steel_production_mt", ""),
+                    "cement_production_mt": cells.get("cement_production_mt", ""),
+                    "source": text + notes,
                 }
             )
         price, g, text = per_year[BASE_YEAR]
@@ -808,6 +945,12 @@ def main(argv: list[str] | None = None) -> None:
         help="capacity of the named cement companies, with sources",
     )
     parser.add_argument(
+        "--production-years",
+        type=Path,
+        default=HERE / "leadit_production_years.csv",
+        help="published production figures for 2019-2023 that the extracts lack, with sources",
+    )
+    parser.add_argument(
         "--free-allocation-share",
         type=float,
         default=FREE_SHARE,
@@ -836,8 +979,10 @@ def main(argv: list[str] | None = None) -> None:
         args.named_cement,
     )
     plants = pd.concat([steel, cement], ignore_index=True)
+    extra = pd.read_csv(args.production_years, dtype={"year": int})
+    made = production_years(args.extracts, names, production, extra)
     countries_out, yearly = derive_countries(
-        args.extracts, names, countries, args.free_allocation_share
+        args.extracts, names, countries, args.free_allocation_share, made
     )
     plants.to_csv(out / "plants.csv", index=False)
     countries_out.to_csv(out / "countries.csv", index=False)
