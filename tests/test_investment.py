@@ -13,7 +13,7 @@ from industry_transition import TransitionModel
 from industry_transition.model.economics import capital_recovery_factor
 
 DATA = Path(__file__).resolve().parents[1] / "industry_transition" / "model" / "data"
-PRICE_START, PRICE_GROWTH, POWER_PRICE, RATE = 20.0, 10.0, 50.0, 0.08
+PRICE_START, PRICE_GROWTH, POWER_PRICE, RATE = 50.0, 10.0, 50.0, 0.08
 
 
 def one_plant_world(tmp_path: Path, *, window: int = 2024, lead: int | None = None) -> Path:

@@ -129,7 +129,8 @@ def test_conversions_take_their_routes_lead_time():
         operating = int(re.search(r"operating from (\d+)", text).group(1))
         assert operating - year == tech.lead_time_years[tech.index[technology]], text
         leads.add(operating - year)
-    assert {2, 4, 5} <= leads  # conventional and new low-carbon routes both converted
+    # conventional (switch_lead_time_years) and new low-carbon routes both converted
+    assert {model.params.switch_lead_time_years, 4, 5} <= leads
 
 
 def test_licence_values_discount_over_the_routes_lead_time():
@@ -167,7 +168,7 @@ def teaching_copy(tmp_path: Path) -> Path:
 
 
 def test_a_novel_part_larger_than_capex_is_refused(teaching_copy):
-    replace_in(teaching_copy.parent / "technologies.csv", "0.25,550,400,52", "0.25,550,600,52")
+    replace_in(teaching_copy.parent / "technologies.csv", "0.25,550,400,58", "0.25,550,600,58")
     message = load_error(teaching_copy)
     assert "capex_novel_usd_per_tpa" in message
     assert "600" in message

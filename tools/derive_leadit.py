@@ -26,9 +26,10 @@ Extracts read (one row per plant, instrument or country-year, each with the publ
 - ``cost_of_capital_damodaran_crp_2022_2024.csv``: A. Damodaran (NYU Stern), Country Default
   Spreads and Risk Premiums, January 2022 and 2024 updates.
 
-Two small inputs committed next to this script carry figures the extracts do not have:
+Three small inputs committed next to this script carry figures the extracts do not have:
 ``leadit_production_2024.csv`` (2024 production by country and sector, each with its
-publisher) and ``leadit_named_cement.csv`` (the named cement companies' capacity).
+publisher), ``leadit_production_years.csv`` (published 2019-2023 production the extracts lack)
+and ``leadit_named_cement.csv`` (the named cement companies' capacity).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ import math
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from industry_transition.model.parameters import build_parameters
@@ -86,10 +88,29 @@ CLINKER_SOURCE = (
 CEMENT_DEFAULT_UTILISATION = 0.75
 CEMENT_MAX_UTILISATION = 0.9
 CEMENT_VINTAGE = (1994, 2018)
-# Carbon prices: share of an industrial installation's emissions covered by free allocation
-# (EU/UK/Swiss/Korean ETS), output-based pricing (Canada) or tax-free allowances (South Africa).
-FREE_SHARE = 0.9
-FREE_SHARE_RANGE = (0.8, 1.0)
+# Carbon prices: share of the price an industrial installation does NOT face at the margin
+# because of free allocation (EU/UK/Swiss/Korean/Kazakh/NZ ETS, Australia's Safeguard baselines)
+# or output-based pricing (Canada's OBPS). Default 0, the marginal-incentive reading: these
+# allowances and baselines are set by product benchmarks and historical or production activity,
+# not by the plant's own emissions, so a tonne abated frees an allowance to sell (or a surplus
+# credit) at the market price and the plant faces the full price at the margin
+# (docs/model.md, "Input data"). ``--free-allocation-share 0.9`` restores the earlier
+# average-cost reading (only the tenth not freely allocated is paid), kept as a sensitivity.
+FREE_SHARE = 0.0
+FREE_SHARE_AVERAGE_COST = 0.9
+MARGINAL_SOURCE = (
+    "marginal-incentive reading: free allowances follow product benchmarks x historical "
+    "activity levels (Commission Delegated Regulation (EU) 2019/331), not the plant's emissions, "
+    "so a tonne abated frees an allowance worth the market price and the opportunity cost of "
+    "free allowances is the full price (the cost pass-through it implies is reviewed by Verde, "
+    "Teixido-Figueras, Marcantonini and Labandeira, Free allocation rules in the EU emissions "
+    "trading system, Climate Policy 19(4), 2019)"
+)
+# South Africa's tax-free allowances are percentages of the taxpayer's own emissions (basic 60%
+# plus process, trade-exposure, performance and offset allowances, up to 95%), so they do lower
+# the marginal price: only the taxed share counts.
+SA_TAX_FREE_SHARE = 0.9
+SA_TAX_FREE_RANGE = (0.6, 0.95)
 # Cost of capital: base real WACC of a high-income industrial project, plus the country risk
 # premium scaled by CRP_SCALE.
 BASE_WACC = 0.06
@@ -504,6 +525,132 @@ def cement_plants(
     return pd.DataFrame(rows)
 
 
+# --- production by year -------------------------------------------------------------------------
+WORLDSTEEL_FIRST = "worldsteel"
+
+
+def production_years(
+    extracts: Path, names: Names, production: pd.DataFrame, extra: pd.DataFrame
+) -> dict[tuple[str, int], dict[str, tuple[float, str]]]:
+    """Steel and cement production per country and year 2019-2024, each with how it was got.
+
+    Published figures: worldsteel (preferred where the extract has both) or USGS for steel,
+    USGS for cement 2019-2021, the figures of ``extra`` (published figures the extracts lack, each
+    with its source) and the 2024 start figures of ``production``. Years between two
+    published figures are interpolated linearly; years before the first or after the last hold
+    the nearest one (a country without any 2019-2023 figure holds its 2024 figure). The rest of
+    the world's steel is its 2024 figure scaled by worldsteel's world total (the remainder of
+    the world minus USGS's rounded country estimates swings by tens of Mt); its cement is USGS's
+    world total minus the listed countries where USGS gives one (2019-2021), the 2024
+    remainder in 2023-2024 (built on 2023 figures) and interpolated in 2022.
+    """
+    steel_x = pd.read_csv(extracts / "crude_steel_production_2019_2024_partial.csv")
+    cement_x = pd.read_csv(extracts / "cement_production_usgs_2019_2021.csv")
+    start = production.set_index(["country_id", "sector"])
+    listed = [c for c in names.ids if c != "row"]
+    published: dict[tuple[str, str], dict[int, tuple[float, str]]] = {}
+
+    def put(cid: str, sector: str, year: int, value: float, how: str) -> None:
+        published.setdefault((cid, sector), {}).setdefault(year, (value, how))
+
+    # worldsteel rows first, so that they win where USGS has the same year
+    steel_x["worldsteel"] = steel_x["edition"].astype(str).str.startswith(WORLDSTEEL_FIRST)
+    for r in steel_x.sort_values("worldsteel", ascending=False).itertuples():
+        cid = names.id(r.country)
+        if cid == "row" or not YEARS.start <= int(r.year) < BASE_YEAR:
+            continue
+        who = (
+            "worldsteel" if r.worldsteel else "USGS Mineral Commodity Summaries (citing worldsteel)"
+        )
+        put(cid, "steel", int(r.year), float(r.crude_steel_Mt), f"{who}, {r.value_type}")
+    for r in cement_x.itertuples():
+        cid = names.id(r.country)
+        if cid == "row":
+            continue
+        est = ", estimate" if bool(r.estimated) else ""
+        put(cid, "cement", int(r.year), float(r.cement_production_Mt), f"USGS {r.edition}{est}")
+    for r in extra.itertuples():
+        put(str(r.country_id), str(r.sector), int(r.year), float(r.production_mt), str(r.source))
+    world = {
+        "steel": {
+            int(r.year): float(r.crude_steel_Mt)
+            for r in steel_x[steel_x["country"] == "World"].itertuples()
+        },
+        "cement": {
+            int(r.year): float(r.cement_production_Mt)
+            for r in cement_x[cement_x["country"] == "World total (rounded)"].itertuples()
+        },
+    }
+    out: dict[tuple[str, int], dict[str, tuple[float, str]]] = {}
+    for sector in ("steel", "cement"):
+        for cid in listed:
+            if (cid, sector) not in start.index:
+                continue
+            value = float(start.loc[(cid, sector), "production_mt"])
+            src = str(start.loc[(cid, sector), "source"])
+            known = dict(published.get((cid, sector), {}))
+            known[BASE_YEAR] = (value, f"the {BASE_YEAR} start figure ({src})")
+            if "2023 estimate used as 2024" in src:
+                known.setdefault(2023, (value, "the USGS 2023 estimate used as the 2024 start"))
+            xs = sorted(known)
+            for year in YEARS:
+                if year in known:
+                    v, how = known[year]
+                else:
+                    v = float(np.interp(year, xs, [known[x][0] for x in xs]))
+                    before = [x for x in xs if x < year]
+                    after = [x for x in xs if x > year]
+                    if before and after:
+                        how = f"interpolated linearly between {before[-1]} and {after[0]}"
+                    else:
+                        near = after[0] if after else before[-1]
+                        how = f"no published figure: held at the {near} figure"
+                out.setdefault((cid, year), {})[sector] = (v, how)
+        # rest of the world: world total minus the listed countries, where the world is known
+        row_start = (
+            start.loc[("row", sector), "production_mt"] if ("row", sector) in start.index else ""
+        )
+        row_known: dict[int, tuple[float, str]] = {}
+        for year in YEARS:
+            total = world[sector].get(year)
+            if total is None:
+                continue
+            if sector == "steel":
+                base = float(start.loc[("row", sector), "production_mt"] or "nan")
+                if math.isnan(base):  # the 2024 remainder: world minus the listed countries
+                    base = world["steel"][BASE_YEAR] - sum(
+                        out[(c, BASE_YEAR)]["steel"][0]
+                        for c in listed
+                        if "steel" in out.get((c, BASE_YEAR), {})
+                    )
+                ratio = total / world["steel"][BASE_YEAR]
+                row_known[year] = (
+                    base * ratio,
+                    f"the {BASE_YEAR} remainder {base:.1f} Mt x worldsteel world total {total:g} / "
+                    f"{world['steel'][BASE_YEAR]:g} Mt",
+                )
+                continue
+            rest = total - sum(
+                out[(c, year)][sector][0] for c in listed if sector in out.get((c, year), {})
+            )
+            row_known[year] = (rest, f"USGS world {total:g} Mt minus the listed countries")
+        if sector == "cement" and str(row_start) not in ("", "nan"):
+            row_known[BASE_YEAR] = (float(row_start), f"the {BASE_YEAR} start figure")
+            if sector == "cement":
+                row_known.setdefault(
+                    2023, (float(row_start), "the 2024 start remainder, built on 2023 figures")
+                )
+        xs = sorted(row_known)
+        for year in YEARS:
+            if year in row_known:
+                v, how = row_known[year]
+            else:
+                v = float(np.interp(year, xs, [row_known[x][0] for x in xs]))
+                how = "interpolated linearly between the nearest years with a world total"
+            out.setdefault(("row", year), {})[sector] = (v, how)
+    return out
+
+
 # --- countries ----------------------------------------------------------------------------------
 def weights(extracts: Path, names: Names) -> dict[str, float]:
     """Rest-of-world countries' operating steel capacity (GEM), weights for row averages."""
@@ -515,8 +662,14 @@ def weights(extracts: Path, names: Names) -> dict[str, float]:
     }
 
 
-def carbon_price(prices: pd.DataFrame, country: str, year: int) -> tuple[float, str]:
-    """Industry-covered effective price (USD/t) in ``country`` on 1 April of ``year``."""
+def carbon_price(
+    prices: pd.DataFrame, country: str, year: int, free_share: float = FREE_SHARE
+) -> tuple[float, str]:
+    """Industry-covered price (USD/t) at the margin in ``country`` on 1 April of ``year``.
+
+    ``free_share`` is the share of an ETS or output-based price taken off for free allocation
+    (0: the marginal-incentive reading, the default; 0.9: the average-cost reading).
+    """
 
     def price(instrument: str) -> float:
         rows = prices[prices["instrument"] == instrument]
@@ -535,15 +688,21 @@ def carbon_price(prices: pd.DataFrame, country: str, year: int) -> tuple[float, 
             return float(headline.iloc[0])
         return 0.0
 
-    paid = 1 - FREE_SHARE
+    paid = 1 - free_share
+
+    def ets_text(p: float) -> str:
+        if free_share == 0:
+            return f"{p:.2f} in full (free allocation does not lower the price at the margin)"
+        return f"{p:.2f} x {paid:.2f} not freely allocated (average-cost reading)"
+
     if country == "United Kingdom" and year <= 2020:
         p = price("EU ETS")
-        return p * paid, f"EU ETS (UK in it until 2020) {p:.2f} x {paid:.2f} not freely allocated"
+        return p * paid, f"EU ETS (UK in it until 2020) {ets_text(p)}"
     if country in EU_ETS:
         p = price("EU ETS")
         return p * paid, (
-            f"EU ETS {p:.2f} x {paid:.2f} not freely allocated (national carbon taxes largely "
-            "exempt ETS installations, so not added)"
+            f"EU ETS {ets_text(p)} (national carbon taxes largely exempt ETS installations, so "
+            "not added)"
         )
     ets = {
         "United Kingdom": "UK ETS",
@@ -556,16 +715,20 @@ def carbon_price(prices: pd.DataFrame, country: str, year: int) -> tuple[float, 
     }
     if country in ets:
         p = price(ets[country])
-        return p * paid, f"{ets[country]} {p:.2f} x {paid:.2f} not freely allocated"
+        return p * paid, f"{ets[country]} {ets_text(p)}"
     if country == "Canada":
         p = price("Canada federal fuel charge")
         return p * paid, (
-            f"federal benchmark price {p:.2f} (fuel charge) x {paid:.2f}: large emitters pay "
-            "under output-based pricing (OBPS), which works like free allocation"
+            f"federal benchmark price {ets_text(p)}: large emitters pay under output-based "
+            "pricing (OBPS), which works like free allocation"
         )
     if country == "South Africa":
         p = price("South Africa carbon tax")
-        return p * paid, f"carbon tax {p:.2f} x {paid:.2f} (tax-free allowances of up to 95%)"
+        sa_paid = 1 - SA_TAX_FREE_SHARE
+        return p * sa_paid, (
+            f"carbon tax {p:.2f} x {sa_paid:.2f}: tax-free allowances of up to 95% are shares of "
+            "the taxpayer's own emissions, so they lower the price at the margin too"
+        )
     taxes = {
         "Japan": "Japan carbon tax",
         "Mexico": "Mexico carbon tax",
@@ -593,7 +756,11 @@ def carbon_price(prices: pd.DataFrame, country: str, year: int) -> tuple[float, 
 
 
 def derive_countries(
-    extracts: Path, names: Names, countries: pd.DataFrame
+    extracts: Path,
+    names: Names,
+    countries: pd.DataFrame,
+    free_share: float = FREE_SHARE,
+    production_by_year: dict[tuple[str, int], dict[str, tuple[float, str]]] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Countries with carbon price, grid and cost of capital derived; the country-year rows."""
     prices = pd.read_csv(extracts / "carbon_prices_worldbank_2019_2024.csv")
@@ -628,7 +795,10 @@ def derive_countries(
         for year in YEARS:
             if cid == "row":
                 total = sum(w.values())
-                price = sum(carbon_price(prices, c, year)[0] * v for c, v in w.items()) / total
+                price = (
+                    sum(carbon_price(prices, c, year, free_share)[0] * v for c, v in w.items())
+                    / total
+                )
                 covered = [(gy[0], v) for c, v in w.items() if (gy := grid((c,), year))]
                 g = sum(x * v for x, v in covered) / sum(v for _, v in covered)
                 per_year[year] = (
@@ -636,7 +806,8 @@ def derive_countries(
                     g,
                     f"rest of world: averages weighted by operating steel capacity ({GEM}) over "
                     f"{len(w)} countries outside the list; carbon price as for each country below "
-                    f"(EU ETS members x {1 - FREE_SHARE:.2f}, etc.; {WB}); grid {EMBER}, latest "
+                    f"(ETS prices x {1 - free_share:.2f} for free allocation, etc.; {WB}); grid "
+                    f"{EMBER}, latest "
                     f"year up to {year}, over the {len(covered)} with data",
                 )
                 continue
@@ -644,7 +815,7 @@ def derive_countries(
             name = next((n for n in country_names if n in EU_ETS), canonical(country_names[0]))
             if cid == "twn":
                 name = "Taiwan"
-            price, how = carbon_price(prices, name, year)
+            price, how = carbon_price(prices, name, year, free_share)
             gy = grid(country_names, year)
             if gy is None:
                 raise SystemExit(f"no Ember grid intensity for {cid}")
@@ -655,27 +826,53 @@ def derive_countries(
                 f"({EMBER}, {gy[1]})",
             )
         for year, (price, g, text) in per_year.items():
+            made = (production_by_year or {}).get((cid, year), {})
+            cells = {f"{k}_production_mt": fmt(v[0], 1) for k, v in made.items()}
+            notes = "".join(
+                f"; {k} production {v[0]:.1f} Mt: {v[1]}"
+                for k, v in sorted(made.items(), reverse=True)
+            )
             yearly.append(
                 {
                     "country_id": cid,
                     "year": year,
                     "carbon_price_usd_per_t": fmt(price, 2),
                     "grid_tco2_per_mwh": fmt(g, 3),
-                    "source": text,
+                    "steel_production_mt": cells.get("steel_production_mt", ""),
+                    "cement_production_mt": cells.get("cement_production_mt", ""),
+                    "source": text + notes,
                 }
             )
         price, g, text = per_year[BASE_YEAR]
-        if "not freely allocated" in text or "output-based" in text or "allowances" in text:
-            lo, hi = (price / (1 - FREE_SHARE) * (1 - s) for s in reversed(FREE_SHARE_RANGE))
+        if cid == "row":
+            lo = sum(
+                carbon_price(prices, c, BASE_YEAR, FREE_SHARE_AVERAGE_COST)[0] * v
+                for c, v in w.items()
+            ) / sum(w.values())
+            hi = 2.0 * price
             range_note = (
-                f"free-allocation share {FREE_SHARE_RANGE[0]}-{FREE_SHARE_RANGE[1]}, a modelling "
-                "choice: no published share found; the EU phases free allocation for steel and "
-                "cement out in 2026-2034, Directive (EU) 2023/959 with the CBAM Regulation (EU) "
-                "2023/956"
+                "low end: the same mean under the average-cost reading of free allocation "
+                f"(--free-allocation-share {FREE_SHARE_AVERAGE_COST}); high end: twice the "
+                "weighted mean, a modelling choice"
             )
-        elif cid == "row":
-            lo, hi = 0.5 * price, 2.0 * price
-            range_note = "half to twice the weighted mean, a modelling choice"
+        elif "free allocation" in text or "not freely allocated" in text or "output-based" in text:
+            full = price / (1 - free_share)
+            lo, hi = full * (1 - FREE_SHARE_AVERAGE_COST), full
+            range_note = (
+                f"low end: the average-cost reading, only the {1 - FREE_SHARE_AVERAGE_COST:.1f} "
+                "not freely allocated (tools/derive_leadit.py --free-allocation-share "
+                f"{FREE_SHARE_AVERAGE_COST}); high end and default: the {MARGINAL_SOURCE}; the EU "
+                "phases free allocation for steel and cement out in 2026-2034, Directive (EU) "
+                "2023/959 with the CBAM Regulation (EU) 2023/956"
+            )
+        elif "tax-free allowances" in text:
+            full = price / (1 - SA_TAX_FREE_SHARE)
+            lo, hi = (full * (1 - s) for s in reversed(SA_TAX_FREE_RANGE))
+            range_note = (
+                f"tax-free allowances {SA_TAX_FREE_RANGE[0]:.0%}-{SA_TAX_FREE_RANGE[1]:.0%} of "
+                "emissions (Carbon Tax Act 15 of 2019, South Africa: basic 60% plus process, "
+                "trade-exposure, performance and offset allowances)"
+            )
         else:
             lo, hi = 0.5 * price, price
             range_note = "half to all of the price: industrial exemptions are not modelled"
@@ -747,7 +944,22 @@ def main(argv: list[str] | None = None) -> None:
         default=HERE / "leadit_named_cement.csv",
         help="capacity of the named cement companies, with sources",
     )
+    parser.add_argument(
+        "--production-years",
+        type=Path,
+        default=HERE / "leadit_production_years.csv",
+        help="published production figures for 2019-2023 that the extracts lack, with sources",
+    )
+    parser.add_argument(
+        "--free-allocation-share",
+        type=float,
+        default=FREE_SHARE,
+        help="share of ETS and output-based prices taken off for free allocation (default 0, "
+        f"the marginal-incentive reading; {FREE_SHARE_AVERAGE_COST} the average-cost reading)",
+    )
     args = parser.parse_args(argv)
+    if not 0 <= args.free_allocation_share < 1:
+        parser.error(f"--free-allocation-share: {args.free_allocation_share} is not in [0, 1)")
     params = build_parameters({}, origin="defaults")
     out: Path = args.out
     countries = pd.read_csv(out / "countries.csv", dtype=str, keep_default_na=False)
@@ -767,7 +979,11 @@ def main(argv: list[str] | None = None) -> None:
         args.named_cement,
     )
     plants = pd.concat([steel, cement], ignore_index=True)
-    countries_out, yearly = derive_countries(args.extracts, names, countries)
+    extra = pd.read_csv(args.production_years, dtype={"year": int})
+    made = production_years(args.extracts, names, production, extra)
+    countries_out, yearly = derive_countries(
+        args.extracts, names, countries, args.free_allocation_share, made
+    )
     plants.to_csv(out / "plants.csv", index=False)
     countries_out.to_csv(out / "countries.csv", index=False)
     yearly.to_csv(out / "country_years.csv", index=False)

@@ -221,7 +221,7 @@ class Parameters(BaseModel):
         "mpp-steel-model, mppsteel/config/model_config.py); applied to cement too",
     )
     switch_lead_time_years: int = _param(
-        2,
+        3,
         unit="years",
         ge=0,
         le=10,
@@ -230,8 +230,11 @@ class Parameters(BaseModel):
         "(in the shipped table: the conventional routes, scrap EAF and LC3); the old route runs "
         "meanwhile (new plants are built without delay). The low-carbon routes' own lead times "
         "(4-5 years) are in the table.",
-        source="placeholder (verify) for conventional rebuilds and additions (an arc furnace or "
-        "a calcined-clay line on an existing site, about 2 years); sensitivity range 1-4. "
+        source="conventional rebuilds and additions, from decision to production: Big River "
+        "Steel's second arc furnace and caster (Arkansas), announced June 2018, started November "
+        "2020 (2.4 years; Davis Index, Steel Market Update); U.S. Steel's Big River 2 mini mill, "
+        "announced September 2021, ground broken February 2022, production planned 2024 (3 "
+        "years; Business North); a year-step model rounds to 3; sensitivity range 2-4. "
         "Low-carbon conversions: technologies.csv lead_time_years and its sources (Brevik CCS "
         "decided December 2020, operating 2025; Stegra final investment decision January 2024, "
         "start 2026-27 and 12-18 months' ramp-up)",
