@@ -261,5 +261,6 @@ def test_version_and_scenarios_with_one_line_each():
     assert result.exit_code == 0
     assert result.output.startswith("industry-transition ")
     listing = RUNNER.invoke(app, ["scenarios"]).output.splitlines()
-    assert [line.split()[0] for line in listing] == ["club-game", "leadit", "leadit-2019", "synthetic", "teaching"]
+    names = [line.split()[0] for line in listing]
+    assert names == ["club-game", "leadit", "leadit-2019", "synthetic", "teaching"]
     assert all(len(line.split()) > 3 for line in listing)  # a description on each line
