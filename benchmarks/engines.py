@@ -22,6 +22,10 @@ tree every 0.1 s from this one (so the sweep's process runs no sampling thread, 
 it forking): wall time, peak PSS of the tree (shared pages counted once, split between the
 processes sharing them) and peak RSS of the tree (shared pages counted in every process).
 
+Reading ``smaps_rollup`` costs CPU (about 14 ms per process of 300 MiB), more for a tree of
+three processes than of two, which a loaded machine takes from the sweep: ``--unsampled`` after
+the sweep's name times it without sampling (the memory figures are then 0).
+
 ``kill`` is the resume test of ``tests/test_sweep.py`` with the engine: a sweep of 60 chunks on
 two workers is killed (SIGKILL) once two chunks are written; it counts the processes of its
 tree still running 15 s later, reruns the sweep to its end and checks that every run is there
@@ -160,13 +164,13 @@ def command(engine: str, spec: dict[str, Any], out: Path) -> list[str]:
     return [sys.executable, __file__, "child", engine, json.dumps(spec), str(out)]
 
 
-def speed(engine: str, name: str) -> None:
+def speed(engine: str, name: str, sample: bool = True) -> None:
     with tempfile.TemporaryDirectory() as folder:
         process = subprocess.Popen(
             command(engine, SPECS[name], Path(folder) / "out"), stdout=subprocess.PIPE, text=True
         )
         peak_pss = peak_rss = 0
-        while process.poll() is None:
+        while sample and process.poll() is None:
             pss, rss = memory_kib(tree(process.pid))
             peak_pss, peak_rss = max(peak_pss, pss), max(peak_rss, rss)
             time.sleep(0.1)
@@ -228,7 +232,7 @@ if __name__ == "__main__":
     if mode == "child":
         child(sys.argv[2], json.loads(sys.argv[3]), sys.argv[4])
     elif mode == "speed":
-        speed(sys.argv[2], sys.argv[3])
+        speed(sys.argv[2], sys.argv[3], sample="--unsampled" not in sys.argv)
     elif mode == "kill":
         kill(sys.argv[2])
     else:

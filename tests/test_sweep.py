@@ -422,28 +422,30 @@ def test_transition_model_works_with_mesa_batch_run():
     assert sorted(set(frame["year"])) == [2024, 2025, 2026, 2027]
 
 
-def which_process(i: int, folder: str) -> tuple[int, int]:
-    """A task for run_tasks: say which process ran it, once two processes have taken tasks."""
+def which_process(i: int, driver: int, marker: str) -> tuple[int, int]:
+    """A task for run_tasks: say which process ran it; the driver's tasks wait for the pool's."""
     if i < 0:
         raise ValueError(f"task {i} failed")
-    Path(folder, str(os.getpid())).touch()
+    if os.getpid() != driver:
+        Path(marker).touch()
     deadline = time.time() + 120
-    while len(list(Path(folder).iterdir())) < 2 and time.time() < deadline:
+    while not Path(marker).exists() and time.time() < deadline:
         time.sleep(0.01)
     return i, os.getpid()
 
 
-def test_two_workers_are_two_pool_processes_and_a_failed_task_is_raised(tmp_path):
+def test_the_sweep_process_and_its_pool_share_the_tasks(tmp_path):
     from industry_transition.experiments.engines import run_tasks
 
-    tasks = [(i, str(tmp_path)) for i in range(6)]
+    marker = str(tmp_path / "pool-ran-a-task")
+    tasks = [(i, os.getpid(), marker) for i in range(6)]
     results = list(run_tasks(which_process, tasks, workers=2))
     assert sorted(i for i, _ in results) == list(range(6))
     pids = {pid for _, pid in results}
-    assert len(pids) == 2  # both pool processes ran tasks, at the same time
-    assert os.getpid() not in pids  # this process only collects
+    assert os.getpid() in pids  # this process ran tasks (while the pool started)
+    assert len(pids) == 2  # and a pool process ran others
     # an error in any task stops the sweep and is raised here
-    failing = [(i, str(tmp_path)) for i in (0, -1, 2, 3)]
+    failing = [(i, os.getpid(), marker) for i in (0, -1, 2, 3)]
     with pytest.raises(ValueError, match="task -1 failed"):
         list(run_tasks(which_process, failing, workers=2))
 
@@ -453,12 +455,11 @@ import json, os, sys
 from industry_transition.experiments import engines
 from industry_transition.experiments.sweep import sweep
 used = []
-original = engines.pool_context
-def spy():
-    context = original()
+original = engines._forked_pool
+def spy(context, size):
     used.append(context.get_start_method())
-    return context
-engines.pool_context = spy
+    return original(context, size)
+engines._forked_pool = spy
 spec = json.loads(sys.argv[1])
 # progress=True: the bar's monitor thread must start after the pool has been forked
 table = sweep(spec, out=sys.argv[2], workers=2, progress=True)
