@@ -125,7 +125,8 @@ def main() -> None:
             os.environ.pop("XDG_CACHE_HOME")
         # once before measuring: the app's first start in an environment compiles its
         # packages to bytecode (industry_transition/visualization/bytecode.py), not measured
-        app_start(root / "warm-up", fresh_cache(root / "xdg-warm-up"))
+        if args.app_repeats:
+            app_start(root / "warm-up", fresh_cache(root / "xdg-warm-up"))
         for number in range(args.app_repeats):
             folder, cache = root / f"app-{number}", fresh_cache(root / f"xdg-app-{number}")
             figures["app cold"].append(app_start(folder, cache))

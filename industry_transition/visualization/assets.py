@@ -475,17 +475,22 @@ def _unpack(asset: Asset, registry: str, build: Path) -> int:
         ) from error
     finally:
         pooch_logger.setLevel(level)
-    # npm tarballs hold their files under package/; links and source maps are left out
-    root = unpacked / "package"
+    # npm tarballs hold their files under package/: that folder becomes the spec's folder (one
+    # rename, not one per file), less its links and source maps
     dest = build / asset.spec
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    if (unpacked / "package").is_dir():
+        (unpacked / "package").rename(dest)
+    else:
+        dest.mkdir()
     total = 0
-    for path in sorted(root.rglob("*")) if root.is_dir() else []:
-        if path.is_file() and not path.is_symlink() and not path.name.endswith(".map"):
-            relative = path.relative_to(root)
-            (dest / relative).parent.mkdir(parents=True, exist_ok=True)
-            total += path.stat().st_size
-            path.rename(dest / relative)
-    dest.mkdir(parents=True, exist_ok=True)
+    for folder, dirs, files in os.walk(dest):
+        for name in dirs + files:
+            path = Path(folder, name)
+            if path.is_symlink() or (name.endswith(".map") and name in files):
+                path.unlink()
+            elif name in files:
+                total += path.stat().st_size
     for alias, source in asset.aliases:
         if not (dest / source).is_file():
             raise AssetError(f"{asset.spec}: {source} (for alias {alias}) is missing")
