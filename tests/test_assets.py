@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
+import http.server
 import importlib.util
 import io
 import re
+import socket
 import tarfile
+import threading
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from industry_transition.cli import app
 from industry_transition.visualization import assets
 from industry_transition.visualization.assets import (
     MARKER_NAME,
@@ -29,7 +36,7 @@ needs_solara = pytest.mark.skipif(
 
 
 # ----------------------------------------------------------------------------------------------
-# A fake registry: tarballs in a folder, served through a file:// URL
+# A fake registry: tarballs in a folder, served over HTTP on this machine
 
 
 def make_tarball(files: dict[str, bytes], *, symlinks: dict[str, str] | None = None) -> bytes:
@@ -51,13 +58,26 @@ def integrity_of(data: bytes) -> str:
     return "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode()
 
 
+class Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+
 class FakeRegistry:
     def __init__(self, root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         self.root = root
-        self.url = root.as_uri() + "/"
+        root.mkdir()
         self.manifest: list[Asset] = []
+        self.server = http.server.ThreadingHTTPServer(
+            ("127.0.0.1", 0), functools.partial(Quiet, directory=str(root))
+        )
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
         monkeypatch.setattr(assets, "load_manifest", lambda: list(self.manifest))
-        monkeypatch.setattr(assets, "_RETRY_DELAYS", (0.0,))
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
 
     def publish(
         self,
@@ -81,10 +101,19 @@ class FakeRegistry:
 
 
 @pytest.fixture
-def registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeRegistry:
+def registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeRegistry]:
     for name in ("INDUSTRY_TRANSITION_ASSETS_DIR", "NPM_CONFIG_REGISTRY", "npm_config_registry"):
         monkeypatch.delenv(name, raising=False)
-    return FakeRegistry(tmp_path / "registry", monkeypatch)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))  # the tarballs' cache
+    fake = FakeRegistry(tmp_path / "registry", monkeypatch)
+    yield fake
+    fake.stop()
+
+
+def closed_port_url() -> str:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{probe.getsockname()[1]}/"
 
 
 def publish_two(registry: FakeRegistry) -> None:
@@ -120,6 +149,7 @@ def test_manifest_entries_are_exact_versions_with_sha512() -> None:
         assert re.fullmatch(r"\d+\.\d+\.\d+(-[\w.]+)?", asset.version), asset
         assert asset.spec.startswith(asset.package + "@")
         assert len(base64.b64decode(asset.integrity.removeprefix("sha512-"))) == 64
+        assert re.fullmatch(r"sha512:[0-9a-f]{128}", asset.known_hash)
     vega = {asset.spec: asset.version for asset in entries}
     assert vega["vega@5"].startswith("5.")
     assert vega["vega-lite@5"].startswith("5.")
@@ -157,7 +187,7 @@ def test_default_cache_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> N
     changed = [*assets.load_manifest()[1:]]
     assert assets.manifest_hash(changed) != digest
 
-    monkeypatch.setenv("XDG_CACHE_HOME", "relative/ignored")
+    monkeypatch.delenv("XDG_CACHE_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert assets.default_cache_dir().parent == tmp_path / "home" / ".cache" / "industry-transition"
 
@@ -184,13 +214,14 @@ def test_ensure_assets_unpacks_each_package_into_its_spec_folder(
     messages: list[str] = []
     folder = ensure_assets(tmp_path / "cache", registry=registry.url, progress=messages.append)
     assert folder == tmp_path / "cache"
-    app = folder / "@scope" / "app@1.0.0"
-    assert (app / "dist" / "app.min.js").read_bytes() == b"app();"
-    assert (app / "package.json").is_file()
-    assert not (app / "dist" / "app.min.js.map").exists()  # maps are skipped
-    assert not (app / "package").exists()  # first path component stripped
+    app_dir = folder / "@scope" / "app@1.0.0"
+    assert (app_dir / "dist" / "app.min.js").read_bytes() == b"app();"
+    assert (app_dir / "package.json").is_file()
+    assert not (app_dir / "dist" / "app.min.js.map").exists()  # maps are skipped
+    assert not (app_dir / "package").exists()  # first path component stripped
     assert (folder / "lib@2" / "build" / "lib.js").is_file()
     assert (folder / MARKER_NAME).read_text().strip() == assets.manifest_hash(registry.manifest)
+    assert sorted(p.name for p in folder.iterdir()) == sorted(["@scope", "lib@2", MARKER_NAME])
     assert leftovers(tmp_path) == []
     assert any("lib" in message for message in messages)
 
@@ -201,11 +232,22 @@ def test_second_call_downloads_nothing(
     publish_two(registry)
     folder = ensure_assets(tmp_path / "cache", registry=registry.url)
 
-    def no_network(url: str) -> bytes:
+    def no_network(url: str, *args: object, **kwargs: object) -> None:
         raise AssertionError(f"downloaded {url}")
 
-    monkeypatch.setattr(assets, "_fetch", no_network)
-    assert ensure_assets(tmp_path / "cache", registry="http://127.0.0.1:9/") == folder
+    monkeypatch.setattr(assets.pooch, "retrieve", no_network)
+    assert ensure_assets(tmp_path / "cache", registry=closed_port_url()) == folder
+
+
+def test_a_deleted_folder_is_rebuilt_offline_from_the_cached_tarballs(
+    registry: FakeRegistry, tmp_path: Path
+) -> None:
+    publish_two(registry)
+    first = ensure_assets(tmp_path / "cache", registry=registry.url)
+    registry.stop()
+    again = ensure_assets(tmp_path / "other", registry=registry.url)
+    assert (again / "lib@2" / "build" / "lib.js").read_bytes() == b"lib();"
+    assert (first / MARKER_NAME).read_text() == (again / MARKER_NAME).read_text()
 
 
 def test_registry_comes_from_npm_config_registry(
@@ -238,41 +280,33 @@ def test_tampered_tarball_is_rejected(registry: FakeRegistry, tmp_path: Path) ->
     assert "INDUSTRY_TRANSITION_ASSETS_DIR" in str(error.value)
     assert not (tmp_path / "cache").exists()
     assert leftovers(tmp_path) == []
+    assert not list((tmp_path / "xdg").rglob("*.tgz"))  # nothing unverified is kept
 
 
 def test_unreachable_registry_names_package_url_and_remedy(
     registry: FakeRegistry, tmp_path: Path
 ) -> None:
     publish_two(registry)
+    url = closed_port_url()
     with pytest.raises(AssetError) as error:
-        ensure_assets(tmp_path / "cache", registry=(tmp_path / "nowhere").as_uri())
+        ensure_assets(tmp_path / "cache", registry=url)
     message = str(error.value)
     assert "Could not download @scope/app 1.0.0" in message
-    assert (tmp_path / "nowhere").as_uri() + "/@scope/app/-/app-1.0.0.tgz" in message
+    assert url + "@scope/app/-/app-1.0.0.tgz" in message
     assert "npm registry" in message
     assert "INDUSTRY_TRANSITION_ASSETS_DIR" in message
     assert not (tmp_path / "cache").exists()
 
 
-def test_http_failure_is_an_asset_error(
-    registry: FakeRegistry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_missing_tarball_is_an_asset_error(registry: FakeRegistry, tmp_path: Path) -> None:
     publish_two(registry)
-    calls: list[str] = []
-
-    def refuse(request: urllib.request.Request, timeout: float) -> None:
-        calls.append(request.full_url)
-        raise urllib.error.URLError(ConnectionRefusedError(111, "Connection refused"))
-
-    monkeypatch.setattr(urllib.request, "urlopen", refuse)
-    with pytest.raises(AssetError, match="Connection refused"):
-        ensure_assets(tmp_path / "cache", registry="https://registry.example/")
-    assert calls == ["https://registry.example/@scope/app/-/app-1.0.0.tgz"] * 2  # one retry
+    registry.manifest.append(Asset("gone@1.0.0", "gone", "1.0.0", registry.manifest[0].integrity))
+    with pytest.raises(AssetError, match=r"Could not download gone 1\.0\.0.*404"):
+        ensure_assets(tmp_path / "cache", registry=registry.url)
+    assert not (tmp_path / "cache").exists()
 
 
-@pytest.mark.parametrize(
-    "name", ["package/../../evil.js", "/etc/evil.js", "package/dist/../../../evil.js"]
-)
+@pytest.mark.parametrize("name", ["package/../../evil.js", "package/dist/../../../evil.js"])
 def test_path_traversal_is_refused(registry: FakeRegistry, tmp_path: Path, name: str) -> None:
     registry.publish("lib@1.0.0", {"package/lib.js": b"lib();", name: b"evil();"})
     with pytest.raises(AssetError, match="unsafe path"):
@@ -281,22 +315,38 @@ def test_path_traversal_is_refused(registry: FakeRegistry, tmp_path: Path, name:
     assert not (tmp_path / "cache" / "assets").exists()
 
 
-def test_links_are_not_unpacked(registry: FakeRegistry, tmp_path: Path) -> None:
+def test_absolute_paths_stay_inside_and_are_not_installed(
+    registry: FakeRegistry, tmp_path: Path
+) -> None:
+    registry.publish("lib@1.0.0", {"package/lib.js": b"lib();", "/etc/evil.js": b"evil();"})
+    folder = ensure_assets(tmp_path / "cache", registry=registry.url)
+    assert sorted(p.name for p in (folder / "lib@1.0.0").iterdir()) == ["lib.js"]
+    assert not list(tmp_path.rglob("evil.js"))
+
+
+@pytest.mark.parametrize("target", ["/etc/passwd", "../../.."])
+def test_links_out_of_the_package_are_refused(
+    registry: FakeRegistry, tmp_path: Path, target: str
+) -> None:
+    registry.publish("lib@1.0.0", {"package/lib.js": b"lib();"}, symlinks={"package/x": target})
+    with pytest.raises(AssetError, match="unsafe path"):
+        ensure_assets(tmp_path / "cache", registry=registry.url)
+    assert not (tmp_path / "cache").exists()
+
+
+def test_links_inside_the_package_are_not_installed(registry: FakeRegistry, tmp_path: Path) -> None:
     registry.publish(
-        "lib@1.0.0",
-        {"package/lib.js": b"lib();"},
-        symlinks={"package/passwd": "/etc/passwd", "package/up": "../../.."},
+        "lib@1.0.0", {"package/lib.js": b"lib();"}, symlinks={"package/alias.js": "lib.js"}
     )
     folder = ensure_assets(tmp_path / "cache", registry=registry.url)
-    unpacked = sorted(p.name for p in (folder / "lib@1.0.0").iterdir())
-    assert unpacked == ["lib.js"]
+    assert sorted(p.name for p in (folder / "lib@1.0.0").iterdir()) == ["lib.js"]
 
 
 def test_interrupted_build_leaves_nothing_that_looks_complete(
     registry: FakeRegistry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     publish_two(registry)
-    extract = assets._extract
+    unpack = assets._unpack
     calls = 0
 
     def crash_on_second(*args: object, **kwargs: object) -> int:
@@ -304,16 +354,16 @@ def test_interrupted_build_leaves_nothing_that_looks_complete(
         calls += 1
         if calls == 2:
             raise KeyboardInterrupt
-        return extract(*args, **kwargs)  # type: ignore[arg-type]
+        return unpack(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(assets, "_extract", crash_on_second)
+    monkeypatch.setattr(assets, "_unpack", crash_on_second)
     with pytest.raises(KeyboardInterrupt):
         ensure_assets(tmp_path / "cache", registry=registry.url)
     assert not (tmp_path / "cache").exists()
     assert not list(tmp_path.rglob(MARKER_NAME))
     assert leftovers(tmp_path) == []
 
-    monkeypatch.setattr(assets, "_extract", extract)
+    monkeypatch.setattr(assets, "_unpack", unpack)
     assert (ensure_assets(tmp_path / "cache", registry=registry.url) / MARKER_NAME).is_file()
 
 
@@ -347,6 +397,37 @@ def test_foreign_folder_is_left_alone(registry: FakeRegistry, tmp_path: Path) ->
     with pytest.raises(AssetError, match="not a Solara asset folder"):
         ensure_assets(tmp_path / "mine", registry=registry.url)
     assert (tmp_path / "mine" / "thesis.tex").read_text() == "keep me"
+
+
+# ----------------------------------------------------------------------------------------------
+# The command: industry-transition assets
+
+
+def test_assets_command_prepares_the_folder_and_prints_its_environment(
+    registry: FakeRegistry, tmp_path: Path
+) -> None:
+    publish_two(registry)
+    runner = CliRunner()
+    result = runner.invoke(app, ["assets", str(tmp_path / "ready"), "--registry", registry.url])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == str(tmp_path / "ready")
+    assert (tmp_path / "ready" / MARKER_NAME).is_file()
+    result = runner.invoke(app, ["assets", str(tmp_path / "ready"), "--env"])
+    assert result.exit_code == 0, result.output
+    assert f"export SOLARA_ASSETS_PROXY_CACHE_DIR={tmp_path / 'ready'}" in result.stdout
+    assert "export SOLARA_ASSETS_CDN=http://127.0.0.1:9/" in result.stdout
+
+
+def test_assets_command_fails_with_one_clear_line(registry: FakeRegistry, tmp_path: Path) -> None:
+    publish_two(registry)
+    result = CliRunner().invoke(
+        app, ["assets", str(tmp_path / "x"), "--registry", closed_port_url()]
+    )
+    assert result.exit_code == 1
+    *progress, last = result.stderr.strip().splitlines()
+    assert progress == ["[1/2] @scope/app 1.0.0 (@scope/app@1.0.0)"]
+    assert last.startswith("error: Could not download @scope/app 1.0.0")
+    assert "INDUSTRY_TRANSITION_ASSETS_DIR" in result.stderr
 
 
 # ----------------------------------------------------------------------------------------------

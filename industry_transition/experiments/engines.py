@@ -44,19 +44,6 @@ from typing import Any
 PRELOAD = ["industry_transition.experiments.sweep", "pyarrow.parquet"]
 
 
-class InlineExecutor(Executor):
-    """Runs each task at submission, in this process (one worker, no pool overhead)."""
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        """Run ``fn`` now and return a finished future."""
-        future: Future[Any] = Future()
-        try:
-            future.set_result(fn(*args, **kwargs))
-        except BaseException as err:  # noqa: BLE001 - handed to the caller through the future
-            future.set_exception(err)
-        return future
-
-
 def default_workers() -> int:
     """The number of cores this process may use."""
     try:
@@ -80,48 +67,28 @@ def process_context() -> ForkServerContext:
 
 
 @contextmanager
-def make_executor(
-    engine: str = "process", workers: int | None = None, scheduler: str | None = None
-) -> Iterator[Executor]:
-    """Yield an executor for the engine; shut it (and any cluster it started) down after.
-
-    ``process`` gives a plain pool of ``workers`` processes (inline with one); ``run_tasks``
-    is what sweeps use.
-    """
-    workers = workers or default_workers()
-    if scheduler is not None or engine == "dask":
-        try:
-            from distributed import Client, LocalCluster
-        except ImportError as err:  # pragma: no cover - depends on the installed extras
-            raise RuntimeError(
-                "the dask engine needs the 'cluster' extra: uv sync --extra cluster"
-            ) from err
-        if scheduler is not None:
-            client = Client(scheduler)
-            cluster = None
-        else:
-            cluster = LocalCluster(
-                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
-            )
-            client = Client(cluster)
-        try:
-            yield client.get_executor(pure=False)
-        finally:
-            client.close()
-            if cluster is not None:
-                cluster.close()
-        return
-    check_engine(engine)
-    if workers == 1:
-        yield InlineExecutor()
-        return
-    with ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=process_context(),
-        initializer=watch_driver,
-        initargs=(os.getpid(),),
-    ) as pool:
-        yield pool
+def dask_executor(workers: int, scheduler: str | None = None) -> Iterator[Executor]:
+    """Dask's executor on a new ``LocalCluster`` of ``workers`` processes, or on ``scheduler``."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError as err:  # pragma: no cover - depends on the installed extras
+        raise RuntimeError(
+            "the dask engine needs the 'cluster' extra: uv sync --extra cluster"
+        ) from err
+    if scheduler is not None:
+        client = Client(scheduler)
+        cluster = None
+    else:
+        cluster = LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+        )
+        client = Client(cluster)
+    try:
+        yield client.get_executor(pure=False)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
 
 
 def check_engine(engine: str) -> None:
@@ -205,7 +172,7 @@ def run_tasks(
         context = fork_context()
         pool = None if context is None else _forked_pool(context, pool_size)
         return _run_with_pool(fn, tasks, pool_size, pool)
-    return _run_with_executor(fn, tasks, engine, workers, scheduler)
+    return _run_with_dask(fn, tasks, workers, scheduler)
 
 
 def _forked_pool(context: BaseContext, size: int) -> ProcessPoolExecutor:
@@ -230,14 +197,13 @@ def _forked_pool(context: BaseContext, size: int) -> ProcessPoolExecutor:
     return pool
 
 
-def _run_with_executor(
+def _run_with_dask(
     fn: Callable[..., Any],
     tasks: Sequence[tuple[Any, ...]],
-    engine: str,
     workers: int,
     scheduler: str | None,
 ) -> Iterator[Any]:
-    with make_executor(engine, workers, scheduler) as executor:
+    with dask_executor(workers, scheduler) as executor:
         futures = [executor.submit(fn, *task) for task in tasks]
         try:
             for future in as_completed(futures):

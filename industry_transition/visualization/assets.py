@@ -3,49 +3,53 @@
 Solara's page asks its own server for ``/_solara/cdn/<spec>/<file>`` (for example
 ``/_solara/cdn/vega@5/build/vega.min.js``); the server answers from the folder
 ``SOLARA_ASSETS_PROXY_CACHE_DIR/<spec>/<file>`` and, on a miss, fetches the file from a CDN.
-This module fills such a folder once per user from the npm registry, using the packages and
-checksums listed in ``assets.toml`` next to it, so that the app then runs without internet::
+This module fills such a folder once per user from the npm registry, with the packages and
+sha512 checksums listed in ``assets.toml`` next to it, so that the app then runs without
+internet. Pooch downloads and verifies each tarball (kept in the user's cache, so a rebuilt
+folder downloads nothing) and unpacks it; platformdirs names the cache folder::
 
     from industry_transition.visualization.assets import ensure_assets, solara_environment
 
     env = solara_environment(ensure_assets())  # downloads ~50 MB the first time only
     subprocess.run(["solara", "run", "app.py"], env=os.environ | env)
 
-From a shell, ``python -m industry_transition.visualization.assets [DIR]`` prepares the folder
-(e.g. on a machine with internet, to copy to one without) and prints its path; ``--env`` prints
-the environment variables for ``solara run``; ``--update-manifest`` regenerates ``assets.toml``.
+From a shell, ``industry-transition assets [DIR]`` prepares the folder (e.g. on a machine with
+internet, to copy to one without) and prints its path; ``--env`` prints the environment
+variables for ``solara run``; ``--update-manifest`` regenerates ``assets.toml``.
 """
 
 from __future__ import annotations
 
-import argparse
 import base64
 import binascii
 import hashlib
 import importlib.metadata
 import importlib.resources
 import importlib.util
-import io
 import json
 import logging
 import os
 import re
 import shlex
 import shutil
-import sys
 import tarfile
 import tempfile
 import time
 import tomllib
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
+from typing import Annotated
+
+import platformdirs
+import pooch
+import requests
+import typer
 
 __all__ = [
     "Asset",
     "AssetError",
+    "assets_command",
     "ensure_assets",
     "default_cache_dir",
     "solara_environment",
@@ -57,6 +61,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
+APP_NAME = "industry-transition"
 DEFAULT_REGISTRY = "https://registry.npmjs.org/"
 #: Where Solara would fetch a file missing from the folder: a closed port on this machine, so
 #: a miss fails quickly and locally (Solara retries 4 times, about 7 s) and never goes online.
@@ -69,14 +74,12 @@ _FIELDS = ("spec", "package", "version", "integrity")
 #: Part of the manifest hash: bump it when the folder layout this module writes changes.
 _LAYOUT_VERSION = 1
 _TIMEOUT_SECONDS = 60.0
-#: Pauses between attempts to download one tarball (so 3 attempts in all).
-_RETRY_DELAYS: tuple[float, ...] = (1.0, 3.0)
 #: Leftover build folders of a killed process older than this are removed.
 _STALE_SECONDS = 3600.0
 _HELP = (
     "Check that this machine can reach the npm registry (set NPM_CONFIG_REGISTRY to use a "
     "mirror), or set INDUSTRY_TRANSITION_ASSETS_DIR to a folder prepared with "
-    "`python -m industry_transition.visualization.assets DIR` on a machine that can."
+    "`industry-transition assets DIR` on a machine that can."
 )
 
 
@@ -99,6 +102,16 @@ class Asset:
         """The tarball's URL in the standard npm registry layout."""
         basename = self.package.rsplit("/", 1)[-1]
         return f"{_normalize_registry(registry)}{self.package}/-/{basename}-{self.version}.tgz"
+
+    @property
+    def tarball_name(self) -> str:
+        """The tarball's file name in the download cache (the scope kept, without its ``@``)."""
+        return f"{self.package.lstrip('@').replace('/', '-')}-{self.version}.tgz"
+
+    @property
+    def known_hash(self) -> str:
+        """The integrity as Pooch's ``known_hash`` (``sha512:<hex digest>``)."""
+        return "sha512:" + _sha512_digest(self.integrity).hex()
 
 
 # ----------------------------------------------------------------------------------------------
@@ -130,6 +143,11 @@ def _version_matches(range_: str, version: str) -> bool:
             version.split(".")[: range_.count(".") + 1] == range_.split(".")
         )
     raise ValueError(f"unsupported version range {range_!r} (use 1.2.3, 1.2 or 1)")
+
+
+def _is_safe_relative(path: str) -> bool:
+    parts = path.replace("\\", "/").split("/")
+    return bool(path) and not re.match(r"[A-Za-z]:|/", path) and ".." not in parts
 
 
 def _parse_manifest(text: str) -> list[Asset]:
@@ -178,20 +196,23 @@ def manifest_hash(assets: list[Asset]) -> str:
 # Public API
 
 
+def cache_root() -> Path:
+    """The user's cache folder of this application (platformdirs' ``user_cache_path``)."""
+    return platformdirs.user_cache_path(APP_NAME)
+
+
 def default_cache_dir() -> Path:
     """The per-user folder for the Solara assets.
 
     Returns:
-        ``$INDUSTRY_TRANSITION_ASSETS_DIR`` if set; otherwise
-        ``$XDG_CACHE_HOME/industry-transition/solara-assets-<manifest hash>`` (``~/.cache`` if
-        ``XDG_CACHE_HOME`` is unset or not absolute), so a changed manifest gets a fresh folder.
+        ``$INDUSTRY_TRANSITION_ASSETS_DIR`` if set; otherwise ``solara-assets-<manifest hash>``
+        in `cache_root` (on Linux ``$XDG_CACHE_HOME/industry-transition``, by default
+        ``~/.cache/industry-transition``), so a changed manifest gets a fresh folder.
     """
     override = os.environ.get("INDUSTRY_TRANSITION_ASSETS_DIR")
     if override:
         return Path(override).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME", "")
-    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
-    return base / "industry-transition" / f"solara-assets-{manifest_hash(load_manifest())}"
+    return cache_root() / f"solara-assets-{manifest_hash(load_manifest())}"
 
 
 def ensure_assets(
@@ -203,14 +224,15 @@ def ensure_assets(
     """Make sure ``cache_dir`` holds every package of the manifest, downloading if needed.
 
     A folder whose marker file holds the current manifest hash is used as it is, without any
-    network access. Otherwise each tarball is downloaded, checked against its sha512 integrity
-    and unpacked (without ``*.map`` files) into a temporary sibling folder, which is renamed
-    into place once complete: an interrupted run never leaves a folder that looks complete.
+    network access. Otherwise Pooch downloads each tarball into ``cache_root()/npm`` (or takes
+    it from there), checks its sha512 and unpacks it; the regular files of its ``package/``
+    folder, less ``*.map`` files, go to a temporary sibling folder, which is renamed into
+    place once complete: an interrupted run never leaves a folder that looks complete.
 
     Args:
         cache_dir: The folder to fill; `default_cache_dir()` if None.
         registry: The npm registry URL; else ``$NPM_CONFIG_REGISTRY`` (or
-            ``$npm_config_registry``), else https://registry.npmjs.org/. ``file://`` URLs work.
+            ``$npm_config_registry``), else https://registry.npmjs.org/.
         progress: Called with a line of text per step; the module's logger if None.
 
     Returns:
@@ -234,27 +256,19 @@ def ensure_assets(
         )
     registry_url = _normalize_registry(registry or _registry_from_env() or DEFAULT_REGISTRY)
     target.parent.mkdir(parents=True, exist_ok=True)
-    _remove_stale_siblings(target)
+    _remove_stale_builds(target)
     started = time.monotonic()
     build = Path(tempfile.mkdtemp(prefix=f".{target.name}.building-", dir=target.parent))
     try:
         total = 0
         for number, asset in enumerate(assets, start=1):
-            url = asset.tarball_url(registry_url)
             report(f"[{number}/{len(assets)}] {asset.package} {asset.version} ({asset.spec})")
-            data = _download(asset, url)
-            _verify(asset, url, data)
-            total += _extract(data, build / asset.spec, asset, url)
-            for alias, source in asset.aliases:
-                if not (build / asset.spec / source).is_file():
-                    raise AssetError(f"{asset.spec}: {source} (for alias {alias}) is missing")
-                shutil.copyfile(build / asset.spec / source, build / asset.spec / alias)
+            total += _unpack(asset, registry_url, build)
         (build / MARKER_NAME).write_text(digest + "\n", encoding="utf-8")
         build.chmod(0o755)  # mkdtemp made it private; a prepared folder may be shared
         _install(build, target, assets, digest)
     finally:
-        if build.exists():
-            shutil.rmtree(build, ignore_errors=True)
+        shutil.rmtree(build, ignore_errors=True)
     elapsed = time.monotonic() - started
     report(f"Solara assets ready in {target} ({total / 1e6:.0f} MB, {elapsed:.1f} s)")
     return target
@@ -367,13 +381,8 @@ def _spec_of(path: str) -> str:
 def _solara_dir() -> Path:
     spec = importlib.util.find_spec("solara")  # locates the package without importing it
     if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("solara is not installed (pip install 'industry-transition[app]')")
+        raise RuntimeError("solara is not installed")
     return Path(next(iter(spec.submodule_search_locations)))
-
-
-def _is_safe_relative(path: str) -> bool:
-    parts = path.replace("\\", "/").split("/")
-    return bool(path) and not re.match(r"[A-Za-z]:|/", path) and ".." not in parts
 
 
 def _registry_from_env() -> str | None:
@@ -415,92 +424,84 @@ def _is_ours(folder: Path) -> bool:
         return False
 
 
-def _remove_stale_siblings(target: Path) -> None:
-    """Remove what a killed run left: build folders, and old folders not yet deleted."""
-    now = time.time()
-    for pattern in (f".{target.name}.building-*", f".{target.name}.old-*"):
-        for path in target.parent.glob(pattern):
-            try:
-                stale = now - path.stat().st_mtime > _STALE_SECONDS
-            except OSError:
-                continue
-            if stale or ".old-" in path.name:
-                shutil.rmtree(path, ignore_errors=True)
-
-
-def _fetch(url: str) -> bytes:
-    """GET ``url`` (http(s) or file), retrying transient failures."""
-    request = urllib.request.Request(url, headers={"User-Agent": "industry-transition"})
-    for attempt in range(len(_RETRY_DELAYS) + 1):
+def _remove_stale_builds(target: Path) -> None:
+    """Remove the build folders a killed run left (older than ``_STALE_SECONDS``)."""
+    for path in target.parent.glob(f".{target.name}.building-*"):
         try:
-            with urllib.request.urlopen(request, timeout=_TIMEOUT_SECONDS) as response:
-                data: bytes = response.read()
-                return data
-        except urllib.error.HTTPError as error:
-            if error.code < 500 and error.code not in (408, 429):
-                raise
-            failure: OSError = error
-        except OSError as error:  # URLError, timeouts, connection resets
-            failure = error
-        if attempt < len(_RETRY_DELAYS):
-            logger.warning("Retrying %s after: %s", url, failure)
-            time.sleep(_RETRY_DELAYS[attempt])
-    raise failure
+            if time.time() - path.stat().st_mtime > _STALE_SECONDS:
+                shutil.rmtree(path, ignore_errors=True)
+        except OSError:
+            continue
 
 
-def _download(asset: Asset, url: str) -> bytes:
+def _unpack(asset: Asset, registry: str, build: Path) -> int:
+    """Fetch ``asset``'s tarball with Pooch and move its files into ``build/<spec>``.
+
+    Returns:
+        The bytes of the files kept.
+    """
+    url = asset.tarball_url(registry)
+    unpacked = build / ".untar" / asset.spec
+    pooch_logger = pooch.get_logger()
+    level = pooch_logger.level
+    pooch_logger.setLevel(logging.WARNING)  # this module reports its own progress
     try:
-        return _fetch(url)
-    except urllib.error.HTTPError as error:
-        reason = f"HTTP {error.code} {error.reason}"
-    except OSError as error:
-        reason = str(getattr(error, "reason", None) or error)
-    raise AssetError(
-        f"Could not download {asset.package} {asset.version} (for {asset.spec}) from {url}: "
-        f"{reason}. {_HELP}"
-    )
-
-
-def _verify(asset: Asset, url: str, data: bytes) -> None:
-    expected = _sha512_digest(asset.integrity)
-    actual = hashlib.sha512(data).digest()
-    if actual != expected:
-        got = "sha512-" + base64.b64encode(actual).decode()
+        pooch.retrieve(
+            url,
+            known_hash=asset.known_hash,
+            fname=asset.tarball_name,
+            path=cache_root() / "npm",
+            processor=pooch.Untar(extract_dir=str(unpacked)),  # absolute: used as it is
+            downloader=pooch.HTTPDownloader(
+                progressbar=False, timeout=_TIMEOUT_SECONDS, headers={"User-Agent": APP_NAME}
+            ),
+        )
+    except requests.RequestException as error:
+        # requests words a refused connection in three nested layers: keep the innermost
+        errno = re.search(r"\[Errno -?\d+\] [^'\")]+", str(error))
+        raise AssetError(
+            f"Could not download {asset.package} {asset.version} (for {asset.spec}) from "
+            f"{url}: {errno.group(0) if errno else error}. {_HELP}"
+        ) from error
+    except tarfile.TarError as error:  # the "data" filter refused a path outside the folder
+        raise AssetError(
+            f"Refusing {asset.package} {asset.version} from {url}: unsafe path ({error}). {_HELP}"
+        ) from error
+    except ValueError as error:  # Pooch: the hash does not match
         raise AssetError(
             f"Integrity check failed for {asset.package} {asset.version} (for {asset.spec}) "
-            f"downloaded from {url}: expected {asset.integrity}, got {got}. The registry, or a "
-            f"proxy between, served other bytes than npm published. {_HELP}"
-        )
-
-
-def _extract(data: bytes, dest: Path, asset: Asset, url: str) -> int:
-    """Unpack regular files, minus the first path component and ``*.map``; return bytes."""
-    dest.mkdir(parents=True)
-    try:
-        with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as tar:
-            members = []
-            for member in tar.getmembers():
-                name = member.name.replace("\\", "/")
-                parts = [part for part in name.split("/") if part not in ("", ".")]
-                if name.startswith("/") or re.match(r"[A-Za-z]:", name) or ".." in parts:
-                    raise AssetError(
-                        f"Refusing {asset.package} {asset.version} from {url}: the tarball "
-                        f"holds the unsafe path {member.name!r}. {_HELP}"
-                    )
-                # npm tarballs hold only regular files under package/; skip links and others
-                if not member.isfile() or len(parts) < 2 or parts[-1].endswith(".map"):
-                    continue
-                members.append(member.replace(name=str(PurePosixPath(*parts[1:])), deep=False))
-            tar.extractall(dest, members=members, filter="data")
-    except (tarfile.TarError, EOFError, OSError) as error:
-        raise AssetError(
-            f"Could not unpack {asset.package} {asset.version} from {url}: {error}. {_HELP}"
+            f"downloaded from {url}: {error} The registry, or a proxy between, served other "
+            f"bytes than npm published. {_HELP}"
         ) from error
-    return sum(member.size for member in members)
+    finally:
+        pooch_logger.setLevel(level)
+    # npm tarballs hold their files under package/: that folder becomes the spec's folder (one
+    # rename, not one per file), less its links and source maps
+    dest = build / asset.spec
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    if (unpacked / "package").is_dir():
+        (unpacked / "package").rename(dest)
+    else:
+        dest.mkdir()
+    total = 0
+    for folder, dirs, files in os.walk(dest):
+        for name in dirs + files:
+            path = Path(folder, name)
+            if path.is_symlink() or (name.endswith(".map") and name in files):
+                path.unlink()
+            elif name in files:
+                total += path.stat().st_size
+    for alias, source in asset.aliases:
+        if not (dest / source).is_file():
+            raise AssetError(f"{asset.spec}: {source} (for alias {alias}) is missing")
+        shutil.copyfile(dest / source, dest / alias)
+    shutil.rmtree(unpacked)
+    return total
 
 
 def _install(build: Path, target: Path, assets: list[Asset], digest: str) -> None:
     """Rename the finished ``build`` folder to ``target``, replacing an outdated one."""
+    shutil.rmtree(build / ".untar", ignore_errors=True)
     for _ in range(3):
         try:
             build.rename(target)  # atomic; fails if target exists (non-empty, or on Windows)
@@ -508,16 +509,10 @@ def _install(build: Path, target: Path, assets: list[Asset], digest: str) -> Non
         except OSError:
             if _is_complete(target, assets, digest):
                 return  # another process finished first
-            if not target.exists():
-                continue
-            if not _is_ours(target):
-                raise AssetError(f"{target} exists but is not a Solara asset folder") from None
-            old = target.parent / f".{target.name}.old-{os.getpid()}-{time.monotonic_ns()}"
-            try:
-                target.rename(old)
-            except FileNotFoundError:
-                continue  # another process moved it
-            shutil.rmtree(old, ignore_errors=True)
+            if target.exists():
+                if not _is_ours(target):
+                    raise AssetError(f"{target} exists but is not a Solara asset folder") from None
+                shutil.rmtree(target, ignore_errors=True)
     raise AssetError(f"Could not move the assets into {target}: it keeps changing")
 
 
@@ -525,19 +520,15 @@ def _install(build: Path, target: Path, assets: list[Asset], digest: str) -> Non
 # Manifest regeneration and command line
 
 
-def _packument(registry: str, package: str) -> dict[str, object]:
-    url = f"{_normalize_registry(registry)}{package.replace('/', '%2F')}"
-    request = urllib.request.Request(
-        url, headers={"Accept": "application/vnd.npm.install-v1+json", "User-Agent": "it"}
-    )
-    with urllib.request.urlopen(request, timeout=_TIMEOUT_SECONDS) as response:
-        data: dict[str, object] = json.load(response)
-        return data
-
-
 def _resolve(spec: str, registry: str) -> Asset:
     package, range_ = _split_spec(spec)
-    versions = _packument(registry, package).get("versions")
+    response = requests.get(
+        f"{_normalize_registry(registry)}{package.replace('/', '%2F')}",
+        headers={"Accept": "application/vnd.npm.install-v1+json", "User-Agent": APP_NAME},
+        timeout=_TIMEOUT_SECONDS,
+    )
+    response.raise_for_status()
+    versions = response.json().get("versions")
     if not isinstance(versions, dict):
         raise AssetError(f"{registry} has no versions for {package}")
     matching = [v for v in versions if _version_matches(range_, v)]
@@ -580,41 +571,33 @@ def update_manifest(registry: str | None = None) -> Path:
     return path
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Command line: prepare the asset folder, print its environment, or update the manifest.
-
-    Args:
-        argv: The arguments, ``sys.argv[1:]`` if None.
-
-    Returns:
-        The exit status.
-    """
-    parser = argparse.ArgumentParser(
-        prog="python -m industry_transition.visualization.assets",
-        description="Download the Solara front-end files into a local folder.",
-    )
-    parser.add_argument("dir", nargs="?", type=Path, help="the folder (default: user cache)")
-    parser.add_argument("--registry", help="npm registry URL (default: $NPM_CONFIG_REGISTRY)")
-    parser.add_argument("--env", action="store_true", help="print `export` lines for solara")
-    parser.add_argument("--update-manifest", action="store_true", help="rewrite assets.toml")
-    args = parser.parse_args(argv)
+def assets_command(
+    folder: Annotated[
+        Path | None, typer.Argument(help="The folder to fill (default: the user's cache).")
+    ] = None,
+    registry: Annotated[
+        str | None, typer.Option(help="npm registry URL (default: $NPM_CONFIG_REGISTRY).")
+    ] = None,
+    env: Annotated[
+        bool, typer.Option("--env", help="Print `export` lines for `solara run`.")
+    ] = False,
+    update: Annotated[
+        bool, typer.Option("--update-manifest", help="Rewrite assets.toml from the registry.")
+    ] = False,
+) -> None:
+    """Download the app's JavaScript and CSS into a folder (to run the app offline)."""
     try:
-        if args.update_manifest:
-            print(update_manifest(args.registry))
-            return 0
-        folder = ensure_assets(
-            args.dir, registry=args.registry, progress=lambda s: print(s, file=sys.stderr)
+        if update:
+            typer.echo(update_manifest(registry))
+            return
+        ready = ensure_assets(
+            folder, registry=registry, progress=lambda line: typer.echo(line, err=True)
         )
-    except AssetError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    if args.env:
-        for key, value in solara_environment(folder).items():
-            print(f"export {key}={shlex.quote(value)}")
+    except (AssetError, requests.RequestException) as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
+    if env:
+        for key, value in solara_environment(ready).items():
+            typer.echo(f"export {key}={shlex.quote(value)}")
     else:
-        print(folder)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+        typer.echo(ready)
