@@ -488,7 +488,8 @@ def test_event_log_groups_repeats_and_filters_by_agent(server, browser):
     members.first.wait_for(state="visible", timeout=10_000)
     # each member is one event in the model's own words (a commitment, or an end with its cause)
     first = members.first.inner_text()
-    assert "France" in first and "USD" in first, first
+    assert "France" in first, first
+    assert "USD" in first, first
     watched.shot("events-grouped")
     page.click(".event-agent")
     page.get_by_role("option", name="France", exact=True).click()
