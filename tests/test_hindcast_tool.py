@@ -67,3 +67,20 @@ def test_tiny_hindcast_writes_its_tables(tmp_path, capsys):
 def test_an_end_year_before_the_start_is_refused(tmp_path):
     with pytest.raises(SystemExit):
         hindcast.main(["leadit-2019", "--end-year", "2010", "--out", str(tmp_path)])
+
+
+def test_posterior_draws_keep_each_particles_parameters_together(tmp_path):
+    accepted = pd.DataFrame(
+        {
+            "generation": [0, 1, 1],
+            "particle": [0, 0, 1],
+            "weight": [1.0, 0.0, 1.0],  # only particle 1 of the last generation can be drawn
+            "distance": [2.0, 1.0, 0.5],
+            "membership_fee_musd": [9.0, 1.0, 0.3],
+            "membership_reputation_musd": [9.0, 0.5, 4.0],
+            "distance_country_members": [2.0, 1.0, 0.5],
+        }
+    )
+    accepted.to_parquet(tmp_path / "accepted.parquet")
+    draws = hindcast.posterior_draws(tmp_path, 5, draw_seed=3)
+    assert draws == [{"membership_fee_musd": 0.3, "membership_reputation_musd": 4.0}] * 5

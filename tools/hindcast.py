@@ -16,6 +16,12 @@ set against the observed rows of ``model/data/observed_patterns.csv``. Writes to
 - ``hindcast.png`` (needs matplotlib, in the ``calibrate`` extra): one panel per pattern, the
   model's median and 5-95% band against the observed points and their tolerance.
 
+With ``--posterior DIR`` (an ``industry-transition calibrate`` output folder) seed ``i`` runs
+with a parameter set drawn from the last generation's accepted particles by their weights
+(``accepted.parquet``; the draws come from ``numpy.random.default_rng(--draw-seed)``): the
+posterior predictive, which keeps each particle's parameters together (posterior medians taken
+one by one may fall where the posterior has little weight).
+
 Prints the table and the time taken. Seeds run in parallel on ``--workers`` processes; each run
 is determined by its seed alone, so the output does not depend on the worker count.
 """
@@ -35,9 +41,11 @@ from industry_transition.experiments.patterns import PATTERNS, model_patterns, o
 from industry_transition.model.scenario import load_scenario
 
 
-def one_seed(scenario: str, seed: int, end_year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+def one_seed(
+    scenario: str, seed: int, end_year: int, overrides: dict[str, float] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One run's patterns and the government partnerships it formed."""
-    result = run(scenario, seed=seed, end_year=end_year, snapshots=False)
+    result = run(scenario, seed=seed, end_year=end_year, snapshots=False, **(overrides or {}))
     patterns = model_patterns(result).assign(seed=seed)
     events = result.events
     ties = events[(events["event"] == "agreement") & (events["kind"] == "government")]
@@ -50,6 +58,18 @@ def one_seed(scenario: str, seed: int, end_year: int) -> tuple[pd.DataFrame, pd.
         }
     )
     return patterns, formed
+
+
+def posterior_draws(folder: Path, count: int, draw_seed: int) -> list[dict[str, float]]:
+    """``count`` parameter sets drawn by weight from the last generation of a calibration."""
+    accepted = pd.read_parquet(folder / "accepted.parquet")
+    last = accepted[accepted["generation"] == accepted["generation"].max()]
+    skip = {"generation", "particle", "weight", "distance"}
+    names = [c for c in last.columns if c not in skip and not c.startswith("distance_")]
+    weights = last["weight"].to_numpy(dtype=float)
+    rng = np.random.default_rng(draw_seed)
+    rows = rng.choice(len(last), size=count, replace=True, p=weights / weights.sum())
+    return [{n: float(last.iloc[r][n]) for n in names} for r in rows]
 
 
 def summarise(seeds: pd.DataFrame, observed: pd.DataFrame) -> pd.DataFrame:
@@ -130,6 +150,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--min-confidence", default="low", choices=["low", "medium", "high"])
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument(
+        "--posterior", type=Path, help="calibrate output folder: run the posterior predictive"
+    )
+    parser.add_argument("--draw-seed", type=int, default=1, help="seed of the posterior draws")
     args = parser.parse_args(argv)
     if args.seeds < 1:
         parser.error("--seeds must be at least 1")
@@ -139,9 +163,20 @@ def main(argv: list[str] | None = None) -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     seeds = list(range(1, args.seeds + 1))
+    draws: list[dict[str, float] | None] = [None] * len(seeds)
+    if args.posterior is not None:
+        if not (args.posterior / "accepted.parquet").is_file():
+            parser.error(f"--posterior {args.posterior}: no accepted.parquet (a calibrate output?)")
+        draws = list(posterior_draws(args.posterior, len(seeds), args.draw_seed))
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
         outputs = list(
-            pool.map(one_seed, [args.scenario] * len(seeds), seeds, [args.end_year] * len(seeds))
+            pool.map(
+                one_seed,
+                [args.scenario] * len(seeds),
+                seeds,
+                [args.end_year] * len(seeds),
+                draws,
+            )
         )
     elapsed = time.perf_counter() - started
     patterns = pd.concat([p for p, _ in outputs], ignore_index=True)
@@ -152,6 +187,10 @@ def main(argv: list[str] | None = None) -> None:
     table = summarise(patterns, observed)
     patterns.to_csv(args.out / "hindcast_seeds.csv", index=False)
     ties.to_csv(args.out / "ties.csv", index=False)
+    if args.posterior is not None:
+        pd.DataFrame([{"seed": s, **d} for s, d in zip(seeds, draws, strict=True) if d]).to_csv(
+            args.out / "draws.csv", index=False
+        )
     table.to_csv(args.out / "hindcast.csv", index=False)
     drew = plot(
         patterns,
