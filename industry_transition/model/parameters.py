@@ -698,8 +698,10 @@ class Parameters(BaseModel):
         le=1.0,
         description="Chance that a country for which joining pays does join in a given year "
         "(a yearly hazard: the time a government takes to decide). 1: it joins at once.",
-        source="placeholder (behavioural; fitted by `industry-transition calibrate` to LeadIT's "
-        "membership record, docs/validation.md 'Hindcast')",
+        source="modelling choice for the default (1: join at once, as the review rule always "
+        "did); leadit uses 0.068 per year (90% interval 0.034-0.147), fitted by "
+        "`industry-transition calibrate examples/calibration/leadit-2019.toml` to LeadIT's "
+        "2019-2024 membership record (docs/validation.md §12 'Hindcast')",
     )
     membership_payoff: Literal["deals", "club_game"] = _param(
         "deals",
