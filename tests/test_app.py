@@ -376,9 +376,11 @@ def test_event_log_filters_by_country_and_kind(stepped):
 
 @pytest.fixture(scope="module")
 def leadit_2039() -> Simulation:
-    """leadit seed 1 to 2050: late in the run a donor's finance partnerships with one company
-    end together (the issue's example of a repeated event; which pair depends on the data)."""
-    sim = Simulation("leadit", 1)
+    """leadit seed 1 to 2050 at twice the carbon price: late in the run a donor's finance
+    partnerships with one company end together (the issue's example of a repeated event; which
+    pair depends on the data). At the default prices finance deals are too few (about 7 a run)
+    to be sure of a repeat."""
+    sim = Simulation("leadit", 1, {"carbon_price_scale": 2.0})
     for _ in range(27):
         sim.step()
     return sim
@@ -400,7 +402,7 @@ def test_repeated_events_are_grouped_and_each_stays_inspectable(leadit_2039):
     line = ended.iloc[0]
     pattern = (
         rf"^{line['year']}: {line['count']} finance partnerships between .+ and .+ "
-        r"ended \((completed|defaulted)\)$"
+        r"ended \((completed|defaulted)(, (completed|defaulted))*\)$"
     )
     assert re.match(pattern, line["text"]), line["text"]
     assert len(line["members"]) == line["count"]
