@@ -121,6 +121,40 @@ def test_a_row_after_a_ratchet_keeps_what_the_ratchet_added(teaching_copy: Path)
     assert model.countries.carbon_price_usd_per_t[c] == pytest.approx(50.0 + added)
 
 
+def test_a_stocktake_in_an_observed_year_keeps_the_observed_price(teaching_copy: Path) -> None:
+    """The row is what the member did at that stocktake; a member without a row is raised."""
+    write_country_years(
+        teaching_copy,
+        [
+            {
+                "country_id": "nordland",
+                "year": 2025,
+                "carbon_price_usd_per_t": 50.0,
+                "grid_tco2_per_mwh": 0.1,
+            }
+        ],
+    )
+    overrides = {"ratchet_first_year": 2025, "ratchet_interval_years": 10}
+    model = TransitionModel(teaching_copy, seed=1, carbon_price_scale=1.5, **overrides)
+    members = relations.initiative_member_countries(model)
+    c = teaching_country(model, "nordland")
+    assert c in members
+    assert members.size > 1
+    others = [int(m) for m in members if m != c]
+    step_to(model, 2024)
+    trend = model.countries.carbon_price_usd_per_t + model.countries.carbon_price_growth_usd_per_t
+    step_to(model, 2025)
+    assert model.countries.carbon_price_usd_per_t[c] == pytest.approx(75.0)
+    assert model.ratchet_premium_usd_per_t[c] == 0.0
+    # the members without a row for 2025 are raised at the same stocktake
+    raised = model.countries.carbon_price_usd_per_t[others]
+    assert np.all(raised >= trend[others] - 1e-9)
+    assert np.any(model.ratchet_premium_usd_per_t[others] > 0)
+    step_to(model, 2026)  # after the row, the trend from the observed price
+    growth = float(model.countries.carbon_price_growth_usd_per_t[c])
+    assert model.countries.carbon_price_usd_per_t[c] == pytest.approx(75.0 + growth)
+
+
 def test_production_rows_set_demand_from_the_start_year_on(teaching_copy: Path) -> None:
     write_country_years(
         teaching_copy,

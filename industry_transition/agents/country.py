@@ -14,6 +14,7 @@ from industry_transition.model.economics import (
     scalar_annuity_factor,
     scalar_capital_recovery_factor,
 )
+from industry_transition.model.policy import is_review_year
 from industry_transition.model.relations import government_ties
 from industry_transition.model.world import INCOME_CODE
 
@@ -22,6 +23,11 @@ if TYPE_CHECKING:
     from industry_transition.model.transition_model import TransitionModel
 
 INCOME_NAMES = {code: name for name, code in INCOME_CODE.items()}
+
+# Position of the government-tie draws in the negotiation stream: after the rounds, the
+# membership order and the joining draws (model/negotiation.py ROUND_MEMBERSHIP = 10_000,
+# agents/initiative.py JOIN_DRAWS = 10_001), keyed further by year and the pair.
+TIE_DRAWS = 10_002
 
 
 class Country(mesa.Agent):
@@ -212,7 +218,11 @@ class Country(mesa.Agent):
         deals the saving would make worth signing, to the side that bears the cost
         (``deals.eased_deals_value``). It counts this with the probability it expects the partner
         to keep the agreement (trust), against the yearly cost of the tie over its duration. The
-        tie forms when the joint gain is positive; a side payment (co-funding) splits it. A
+        tie forms when the joint gain is positive; a side payment (co-funding) splits it. Each
+        government also counts the standing an announced partnership brings it
+        (``government_tie_standing_musd`` a year, with its trust; by default only for a tie
+        signed in a stocktake year, ``government_tie_announcement``), and a pair considers a tie
+        in a given year only with ``government_tie_probability``. A
         government weighs the deals of its ``government_tie_agents`` largest producers (and its
         own, as a donor). docs/model.md §3.5.
         """
@@ -230,27 +240,35 @@ class Country(mesa.Agent):
             self.income_group == "high" and other.income_group == "high"
         ):
             return None
+        if not self.tie_on_agenda(other):
+            return None
         # each government counts the tie with its own trust in the other (directed)
         trust_a = model.trust.get(self.agent_id, other.agent_id)
         trust_b = model.trust.get(other.agent_id, self.agent_id)
         duration = float(p.government_partnership_duration_years)
-        cost_a = p.government_partnership_cost_musd * scalar_annuity_factor(
-            self.cost_of_capital, duration
-        )
-        cost_b = p.government_partnership_cost_musd * scalar_annuity_factor(
-            other.cost_of_capital, duration
-        )
+        annuity_a = scalar_annuity_factor(self.cost_of_capital, duration)
+        annuity_b = scalar_annuity_factor(other.cost_of_capital, duration)
+        cost_a = p.government_partnership_cost_musd * annuity_a
+        cost_b = p.government_partnership_cost_musd * annuity_b
+        # the standing an announced partnership brings each government, over its duration
+        # (only for a tie announced at a stocktake summit, unless announced any year counts)
+        standing = p.government_tie_standing_musd
+        if p.government_tie_announcement == "stocktake" and not is_review_year(model):
+            standing = 0.0
+        standing_a, standing_b = standing * annuity_a, standing * annuity_b
         agents_a, agents_b = self.tie_agents(), other.tie_agents()
         # A tie worth nothing to the two together is never proposed. The most it can be worth is
-        # every pair that could trade saving the undiscounted cost: when even that does not pay,
-        # the deals need not be valued (the same answer, much cheaper). The largest cost of a
-        # deal is that between strangers from countries with no bloc in common.
+        # its standing plus every pair that could trade saving the undiscounted cost: when even
+        # that does not pay, the deals need not be valued (the same answer, much cheaper). The
+        # largest cost of a deal is that between strangers from countries with no bloc in common.
         largest_cost = p.transaction_cost_musd * (1.0 + p.affinity_transaction_cost_premium)
         most = deal_rules.tradable_pairs(model, agents_a, agents_b) * largest_cost
-        if max(trust_a, trust_b) * most * p.government_tie_discount <= cost_a + cost_b:
+        most_value = most * p.government_tie_discount + standing_a + standing_b
+        if max(trust_a, trust_b) * most_value <= cost_a + cost_b:
             return None
         gain_a, gain_b = deal_rules.eased_deals_value(model, self, other, agents_a, agents_b)
-        value_a, value_b = trust_a * gain_a - cost_a, trust_b * gain_b - cost_b
+        value_a = trust_a * (gain_a + standing_a) - cost_a
+        value_b = trust_b * (gain_b + standing_b) - cost_b
         if value_a + value_b <= 0:
             return None
         # The side that gains more may pay the other's share of the tie's costs (as the UK
@@ -263,6 +281,20 @@ class Country(mesa.Agent):
             value_b=value_b,
             weight_a=0.5,
         )
+
+    def tie_on_agenda(self, other: Country) -> bool:
+        """Whether this pair of governments considers a partnership this year (the yearly hazard).
+
+        The draw has its own position in the negotiation stream (year, ``TIE_DRAWS``, the pair's
+        two indices in order), so it is the same whichever government asks and however often it
+        is asked in a year, and it shifts no other draw; with probability 1 nothing is drawn.
+        """
+        chance = self.model.params.government_tie_probability
+        if chance >= 1.0:
+            return True
+        low, high = sorted((self.index, other.index))
+        draw = self.model.substream("negotiation", self.model.year, TIE_DRAWS, low, high)
+        return bool(draw.random() < chance)
 
     def tie_agents(self) -> np.ndarray:
         """Agent indices a government weighs in a tie: itself and its largest producers."""

@@ -505,6 +505,43 @@ class Parameters(BaseModel):
         description="Yearly diplomatic and secretariat cost of a government partnership.",
         source=PLACEHOLDER + "; UK committed GBP 1m to the UK-Brazil hub (Veja, Mar 2024)",
     )
+    government_tie_standing_musd: float = _param(
+        0.0,
+        unit="USD million/year",
+        ge=0.0,
+        le=100.0,
+        description="Yearly value to each government of the standing a publicly announced "
+        "industry partnership brings (diplomatic credit, a programme to show), counted like "
+        "the deals the tie eases, with the government's trust in its partner. 0: a tie is "
+        "worth only the deals it eases.",
+        source="modelling choice (docs/model.md §3.5); 0 by default. Both industry "
+        "partnerships of LeadIT's first five years were announced by heads of government at "
+        "COP28 with programmes but no priced deals (India-Sweden Industry Transition "
+        "Partnership, Press Information Bureau, Government of India, 1 Dec 2023; UK-Brazil "
+        "Industrial Decarbonisation Hub, gov.uk MoU, 2 Dec 2023); leadit sets the calibrated "
+        "value (docs/validation.md 'Hindcast')",
+    )
+    government_tie_announcement: Literal["stocktake", "yearly"] = _param(
+        "stocktake",
+        unit="choice",
+        description="When a tie earns its standing: only when it is signed in a stocktake "
+        "year (announced at the stocktake summit), or in any year.",
+        source="modelling choice (docs/model.md §3.5): both industry partnerships of LeadIT's "
+        "first five years were announced at COP28, which concluded the Paris Agreement's first "
+        "global stocktake (UNFCCC decision 1/CMA.5, December 2023; India-Sweden, Press "
+        "Information Bureau, 1 Dec 2023; UK-Brazil, gov.uk MoU, 2 Dec 2023)",
+    )
+    government_tie_probability: float = _param(
+        1.0,
+        unit="share per pair and year",
+        ge=0.0,
+        le=1.0,
+        description="Chance that two eligible governments put a partnership on their agenda "
+        "in a given year (a yearly hazard per pair: the time two governments take to agree "
+        "one). 1: every eligible pair considers a tie every year.",
+        source="modelling choice (docs/model.md §3.5); leadit sets the calibrated value "
+        "(docs/validation.md 'Hindcast')",
+    )
     max_government_partnerships: int = _param(
         3,
         unit="partnerships per country",

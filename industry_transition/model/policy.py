@@ -32,6 +32,11 @@ def update_policy(model: TransitionModel) -> None:
         np.maximum(price, 0.0, out=price)
     if is_review_year(model):
         members = initiative_member_countries(model)
+        # A member with an observed price this year keeps it: the row is what it did at the
+        # stocktake (docs/model.md "Observed and endogenous inputs").
+        observed = model.observed.carbon_price_usd_per_t.get(model.year)
+        if observed is not None and members.size:
+            members = members[~np.isfinite(observed[members])]
         if members.size:
             floor = p.ratchet_floor_usd_per_t * p.carbon_price_scale
             before = price[members].copy()
