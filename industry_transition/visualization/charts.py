@@ -80,40 +80,15 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return records
 
 
-def _fixed_y(node: Any) -> Any:
-    """A copy of a spec with every quantitative y scale given the domain [0, 1]."""
-    if isinstance(node, list):
-        return [_fixed_y(item) for item in node]
-    if not isinstance(node, dict):
-        return node
-    out = {key: _fixed_y(value) for key, value in node.items()}
-    encoding = out.get("encoding")
-    if isinstance(encoding, dict) and isinstance(encoding.get("y"), dict):
-        y = dict(encoding["y"])
-        if y.get("type") == "quantitative":
-            y["scale"] = {**y.get("scale", {}), "domain": [0, 1]}
-            out["encoding"] = {**encoding, "y": y}
-    return out
-
-
-#: Empty-data variants of the cached templates, by the template's id (the template is kept, so
-#: its id is never reused).
-_EMPTY: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
-
-
 def _fill(template: dict[str, Any], **frames: pd.DataFrame) -> dict[str, Any]:
     """A copy of a cached template with this year's data in its named datasets.
 
-    With no data at all (before the first step) the y scales get a fixed domain, so Vega has
-    no extent to compute from empty data (it would log "Infinite extent" warnings); the first
-    year's data then draws the chart anew with its own domain.
+    With no data at all (before the first step) the spec is the same as with data, so the
+    first step only hands the chart its data instead of drawing it anew; the chart widget
+    (``vegalite.vue``) draws a chart whose datasets are all empty with Vega's warnings off
+    (an empty dataset has no extent to compute) and turns them on with the first data.
     """
-    datasets = {name: _records(f) for name, f in frames.items()}
-    if all(f.empty for f in frames.values()):
-        if id(template) not in _EMPTY:
-            _EMPTY[id(template)] = (template, _fixed_y(template))
-        template = _EMPTY[id(template)][1]
-    return {**template, "datasets": datasets}
+    return {**template, "datasets": {name: _records(f) for name, f in frames.items()}}
 
 
 def emissions_chart(frame: pd.DataFrame, years: tuple[int, int]) -> dict[str, Any]:
