@@ -68,14 +68,24 @@ EVENT_ROWS = 200
 SIDEBAR_PX = 280
 #: Seconds after a run is built before Compare's A is run to the end in the background.
 PREFETCH_SECONDS = 5.0
-#: Page-wide CSS: nothing in the sidebar wider than the sidebar (buttons wrap, the choice
-#: toggles keep their words' case and wrap), the header wraps instead of pushing the view tabs
-#: off screen, and a card never lets its chart spill over its edge.
+#: Page-wide CSS: nothing in the sidebar or Compare's B card wider than its box (buttons wrap,
+#: the choice toggles keep their words' case and wrap); the workspace takes the window's width
+#: left of the sidebar whatever its content (``contain: inline-size``: without it one long line,
+#: such as a folder path on the Results tab, widened the whole page past the window), so rows
+#: wrap and long paths break; the header wraps instead of pushing the view tabs off screen, and
+#: a card never lets its chart spill over its edge.
 CSS = """
-.controls .v-btn { min-width: 0 !important; padding: 0 8px !important; letter-spacing: 0; }
+.controls .v-btn, .compare-b .v-btn-group .v-btn {
+    min-width: 0 !important; padding: 0 8px !important; letter-spacing: 0;
+}
 .controls .step-buttons { flex-wrap: wrap; gap: 6px; }
-.controls .v-btn-group { flex-wrap: wrap; height: auto !important; }
-.controls .v-btn-group .v-btn { text-transform: none; height: 32px !important; }
+.controls .v-btn-group, .compare-b .v-btn-group { flex-wrap: wrap; height: auto !important; }
+.controls .v-btn-group .v-btn, .compare-b .v-btn-group .v-btn {
+    text-transform: none; height: 32px !important;
+}
+.page-workspace { contain: inline-size; }
+.results-view code { overflow-wrap: anywhere; }
+.results-view .v-input { min-width: 0; }
 .page-header { flex-wrap: wrap; gap: 4px 16px; }
 .year-banner { flex-wrap: wrap; gap: 0 8px; }
 .views { flex-wrap: wrap; height: auto !important; }

@@ -464,7 +464,9 @@ def difference_chart(
         .mark_bar()
         .encode(
             x=_years(years),
-            y=alt.Y("difference:Q", title=f"{metric_title}: B − A"),
+            # the metric and its unit are in the title: an axis title longer than the chart's
+            # height would be cut short
+            y=alt.Y("difference:Q", title="B − A"),
             color=alt.Color(
                 "sign:N",
                 scale=alt.Scale(domain=["B higher", "B lower"], range=["#D55E00", "#0072B2"]),
@@ -478,7 +480,10 @@ def difference_chart(
         alt.layer(bars, zero).properties(
             width=WIDTH + 160,
             height=HEIGHT,
-            title=f"Difference, same seed: B ({labels[1]}) − A ({labels[0]})",
+            title=alt.TitleParams(
+                f"{metric_title}: B − A (same seed)",
+                subtitle=[f"A: {labels[0]}", f"B: {labels[1]}"],
+            ),
         )
     )
 
@@ -486,25 +491,31 @@ def difference_chart(
 def comparison_chart(
     frame: pd.DataFrame, metric_title: str, years: tuple[int, int]
 ) -> dict[str, Any]:
-    """A metric for settings A and B side by side: year, setting, value."""
-    chart = (
-        alt.Chart(frame)
-        .mark_line(strokeWidth=2.5)
-        .encode(
-            x=_years(years),
-            y=alt.Y("value:Q", title=metric_title, scale=alt.Scale(zero=True)),
-            color=alt.Color(
-                "setting:N",
-                scale=alt.Scale(range=["#0072B2", "#D55E00"]),
-                legend=alt.Legend(title=None, orient="top", labelLimit=400),
-            ),
-            tooltip=[
-                alt.Tooltip("year:Q", format="d"),
-                "setting:N",
-                alt.Tooltip("value:Q", format=",.2f"),
-            ],
-        )
+    """A metric for settings A and B side by side: year, setting, value.
+
+    A is drawn wide and B thin and dashed on top, so where the two coincide (a setting that
+    changes little) both stay visible instead of B hiding A.
+    """
+    settings = sorted(frame["setting"].unique())
+    base = alt.Chart(frame).encode(
+        x=_years(years),
+        y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=True)),
+        color=alt.Color(
+            "setting:N",
+            scale=alt.Scale(domain=settings, range=["#0072B2", "#D55E00"]),
+            legend=alt.Legend(title=None, orient="top", labelLimit=400, direction="vertical"),
+        ),
+        tooltip=[
+            alt.Tooltip("year:Q", format="d"),
+            "setting:N",
+            alt.Tooltip("value:Q", format=",.2f"),
+        ],
     )
+    a_line = base.transform_filter(alt.datum.setting == settings[0]).mark_line(strokeWidth=5)
+    b_line = base.transform_filter(alt.datum.setting == settings[-1]).mark_line(
+        strokeWidth=2, strokeDash=[6, 3]
+    )
+    chart = alt.layer(a_line, b_line)
     return _template(chart.properties(width=WIDTH + 160, height=HEIGHT, title=metric_title))
 
 
