@@ -465,6 +465,7 @@ def _layout_problems(page, width: int) -> list[str]:
     problems += page.evaluate(OVERFLOW_JS, [".vega-embed svg", ".v-card"])
     problems += page.evaluate(SCROLLED_JS, ".v-card")
     problems += page.evaluate(OVERFLOW_JS, [".v-card", ".page-workspace"])
+    problems += page.evaluate(OVERFLOW_JS, [".page-workspace .vega-embed svg", ".page-workspace"])
     # nothing is wider than the window (no sideways scrolling of the page)
     scroll = page.evaluate("() => document.documentElement.scrollWidth")
     if scroll > width + 1:
@@ -559,6 +560,8 @@ def test_results_tab_fits_every_screen_size(server, browser, screen):
         timeout=DRAW_MS,
     )
     watched.shot(f"results-{width}x{height}")
+    page.evaluate("() => document.querySelector('.chart-yearly').scrollIntoView()")
+    watched.shot(f"results-{width}x{height}-yearly")
     problems = _layout_problems(page, width)
     for inner in (".v-btn", ".v-input"):
         problems += page.evaluate(OVERFLOW_JS, [f".page-workspace {inner}", ".page-workspace"])

@@ -569,7 +569,12 @@ def yearly_bands_chart(frame: pd.DataFrame, outcome: str) -> dict[str, Any]:
     """A yearly series per setting: mean line and 95% band (``results.yearly_bands`` output)."""
     base = alt.Chart(frame).encode(
         x=alt.X("year:Q", title=None, axis=alt.Axis(format="d")),
-        color=alt.Color("label:N", legend=alt.Legend(title=None, orient="right", labelLimit=320)),
+        # the legend above the plot: at its right the settings' labels made the chart wider
+        # than a tablet's workspace
+        color=alt.Color(
+            "label:N",
+            legend=alt.Legend(title=None, orient="top", direction="vertical", labelLimit=480),
+        ),
     )
     band = base.mark_area(opacity=0.15).encode(
         y=alt.Y("low:Q", title=column_label(outcome)), y2="high:Q"
