@@ -98,12 +98,23 @@ def step(page: Any, year_index: int) -> tuple[float, float]:
 def compare(page: Any) -> float:
     """Click "Run A and B"; seconds until new results are shown and B − A's bars drawn."""
     bars = ".chart-difference g.mark-rect.role-mark path"
-    before = page.evaluate("() => document.querySelector('.compare-time')?.innerText || ''")
+    # The button is disabled while the runs are pending, however briefly (runs already kept
+    # answer at once, and the shown time may then read the same as before): watch for it.
+    page.evaluate(
+        """() => {
+            const button = document.querySelector('button.run-compare');
+            window.compareSeenPending = false;
+            new MutationObserver(() => {
+                if (button.disabled) window.compareSeenPending = true;
+            }).observe(button, {attributes: true});
+        }"""
+    )
     started = time.perf_counter()
     page.click("button.run-compare")
     page.wait_for_function(
-        "b => (document.querySelector('.compare-time')?.innerText || '') !== b",
-        arg=before,
+        "() => window.compareSeenPending && "
+        "!document.querySelector('button.run-compare').disabled && "
+        "document.querySelector('.compare-time')",
         timeout=120_000,
     )
     page.wait_for_selector(bars, state="attached", timeout=120_000)

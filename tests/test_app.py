@@ -494,11 +494,11 @@ def test_chart_templates_are_reused_and_not_mutated(stepped):
     def layout(spec: dict) -> dict:
         return {k: val for k, val in spec.items() if k != "datasets"}
 
-    assert layout(first) == layout(again), "the empty variant leaves the template alone"
-    # with no data the y scale has a fixed domain (no "Infinite extent" warnings), else none
-    assert empty["encoding"]["y"]["scale"]["domain"] == [0, 1]
+    assert layout(first) == layout(again)
+    # the chart before any data has the layout it keeps with data, so the first step only
+    # hands the drawn chart its data (vegalite.vue) instead of embedding it anew
+    assert layout(empty) == layout(first)
     assert "domain" not in first["encoding"]["y"].get("scale", {})
-    assert {**layout(empty), "encoding": None} == {**layout(first), "encoding": None}
 
 
 def _y_scales(node):
@@ -513,7 +513,7 @@ def _y_scales(node):
             yield from _y_scales(value)
 
 
-def test_charts_read_as_years_from_zero_and_draw_empty_without_warnings(stepped):
+def test_charts_read_as_years_from_zero_and_keep_their_layout_when_empty(stepped):
     years = (stepped.start_year, stepped.end_year)
     assert charts.year_ticks(years, 200) == [2030, 2040, 2050]
     assert charts.year_ticks(years, 400) == [2025, 2030, 2035, 2040, 2045, 2050]
@@ -535,9 +535,12 @@ def test_charts_read_as_years_from_zero_and_draw_empty_without_warnings(stepped)
     for name, spec in specs.items():
         assert all(scale.get("zero", True) for scale in _y_scales(spec)), name
     for name, spec in empties.items():
+        # drawn with Vega's warnings off until data arrives (vegalite.vue; the browser tests
+        # fail on any console warning), with the y scales the data-bearing chart keeps
         scales = list(_y_scales(spec))
         assert scales, name
-        assert all(scale.get("domain") == [0, 1] for scale in scales), name
+        assert all("domain" not in scale for scale in scales), name
+        assert not any(spec["datasets"].values()), name
 
 
 def test_network_labels_never_overlap():

@@ -437,6 +437,52 @@ def _overlaps(boxes: list[list[float]]) -> list[tuple[int, int]]:
     ]
 
 
+#: Boxes of every text a chart draws (axis labels and titles, legends, marks), chart by chart.
+CHART_TEXTS_JS = """sel => [...document.querySelectorAll(sel)].map(chart => ({
+    chart: chart.closest('.chart')?.className || sel,
+    boxes: [...chart.querySelectorAll('svg text')]
+        .filter(t => t.textContent.trim() !== '')
+        .map(t => { const r = t.getBoundingClientRect();
+                    return [r.left, r.top, r.right, r.bottom, t.textContent.trim()]; })
+        .filter(b => b[2] > b[0] && b[3] > b[1]),
+}))"""
+
+
+def _layout_problems(page, width: int) -> list[str]:
+    """What does not fit at this screen width: controls outside the sidebar, a view tab off
+    screen, a chart outside its card, a card that needs scrolling or leaves the workspace."""
+    problems = []
+    # controls stay inside the sidebar (Play/Pause, the enforcement toggle's words)
+    for inner in (".v-btn", ".v-btn-group", ".v-input", ".v-alert"):
+        problems += page.evaluate(OVERFLOW_JS, [f".controls {inner}", ".controls"])
+    # every view tab is on screen
+    for left, _, right, _, w, h in page.evaluate(BOXES_JS, ".views .v-btn"):
+        if left < 0 or right > width + 0.5 or w == 0 or h == 0:
+            problems.append(f"a view tab is off screen: {left:.0f}-{right:.0f} of {width}")
+    if len(page.evaluate(BOXES_JS, ".views .v-btn")) != 4:
+        problems.append("not all four view tabs are there")
+    # charts stay inside their cards, and no card needs scrolling at these sizes
+    problems += page.evaluate(OVERFLOW_JS, [".vega-embed svg", ".v-card"])
+    problems += page.evaluate(SCROLLED_JS, ".v-card")
+    problems += page.evaluate(OVERFLOW_JS, [".v-card", ".page-workspace"])
+    problems += page.evaluate(OVERFLOW_JS, [".page-workspace .vega-embed svg", ".page-workspace"])
+    # nothing is wider than the window (no sideways scrolling of the page)
+    scroll = page.evaluate("() => document.documentElement.scrollWidth")
+    if scroll > width + 1:
+        problems.append(f"the page is {scroll} px wide in a {width} px window")
+    return problems
+
+
+def _chart_text_overlaps(page, selector: str) -> list[str]:
+    """Pairs of texts drawn on top of each other inside one chart."""
+    problems = []
+    for chart in page.evaluate(CHART_TEXTS_JS, selector):
+        boxes = chart["boxes"]
+        for i, j in _overlaps([b[:4] for b in boxes]):
+            problems.append(f"{chart['chart']}: '{boxes[i][4]}' overlaps '{boxes[j][4]}'")
+    return problems
+
+
 @pytest.mark.parametrize("screen", SCREENS, ids=[f"{w}x{h}" for w, h in SCREENS])
 def test_every_screen_size_fits(server, browser, screen):
     width, height = screen
@@ -451,25 +497,75 @@ def test_every_screen_size_fits(server, browser, screen):
     )
     page.wait_for_selector(".avoided", timeout=DRAW_MS)  # the longest header
     watched.shot(f"screen-{width}x{height}")
-    problems = []
-    # controls stay inside the sidebar (Play/Pause, the enforcement toggle's words)
-    for inner in (".v-btn", ".v-btn-group", ".v-input", ".v-alert"):
-        problems += page.evaluate(OVERFLOW_JS, [f".controls {inner}", ".controls"])
-    # every view tab is on screen
-    for left, _, right, _, w, h in page.evaluate(BOXES_JS, ".views .v-btn"):
-        if left < 0 or right > width + 0.5 or w == 0 or h == 0:
-            problems.append(f"a view tab is off screen: {left:.0f}-{right:.0f} of {width}")
-    assert len(page.evaluate(BOXES_JS, ".views .v-btn")) == 4
-    # charts stay inside their cards, and no card needs scrolling at these sizes
-    problems += page.evaluate(OVERFLOW_JS, [".vega-embed svg", ".v-card"])
-    problems += page.evaluate(SCROLLED_JS, ".v-card")
-    problems += page.evaluate(OVERFLOW_JS, [".v-card", ".page-workspace"])
+    problems = _layout_problems(page, width)
     # network labels never overlap one another
     labels = page.evaluate(BOXES_JS, ".chart-network g.mark-text text")
     assert len(labels) >= 10, "countries are labelled"
     problems += [f"network labels {i} and {j} overlap" for i, j in _overlaps(labels)]
     # nothing covers the bottom of the page (Solara's badge is off)
     assert page.locator("text=This website runs on Solara").count() == 0
+    assert problems == [], problems
+    assert watched.warnings == [], watched.warnings
+    watched.close()
+
+
+@pytest.mark.parametrize("screen", SCREENS, ids=[f"{w}x{h}" for w, h in SCREENS])
+def test_compare_tab_fits_every_screen_size(server, browser, screen):
+    width, height = screen
+    watched = Watched(browser, server, viewport=screen)
+    page = watched.page
+    page.get_by_role("button", name="Compare").click()
+    page.wait_for_selector("button.run-compare", timeout=30_000)
+    page.click("button.run-compare")
+    page.wait_for_selector(".compare-time", timeout=DRAW_MS)
+    page.wait_for_selector(
+        ".chart-difference g.mark-rect.role-mark path", state="attached", timeout=DRAW_MS
+    )
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.page-workspace .chart')]"
+        ".every(c => c.querySelector('svg'))",
+        timeout=DRAW_MS,
+    )
+    # the results at the top of the window (the click scrolled to the button)
+    page.evaluate("() => document.querySelector('.compare-time').scrollIntoView()")
+    watched.shot(f"compare-{width}x{height}")
+    problems = _layout_problems(page, width)
+    # Compare's own controls stay inside their card (B's levers, the metric, the button)
+    for inner in (".v-btn", ".v-btn-group", ".v-input"):
+        problems += page.evaluate(OVERFLOW_JS, [f".compare-b {inner}", ".compare-b"])
+    problems += _chart_text_overlaps(page, ".page-workspace .chart .vega-embed")
+    assert problems == [], problems
+    assert watched.warnings == [], watched.warnings
+    watched.close()
+
+
+@pytest.mark.parametrize("screen", SCREENS, ids=[f"{w}x{h}" for w, h in SCREENS])
+def test_results_tab_fits_every_screen_size(server, browser, screen):
+    width, height = screen
+    watched = Watched(browser, server, viewport=screen)
+    page = watched.page
+    page.get_by_role("button", name="Results").click()
+    box = page.locator(".results-path input")
+    box.wait_for(timeout=10_000)
+    box.fill("prices")
+    box.press("Enter")
+    page.click("button.open")
+    page.wait_for_function(
+        "() => document.querySelectorAll('.chart-bands g.mark-line.role-mark path').length > 0",
+        timeout=DRAW_MS,
+    )
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.page-workspace .chart')]"
+        ".every(c => c.querySelector('svg'))",
+        timeout=DRAW_MS,
+    )
+    watched.shot(f"results-{width}x{height}")
+    page.evaluate("() => document.querySelector('.chart-yearly').scrollIntoView()")
+    watched.shot(f"results-{width}x{height}-yearly")
+    problems = _layout_problems(page, width)
+    for inner in (".v-btn", ".v-input"):
+        problems += page.evaluate(OVERFLOW_JS, [f".page-workspace {inner}", ".page-workspace"])
+    problems += _chart_text_overlaps(page, ".page-workspace .chart .vega-embed")
     assert problems == [], problems
     assert watched.warnings == [], watched.warnings
     watched.close()

@@ -68,14 +68,28 @@ EVENT_ROWS = 200
 SIDEBAR_PX = 280
 #: Seconds after a run is built before Compare's A is run to the end in the background.
 PREFETCH_SECONDS = 5.0
-#: Page-wide CSS: nothing in the sidebar wider than the sidebar (buttons wrap, the choice
-#: toggles keep their words' case and wrap), the header wraps instead of pushing the view tabs
-#: off screen, and a card never lets its chart spill over its edge.
+#: Page-wide CSS: nothing in the sidebar or Compare's B card wider than its box (buttons wrap,
+#: the choice toggles keep their words' case and wrap); the workspace takes the window's width
+#: left of the sidebar whatever its content (``contain: inline-size``: without it one long line,
+#: such as a folder path on the Results tab, widened the whole page past the window), so rows
+#: wrap and long paths break; Compare's results go under its B card when the two do not fit
+#: side by side; the header wraps instead of pushing the view tabs off screen, and
+#: a card never lets its chart spill over its edge.
 CSS = """
-.controls .v-btn { min-width: 0 !important; padding: 0 8px !important; letter-spacing: 0; }
+.controls .v-btn, .compare-b .v-btn-group .v-btn {
+    min-width: 0 !important; padding: 0 8px !important; letter-spacing: 0;
+}
 .controls .step-buttons { flex-wrap: wrap; gap: 6px; }
-.controls .v-btn-group { flex-wrap: wrap; height: auto !important; }
-.controls .v-btn-group .v-btn { text-transform: none; height: 32px !important; }
+.controls .v-btn-group, .compare-b .v-btn-group { flex-wrap: wrap; height: auto !important; }
+.controls .v-btn-group .v-btn, .compare-b .v-btn-group .v-btn {
+    text-transform: none; height: 32px !important;
+}
+.page-workspace { contain: inline-size; }
+.compare-layout { display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-start; }
+.compare-layout .compare-b { flex: 1 1 280px; max-width: 440px; }
+.compare-layout .compare-results { flex: 1 1 600px; min-width: 0; overflow-x: auto; }
+.results-view code { overflow-wrap: anywhere; }
+.results-view .v-input { min-width: 0; }
 .page-header { flex-wrap: wrap; gap: 4px 16px; }
 .year-banner { flex-wrap: wrap; gap: 0 8px; }
 .views { flex-wrap: wrap; height: auto !important; }
@@ -652,7 +666,7 @@ def CompareView(scenario: str, seed: int, applied: dict[str, Any]) -> solara.Ele
         )
 
     task = solara.lab.use_task(run_both, dependencies=None)
-    with solara.Columns([1, 2]) as columns:
+    with solara.Div(classes=["compare-layout"]) as columns:
         with solara.Card("Setting B", classes=["compare-b"]):
             with solara.Div(classes=["compare-a"]):
                 solara.Markdown(
@@ -675,7 +689,7 @@ def CompareView(scenario: str, seed: int, applied: dict[str, Any]) -> solara.Ele
                 solara.Text("running both settings to the end…")
             if error.value:
                 solara.Error(error.value)
-        with solara.Column():
+        with solara.Column(classes=["compare-results"]):
             if results.value is None:
                 solara.Info("Choose setting B and press 'Run A and B'.")
             else:

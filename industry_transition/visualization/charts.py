@@ -80,40 +80,15 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return records
 
 
-def _fixed_y(node: Any) -> Any:
-    """A copy of a spec with every quantitative y scale given the domain [0, 1]."""
-    if isinstance(node, list):
-        return [_fixed_y(item) for item in node]
-    if not isinstance(node, dict):
-        return node
-    out = {key: _fixed_y(value) for key, value in node.items()}
-    encoding = out.get("encoding")
-    if isinstance(encoding, dict) and isinstance(encoding.get("y"), dict):
-        y = dict(encoding["y"])
-        if y.get("type") == "quantitative":
-            y["scale"] = {**y.get("scale", {}), "domain": [0, 1]}
-            out["encoding"] = {**encoding, "y": y}
-    return out
-
-
-#: Empty-data variants of the cached templates, by the template's id (the template is kept, so
-#: its id is never reused).
-_EMPTY: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
-
-
 def _fill(template: dict[str, Any], **frames: pd.DataFrame) -> dict[str, Any]:
     """A copy of a cached template with this year's data in its named datasets.
 
-    With no data at all (before the first step) the y scales get a fixed domain, so Vega has
-    no extent to compute from empty data (it would log "Infinite extent" warnings); the first
-    year's data then draws the chart anew with its own domain.
+    With no data at all (before the first step) the spec is the same as with data, so the
+    first step only hands the chart its data instead of drawing it anew; the chart widget
+    (``vegalite.vue``) draws a chart whose datasets are all empty with Vega's warnings off
+    (an empty dataset has no extent to compute) and turns them on with the first data.
     """
-    datasets = {name: _records(f) for name, f in frames.items()}
-    if all(f.empty for f in frames.values()):
-        if id(template) not in _EMPTY:
-            _EMPTY[id(template)] = (template, _fixed_y(template))
-        template = _EMPTY[id(template)][1]
-    return {**template, "datasets": datasets}
+    return {**template, "datasets": {name: _records(f) for name, f in frames.items()}}
 
 
 def emissions_chart(frame: pd.DataFrame, years: tuple[int, int]) -> dict[str, Any]:
@@ -489,7 +464,9 @@ def difference_chart(
         .mark_bar()
         .encode(
             x=_years(years),
-            y=alt.Y("difference:Q", title=f"{metric_title}: B − A"),
+            # the metric and its unit are in the title: an axis title longer than the chart's
+            # height would be cut short
+            y=alt.Y("difference:Q", title="B − A"),
             color=alt.Color(
                 "sign:N",
                 scale=alt.Scale(domain=["B higher", "B lower"], range=["#D55E00", "#0072B2"]),
@@ -503,7 +480,10 @@ def difference_chart(
         alt.layer(bars, zero).properties(
             width=WIDTH + 160,
             height=HEIGHT,
-            title=f"Difference, same seed: B ({labels[1]}) − A ({labels[0]})",
+            title=alt.TitleParams(
+                f"{metric_title}: B − A (same seed)",
+                subtitle=[f"A: {labels[0]}", f"B: {labels[1]}"],
+            ),
         )
     )
 
@@ -511,25 +491,31 @@ def difference_chart(
 def comparison_chart(
     frame: pd.DataFrame, metric_title: str, years: tuple[int, int]
 ) -> dict[str, Any]:
-    """A metric for settings A and B side by side: year, setting, value."""
-    chart = (
-        alt.Chart(frame)
-        .mark_line(strokeWidth=2.5)
-        .encode(
-            x=_years(years),
-            y=alt.Y("value:Q", title=metric_title, scale=alt.Scale(zero=True)),
-            color=alt.Color(
-                "setting:N",
-                scale=alt.Scale(range=["#0072B2", "#D55E00"]),
-                legend=alt.Legend(title=None, orient="top", labelLimit=400),
-            ),
-            tooltip=[
-                alt.Tooltip("year:Q", format="d"),
-                "setting:N",
-                alt.Tooltip("value:Q", format=",.2f"),
-            ],
-        )
+    """A metric for settings A and B side by side: year, setting, value.
+
+    A is drawn wide and B thin and dashed on top, so where the two coincide (a setting that
+    changes little) both stay visible instead of B hiding A.
+    """
+    settings = sorted(frame["setting"].unique())
+    base = alt.Chart(frame).encode(
+        x=_years(years),
+        y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=True)),
+        color=alt.Color(
+            "setting:N",
+            scale=alt.Scale(domain=settings, range=["#0072B2", "#D55E00"]),
+            legend=alt.Legend(title=None, orient="top", labelLimit=400, direction="vertical"),
+        ),
+        tooltip=[
+            alt.Tooltip("year:Q", format="d"),
+            "setting:N",
+            alt.Tooltip("value:Q", format=",.2f"),
+        ],
     )
+    a_line = base.transform_filter(alt.datum.setting == settings[0]).mark_line(strokeWidth=5)
+    b_line = base.transform_filter(alt.datum.setting == settings[-1]).mark_line(
+        strokeWidth=2, strokeDash=[6, 3]
+    )
+    chart = alt.layer(a_line, b_line)
     return _template(chart.properties(width=WIDTH + 160, height=HEIGHT, title=metric_title))
 
 
@@ -583,7 +569,12 @@ def yearly_bands_chart(frame: pd.DataFrame, outcome: str) -> dict[str, Any]:
     """A yearly series per setting: mean line and 95% band (``results.yearly_bands`` output)."""
     base = alt.Chart(frame).encode(
         x=alt.X("year:Q", title=None, axis=alt.Axis(format="d")),
-        color=alt.Color("label:N", legend=alt.Legend(title=None, orient="right", labelLimit=320)),
+        # the legend above the plot: at its right the settings' labels made the chart wider
+        # than a tablet's workspace
+        color=alt.Color(
+            "label:N",
+            legend=alt.Legend(title=None, orient="top", direction="vertical", labelLimit=480),
+        ),
     )
     band = base.mark_area(opacity=0.15).encode(
         y=alt.Y("low:Q", title=column_label(outcome)), y2="high:Q"

@@ -52,7 +52,7 @@ def SweepCharts(view: SweepView) -> solara.Element:
             f"**{view.folder.name}**: {view.runs_ok} runs finished, {view.runs_failed} failed; "
             f"varied: {', '.join(column_label(p) for p in view.parameters) or 'nothing'}"
         )
-        with solara.Row():
+        with solara.Row(style={"flex-wrap": "wrap"}):
             solara.Select(
                 label="Outcome",
                 value=column_label(outcome.value),
@@ -116,13 +116,13 @@ def ResultsView() -> solara.Element:
             error.set(str(exc))
 
     labels: dict[str, Any] = {_shown(p, roots): p for p in found}
-    with solara.Column() as column:
+    with solara.Column(classes=["results-view"]) as column:
         solara.Markdown(
             "Open the output folder of a sweep (`industry-transition sweep`). Allowed folders: "
             + ", ".join(f"`{r}`" for r in roots)
             + " (set with `industry-transition app --results DIR`)."
         )
-        with solara.Row():
+        with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}):
             if labels:
                 solara.Select(
                     label=f"Sweeps found ({len(labels)})",
