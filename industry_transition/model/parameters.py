@@ -736,7 +736,7 @@ class Parameters(BaseModel):
         description="Chance that a country for which joining pays does join in a given year "
         "(a yearly hazard: the time a government takes to decide). 1: it joins at once.",
         source="modelling choice for the default (1: join at once, as the review rule always "
-        "did); leadit uses 0.068 per year (90% interval 0.034-0.147), fitted by "
+        "did); leadit uses 0.071 per year (90% interval 0.044-0.108), fitted by "
         "`industry-transition calibrate examples/calibration/leadit-2019.toml` to LeadIT's "
         "2019-2024 membership record (docs/validation.md §12 'Hindcast')",
     )
