@@ -242,7 +242,9 @@ def test_cli_bad_spec_exits_2_with_one_line(tmp_path):
     assert "[parameters] needs at least one parameter" in lines[0]
 
 
-@pytest.mark.parametrize("name", ["leadit-2019.toml", "leadit-2019-to-2022.toml", "leadit-2019-ties.toml"])
+@pytest.mark.parametrize(
+    "name", ["leadit-2019.toml", "leadit-2019-to-2022.toml", "leadit-2019-ties.toml"]
+)
 def test_example_specs_are_valid(name):
     path = ROOT / "examples" / "calibration" / name
     spec = parse_calibration_spec(tomllib.loads(path.read_text()), origin=name)
