@@ -302,6 +302,25 @@ def test_network_nodes_cover_every_agent_and_edges_are_the_active_partnerships(s
     np.testing.assert_allclose(finance_in.reindex(expected.index), expected, atol=1e-6)
 
 
+def test_frames_read_once_per_year_follow_each_step():
+    """The event log and series are built once per year and shared, yet never go stale."""
+    sim = Simulation("teaching", SEED)
+    for _ in range(2):
+        sim.step()
+    assert sim.events() is sim.events(), "one frame per year, shared by its readers"
+    rows_before, years_before = len(sim.events()), len(sim.emissions_frame())
+    sim.step()
+    pd.testing.assert_frame_equal(sim.events(), sim.model.events.to_frame())
+    assert len(sim.events()) >= rows_before
+    assert len(sim.emissions_frame()) > years_before, "the new year's rows are drawn"
+    pd.testing.assert_frame_equal(sim.series(), sim.model.series())
+    # series() is the caller's to change: the charts keep reading the model's numbers
+    mine = sim.series()
+    mine["emissions_mt"] = -1.0
+    assert (sim.emissions_frame()["emissions_mt"] >= 0).all()
+    assert sim.series()["emissions_mt"].tolist() == sim.model.series()["emissions_mt"].tolist()
+
+
 def test_nodes_are_sized_before_the_first_step():
     """Before any step the network shows the base year's emissions, not zeros."""
     sim = Simulation("teaching", 1)

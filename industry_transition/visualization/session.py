@@ -285,6 +285,14 @@ class Simulation:
             snapshots=False,  # the page reads only its series
         )
         self.layout = _layout(scenario, self.spec.data_hash)
+        #: The layout's agent ids in its row order (fixed for a run).
+        self.node_ids: list[str] = self.layout["agent_id"].astype(str).tolist()
+        self._is_country_node = (self.layout["agent_type"] == "country").to_numpy()
+        # the event log as a frame, built once per year (key: year and number of rows)
+        self._events_key: tuple[int, int] | None = None
+        self._events_cache = pd.DataFrame()
+        # each run's yearly series, built once per year (key: the model's year)
+        self._series: dict[int, tuple[int, pd.DataFrame]] = {}
         self.step_seconds: list[float] = []
         # Play steps in a worker thread while the page reads frames: one lock orders the two.
         self.lock = threading.RLock()
@@ -324,16 +332,38 @@ class Simulation:
             self.step_seconds.append(time.perf_counter() - started)
         return True
 
+    def events(self) -> pd.DataFrame:
+        """The model's event log as a frame, built once per year and shared by every reader.
+
+        A step's page reads the log three times (finance chart, network finance, event list);
+        readers filter or copy it and never change it in place.
+        """
+        with self.lock:
+            key = (self.model.year, len(self.model.events.rows))
+            if key != self._events_key:
+                self._events_cache = self.model.events.to_frame()
+                self._events_key = key
+            return self._events_cache
+
+    def _series_of(self, model: TransitionModel) -> pd.DataFrame:
+        """A run's yearly series, built once per year (read by several charts and the banner)."""
+        with self.lock:
+            cached = self._series.get(id(model))
+            if cached is None or cached[0] != model.year:
+                cached = (model.year, model.series())
+                self._series[id(model)] = cached
+            return cached[1]
+
     # --- chart data ---------------------------------------------------------------------------
     def series(self) -> pd.DataFrame:
         """The model's yearly series so far (empty before the first step)."""
-        return self.model.series()
+        return self._series_of(self.model).copy()
 
     def emissions_frame(self) -> pd.DataFrame:
         """Emissions by sector, with cooperation and without: year, sector, run, emissions_mt."""
         parts = []
         for label, model in ((WITH, self.model), (WITHOUT, self.counterfactual)):
-            series = model.series()
+            series = self._series_of(model)
             if series.empty:
                 continue
             for sector in SECTORS:
@@ -353,7 +383,7 @@ class Simulation:
 
     def avoided_emissions_mt(self) -> float:
         """Cumulative emissions avoided by cooperation so far (counterfactual minus run), MtCO2."""
-        ours, theirs = self.model.series(), self.counterfactual.series()
+        ours, theirs = self._series_of(self.model), self._series_of(self.counterfactual)
         if ours.empty:
             return 0.0
         return float(theirs["emissions_mt"].sum() - ours["emissions_mt"].sum())
@@ -367,7 +397,7 @@ class Simulation:
         columns = ["year", "direction", "measure", "musd"]
         if not self.years_done:
             return pd.DataFrame(columns=columns)
-        events = self.model.events.to_frame()
+        events = self.events()
         flows = events[
             (events["kind"] == "finance") & events["event"].isin(["agreement", "delivery"])
         ]
@@ -401,7 +431,7 @@ class Simulation:
 
     def partnerships_frame(self) -> pd.DataFrame:
         """Active partnerships by kind each year: year, kind, active."""
-        series = self.model.series()
+        series = self._series_of(self.model)
         if series.empty:
             return pd.DataFrame(columns=["year", "kind", "active"])
         long = series.melt(
@@ -452,7 +482,7 @@ class Simulation:
         stable = stable_club_sizes(n, p.club_benefit, p.club_cost)
         size = stable[0] if len(stable) == 1 else max(stable)
         years = list(range(self.start_year - 1, self.end_year + 1))
-        series = self.model.series()
+        series = self._series_of(self.model)
         members = [int(p.club_initial_members)] + [int(m) for m in series["initiative_members"]]
         frame = pd.concat(
             [
@@ -512,7 +542,7 @@ class Simulation:
         Columns year, series (``MEMBERS_MODEL`` or ``MEMBERS_RECORD``), members; the model's
         rows are the years simulated so far, the record's the years it covers.
         """
-        series = self.model.series()
+        series = self._series_of(self.model)
         record = self.membership_record()
         model_rows = pd.DataFrame(
             {
@@ -531,7 +561,7 @@ class Simulation:
     # --- the network --------------------------------------------------------------------------
     def finance_by_agent(self) -> pd.DataFrame:
         """Finance delivered so far, in and out, per agent (companies and countries), USD m."""
-        events = self.model.events.to_frame()
+        events = self.events()
         deliveries = events[(events["event"] == "delivery") & (events["kind"] == "finance")]
         out = deliveries.groupby("party_a")["amount_musd"].sum()
         into = deliveries.groupby("party_b")["amount_musd"].sum()
@@ -540,13 +570,13 @@ class Simulation:
             .groupby("home")["amount_musd"]
             .sum()
         )
-        ids = self.layout["agent_id"]
-        frame = pd.DataFrame({"agent_id": ids})
-        frame["finance_out_musd"] = ids.map(out).fillna(0.0).to_numpy()
-        company_in = ids.map(into).fillna(0.0).to_numpy()
-        country_in = ids.map(into_country).fillna(0.0).to_numpy()
-        is_country = (self.layout["agent_type"] == "country").to_numpy()
-        frame["finance_in_musd"] = np.where(is_country, country_in, company_in)
+        ids = self.node_ids
+        out_of, into_of, country_of = out.to_dict(), into.to_dict(), into_country.to_dict()
+        frame = pd.DataFrame({"agent_id": self.layout["agent_id"]})
+        frame["finance_out_musd"] = np.array([out_of.get(a, 0.0) for a in ids], dtype=float)
+        company_in = np.array([into_of.get(a, 0.0) for a in ids], dtype=float)
+        country_in = np.array([country_of.get(a, 0.0) for a in ids], dtype=float)
+        frame["finance_in_musd"] = np.where(self._is_country_node, country_in, company_in)
         return frame
 
     def network_nodes(self) -> pd.DataFrame:
@@ -580,14 +610,14 @@ class Simulation:
         for i, agent_id in enumerate(model.countries.ids):
             emissions[agent_id] = float(emissions_country[i])
             low_share[agent_id] = float(low_country[i] / cap_country[i]) if cap_country[i] else 0.0
-        degree = {
-            a: sum(1 for _ in model.network.neighbors(a)) if a in model.network else 0
-            for a in self.layout["agent_id"]
-        }
+        adjacency = model.network.adj  # a node's neighbours: its partners
+        ids = self.node_ids
         nodes = self.layout.copy()
-        nodes["emissions_mt"] = nodes["agent_id"].map(emissions).fillna(0.0)
-        nodes["low_carbon_share"] = nodes["agent_id"].map(low_share).fillna(0.0)
-        nodes["partners"] = nodes["agent_id"].map(degree).astype(int)
+        nodes["emissions_mt"] = np.array([emissions.get(a, 0.0) for a in ids], dtype=float)
+        nodes["low_carbon_share"] = np.array([low_share.get(a, 0.0) for a in ids], dtype=float)
+        nodes["partners"] = np.array(
+            [len(adjacency[a]) if a in adjacency else 0 for a in ids], dtype=int
+        )
         finance = self.finance_by_agent()
         nodes["finance_in_musd"] = finance["finance_in_musd"].to_numpy()
         nodes["finance_out_musd"] = finance["finance_out_musd"].to_numpy()
@@ -682,7 +712,7 @@ class Simulation:
             raise InputError(
                 f"unknown event groups {sorted(unknown)}; allowed: {list(EVENT_GROUPS)}"
             )
-        events = self.model.events.to_frame()
+        events = self.events()
         kinds = [e for g in groups for e in EVENT_GROUPS[g]]
         events = events[events["event"].isin(kinds)]
         events = events.assign(
