@@ -130,7 +130,9 @@ def test_a_pipeline_of_the_licensed_route_raises_its_licence_value():
 
 
 def test_the_batch_equals_the_agents_with_expected_learning_at_work():
-    model = twin_world("synthetic", companies=300, carbon_price_scale=3.0)
+    # Eight times the carbon prices: with LC3's sourced calciner capex (50, was 20) three times
+    # left no deal among these pairs; at eight, finance and licences are both on the table.
+    model = twin_world("synthetic", companies=300, carbon_price_scale=8.0)
     step(model, 4)
     table = expected_capex_table(model, 12)
     assert np.any(table[12] < table[0]), "no learning expected: the test would not test it"
