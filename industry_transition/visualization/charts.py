@@ -610,42 +610,20 @@ def club_chart(frame: pd.DataFrame, years: tuple[int, int], countries: int) -> d
         years: the x domain (the year before the first simulated one shows the initial members).
         countries: the y axis ends here (every country a member).
     """
-    x = _years(years, WIDTH + 160)
-    y = alt.Y(
-        "members:Q",
-        title="member countries",
-        scale=alt.Scale(domain=[0, max(countries, 1)]),
-        axis=alt.Axis(tickMinStep=1, format="d"),
-    )
-    colour = alt.Color(
-        "series:N",
-        scale=alt.Scale(domain=list(CLUB_SERIES), range=list(CLUB_SERIES.values())),
-        legend=alt.Legend(title=None, orient="top", labelLimit=0),
-    )
-    tooltip = [alt.Tooltip("year:Q", format="d"), "series:N", "members:Q"]
-    names = list(CLUB_SERIES)
-    stable = (
-        alt.Chart(_data("club"))
-        .transform_filter(alt.datum.series == names[1])
-        .mark_line(strokeWidth=2, strokeDash=[6, 4])
-        .encode(x=x, y=y, color=colour, tooltip=tooltip)
-    )
-    members = (
-        alt.Chart(_data("club"))
-        .transform_filter(alt.datum.series == names[0])
-        .mark_line(strokeWidth=3, point=alt.OverlayMarkDef(size=40), interpolate="step-after")
-        .encode(x=x, y=y, color=colour, tooltip=tooltip)
-    )
-    chart = alt.layer(stable, members).properties(
-        width=WIDTH + 160,
-        height=HEIGHT + 40,
+    run, stable = CLUB_SERIES
+    return _members_against(
+        frame,
+        "club",
+        years,
+        countries,
+        colours={run: CLUB_SERIES[run], stable: CLUB_SERIES[stable]},
+        reference={"strokeWidth": 2, "strokeDash": [6, 4]},
         title=alt.Title(
             f"Club members of {countries} identical countries",
             subtitle="first point: the initial members; dashed: the self-enforcing size "
             "min(N, 3) from the textbook game",
         ),
     )
-    return _template(chart) | {"datasets": {"club": _records(frame)}}
 
 
 def membership_chart(
@@ -660,6 +638,41 @@ def membership_chart(
         model: the name of the run's series in ``frame``.
         record: the name of the record's series in ``frame``.
     """
+    return _members_against(
+        frame,
+        "members",
+        years,
+        countries,
+        colours={model: "#0072B2", record: "#D55E00"},
+        reference={
+            "strokeWidth": 2,
+            "strokeDash": [6, 4],
+            "point": True,
+            "interpolate": "step-after",
+        },
+        title=alt.Title(
+            "Member countries at the end of each year",
+            subtitle="dashed: who had really joined (the scenario's record); solid: this run",
+        ),
+    )
+
+
+def _members_against(
+    frame: pd.DataFrame,
+    name: str,
+    years: tuple[int, int],
+    countries: int,
+    *,
+    colours: dict[str, str],
+    reference: dict[str, Any],
+    title: alt.Title,
+) -> dict[str, Any]:
+    """Members per year of a run against a reference series, from dataset ``name``.
+
+    The run is the first series of ``colours`` (solid, points, steps); the reference is the
+    second, a line with the ``reference`` mark properties.
+    """
+    run, against = colours
     x = _years(years, WIDTH + 160)
     y = alt.Y(
         "members:Q",
@@ -669,28 +682,23 @@ def membership_chart(
     )
     colour = alt.Color(
         "series:N",
-        scale=alt.Scale(domain=[model, record], range=["#0072B2", "#D55E00"]),
+        scale=alt.Scale(domain=list(colours), range=list(colours.values())),
         legend=alt.Legend(title=None, orient="top", labelLimit=0),
     )
     tooltip = [alt.Tooltip("year:Q", format="d"), "series:N", "members:Q"]
-    observed = (
-        alt.Chart(_data("members"))
-        .transform_filter(alt.datum.series == record)
-        .mark_line(strokeWidth=2, strokeDash=[6, 4], point=True, interpolate="step-after")
+    reference_line = (
+        alt.Chart(_data(name))
+        .transform_filter(alt.datum.series == against)
+        .mark_line(**reference)
         .encode(x=x, y=y, color=colour, tooltip=tooltip)
     )
     simulated = (
-        alt.Chart(_data("members"))
-        .transform_filter(alt.datum.series == model)
+        alt.Chart(_data(name))
+        .transform_filter(alt.datum.series == run)
         .mark_line(strokeWidth=3, point=alt.OverlayMarkDef(size=40), interpolate="step-after")
         .encode(x=x, y=y, color=colour, tooltip=tooltip)
     )
-    chart = alt.layer(observed, simulated).properties(
-        width=WIDTH + 160,
-        height=HEIGHT + 40,
-        title=alt.Title(
-            "Member countries at the end of each year",
-            subtitle="dashed: who had really joined (the scenario's record); solid: this run",
-        ),
+    chart = alt.layer(reference_line, simulated).properties(
+        width=WIDTH + 160, height=HEIGHT + 40, title=title
     )
-    return _template(chart) | {"datasets": {"members": _records(frame)}}
+    return _template(chart) | {"datasets": {name: _records(frame)}}
