@@ -11,6 +11,7 @@ import html
 import os
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
 
@@ -505,63 +506,65 @@ def Charts(sim: Simulation, version: solara.Reactive[int]) -> solara.Element:
 @solara.component
 def ClubChart(sim: Simulation, version: solara.Reactive[int]) -> solara.Element:
     """club-game: members per year against the analytic stable size (its other series are 0)."""
-    year = version.value
-
-    def build() -> Spec:
-        with sim.lock:
-            frame = sim.club_frame()
-        n = len(sim.model.country_agents)
-        return Spec(charts.club_chart(frame, (sim.start_year - 1, sim.end_year), n))
-
-    spec = solara.use_memo(build, [id(sim), year])
-
-    def data() -> bytes:
-        with sim.lock:
-            return csv_bytes(sim.club_frame())
-
-    with solara.Div(classes=["chart-cards"]) as row, solara.Card(classes=["card-club"]):
-        Chart(spec, name="club")
-        solara.FileDownload(data, filename="club.csv", label="club.csv")
-        solara.Text(
-            "The club game has no plants or finance: its point is membership. Countries "
-            "join when membership pays (benefit b per unit of everyone's abatement, cost "
-            "c/2 per own abatement squared); theory says a self-enforcing club has 3 "
-            "members whatever b and c (docs/validation.md §2).",
-            style={"font-size": "0.8rem", "color": "#666"},
-        )
-    return row
+    n = len(sim.model.country_agents)
+    return MembersCard(
+        sim,
+        version,
+        name="club",
+        frame=sim.club_frame,
+        spec=lambda frame: charts.club_chart(frame, (sim.start_year - 1, sim.end_year), n),
+        text="The club game has no plants or finance: its point is membership. Countries "
+        "join when membership pays (benefit b per unit of everyone's abatement, cost "
+        "c/2 per own abatement squared); theory says a self-enforcing club has 3 "
+        "members whatever b and c (docs/validation.md §2).",
+    )
 
 
 @solara.component
 def MembersChart(sim: Simulation, version: solara.Reactive[int]) -> solara.Element:
     """Member countries per year against the scenario's record (``leadit-2019``)."""
+    n = len(sim.model.country_agents)
+    return MembersCard(
+        sim,
+        version,
+        name="members",
+        frame=sim.membership_frame,
+        spec=lambda frame: charts.membership_chart(
+            frame, (sim.start_year, sim.end_year), n, MEMBERS_MODEL, MEMBERS_RECORD
+        ),
+        text="A country joins when membership pays it and, each year, with the yearly "
+        "probability that stands for a government's time to decide (docs/model.md §3.7). "
+        "Compare the run with who really joined, and when.",
+    )
+
+
+@solara.component
+def MembersCard(
+    sim: Simulation,
+    version: solara.Reactive[int],
+    name: str,
+    frame: Callable[[], pd.DataFrame],
+    spec: Callable[[pd.DataFrame], dict[str, Any]],
+    text: str,
+) -> solara.Element:
+    """One membership chart in its card: the chart, its CSV and a line on what it shows."""
     year = version.value
 
     def build() -> Spec:
         with sim.lock:
-            frame = sim.membership_frame()
-        n = len(sim.model.country_agents)
-        return Spec(
-            charts.membership_chart(
-                frame, (sim.start_year, sim.end_year), n, MEMBERS_MODEL, MEMBERS_RECORD
-            )
-        )
+            table = frame()
+        return Spec(spec(table))
 
-    spec = solara.use_memo(build, [id(sim), year])
+    chart_spec = solara.use_memo(build, [id(sim), year])
 
     def data() -> bytes:
         with sim.lock:
-            return csv_bytes(sim.membership_frame())
+            return csv_bytes(frame())
 
-    with solara.Div(classes=["chart-cards"]) as row, solara.Card(classes=["card-members"]):
-        Chart(spec, name="members")
-        solara.FileDownload(data, filename="members.csv", label="members.csv")
-        solara.Text(
-            "A country joins when membership pays it and, each year, with the yearly "
-            "probability that stands for a government's time to decide (docs/model.md §3.7). "
-            "Compare the run with who really joined, and when.",
-            style={"font-size": "0.8rem", "color": "#666"},
-        )
+    with solara.Div(classes=["chart-cards"]) as row, solara.Card(classes=[f"card-{name}"]):
+        Chart(chart_spec, name=name)
+        solara.FileDownload(data, filename=f"{name}.csv", label=f"{name}.csv")
+        solara.Text(text, style={"font-size": "0.8rem", "color": "#666"})
     return row
 
 
