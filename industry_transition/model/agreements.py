@@ -338,7 +338,7 @@ def reward_delivery(model: TransitionModel, partnership: Partnership, amount_mus
         f"{model.describe(b)} for {tech_name}{line}"
         if partnership.kind == "finance"
         else f"{model.display_name(partnership.party_b)} hands over "
-        f"{partnership.technology} to {model.display_name(a)}"
+        f"{tech_name} to {model.display_name(a)}"
     )
     model.events.record(
         model.year,
