@@ -54,6 +54,7 @@ def fake_result() -> RunResult:
             "production_cement_mt": [200.0, 190.0],
             "emissions_steel_mt": [50.0, 45.0],
             "emissions_cement_mt": [80.0, 88.0],
+            "emissions_mt": [130.0, 133.0],
         }
     )
     partnerships = pd.DataFrame(
@@ -89,6 +90,8 @@ def test_model_patterns_by_hand():
     assert value[("steel_production_mt", 2020)] == 110.0
     assert value[("steel_emissions_ratio", 2020)] == pytest.approx(0.9)
     assert value[("cement_emissions_ratio", 2020)] == pytest.approx(1.1)
+    # both sectors together: (45 + 88) / (50 + 80)
+    assert value[("emissions_ratio", 2020)] == pytest.approx(133.0 / 130.0)
 
 
 def test_distances_by_hand():

@@ -89,7 +89,11 @@ def expected_switch_year(
         + h2.opex_usd_per_t
         + (h2.electricity_mwh_per_t * POWER_PRICE)
     )
-    bf_running = bf.opex_usd_per_t - bf.capex_usd_per_tpa / cycle / utilisation
+    # at its 2024 window the furnace kept its route (hydrogen was still dearer): what it paid
+    # then, its renewal (a reline), is the capital it depreciates until the next window
+    renewal = float(bf.renewal_capex_usd_per_tpa)
+    paid = bf.capex_usd_per_tpa if math.isnan(renewal) else min(renewal, bf.capex_usd_per_tpa)
+    bf_running = bf.opex_usd_per_t - paid / cycle / utilisation
     price_needed = (h2_fixed - bf_running) / (bf.direct_tco2_per_t - h2.direct_tco2_per_t)
     expected_shift = PRICE_GROWTH * (horizon - 1) / 2
     years = math.floor((price_needed - expected_shift - PRICE_START) / PRICE_GROWTH) + 1
@@ -131,6 +135,83 @@ def test_plant_switches_in_the_year_the_comparison_changes_sign(tmp_path, lead, 
     if lead:
         decided = events[(events["event"] == "investment") & (events["technology"] == "h2_dri_eaf")]
         assert list(decided["year"]) == [expected]
+
+
+def renewal_world(tmp_path: Path, renewal: str, window: int = 2024) -> Path:
+    """The one-plant world with the blast furnace's renewal cell set (empty: a full rebuild)."""
+    scenario = one_plant_world(tmp_path, window=window)
+    path = tmp_path / "technologies.csv"
+    tech = pd.read_csv(path, dtype=str, keep_default_na=False)
+    tech.loc[tech["technology"] == "bf_bof", "renewal_capex_usd_per_tpa"] = renewal
+    tech.to_csv(path, index=False)
+    return scenario
+
+
+def test_keeping_the_route_at_the_window_costs_its_renewal(tmp_path):
+    """At its window the furnace's own route is priced at its reline, the other at its capex;
+    the furnace stays and pays the reline; a plant with no capital in place pays the capex."""
+    from industry_transition.model.costs import cost_parts
+
+    model = TransitionModel(renewal_world(tmp_path, "55"), seed=3, carbon_price_scale=0.0)
+    tech, fleet = model.technologies, model.fleet
+    bf, h2 = tech.index["bf_bof"], tech.index["h2_dri_eaf"]
+    plant = np.array([0])
+    _, capex, _ = cost_parts(model, plant, np.zeros(1))
+    assert capex[0, bf] == pytest.approx(55.0)
+    assert capex[0, h2] == pytest.approx(tech.capex_usd_per_tpa[h2])
+    model.step()  # 2024: the window
+    assert tech.ids[fleet.technology[0]] == "bf_bof"
+    assert fleet.capex_paid_usd_per_tpa[0] == pytest.approx(55.0)
+    assert fleet.next_investment_year[0] > 2024
+    # a plant built this year has paid nothing yet: the full capex of its route
+    fleet.capex_paid_usd_per_tpa[0] = 0.0
+    _, capex, _ = cost_parts(model, plant, np.zeros(1))
+    assert capex[0, bf] == pytest.approx(tech.capex_usd_per_tpa[bf])
+
+
+def test_a_cheap_reline_keeps_a_furnace_that_a_full_rebuild_would_switch(tmp_path):
+    """Direction: at the window the switch needs hydrogen to beat the reline, not a rebuild.
+
+    The carbon price is set where hydrogen's LCOP lies between the furnace's LCOP with a
+    reline and with a full rebuild: the furnace switches when it must rebuild, stays when it
+    can reline. The window is in 2030, once hydrogen DRI is available."""
+    from industry_transition.model.costs import plant_costs
+
+    routes = {}
+    for renewal in ("", "55"):
+        folder = tmp_path / (renewal or "rebuild")
+        folder.mkdir()
+        model = TransitionModel(renewal_world(folder, renewal), seed=3, learning=False)
+        tech = model.technologies
+        bf, h2 = tech.index["bf_bof"], tech.index["h2_dri_eaf"]
+        lcop, _ = plant_costs(model, np.array([0]))
+        routes[renewal] = (lcop[0, bf], lcop[0, h2], float(model.decision_price[0]))
+    rebuild_bf, h2_cost, price = routes[""]
+    reline_bf, _, _ = routes["55"]
+    assert reline_bf < rebuild_bf
+    # the carbon price that puts hydrogen halfway between the two furnace costs
+    intensity_gap = 2.2 - 0.05  # bf_bof and h2_dri_eaf direct+indirect on a clean grid
+    needed = price + (h2_cost - (reline_bf + rebuild_bf) / 2) / intensity_gap
+    chosen = {}
+    for renewal in ("", "55"):
+        folder = tmp_path / f"run-{renewal or 'rebuild'}"
+        folder.mkdir()
+        model = TransitionModel(
+            renewal_world(folder, renewal, window=2030),
+            seed=3,
+            learning=False,
+            carbon_price_scale=needed / PRICE_START,
+            carbon_price_growth_scale=0.0,
+            valuation_horizon_years=1,
+        )
+        while model.year <= 2030:  # through the window
+            model.step()
+        fleet = model.fleet
+        route = fleet.pending_technology[0] if fleet.pending_technology[0] >= 0 else None
+        chosen[renewal] = model.technologies.ids[
+            route if route is not None else fleet.technology[0]
+        ]
+    assert chosen == {"": "h2_dri_eaf", "55": "bf_bof"}
 
 
 def test_without_carbon_price_growth_the_plant_never_switches(tmp_path):

@@ -174,6 +174,17 @@ def test_a_novel_part_larger_than_capex_is_refused(teaching_copy):
     assert "600" in message
 
 
+def test_a_renewal_dearer_than_building_the_route_is_refused(teaching_copy):
+    path = teaching_copy.parent / "technologies.csv"
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    table.loc[table["technology"] == "bf_bof", "renewal_capex_usd_per_tpa"] = "900"
+    table.to_csv(path, index=False)
+    message = load_error(teaching_copy)
+    assert "technologies.csv" in message
+    assert "renewal_capex_usd_per_tpa" in message
+    assert "900" in message
+
+
 def test_a_gas_price_for_an_unknown_country_is_refused(teaching_copy):
     gas = teaching_copy.parent / "teaching" / "gas_prices.csv"
     gas.write_text(gas.read_text(encoding="utf-8") + "atlantis,3.0,test\n", encoding="utf-8")
@@ -184,11 +195,17 @@ def test_a_technology_table_without_the_new_columns_loads_as_before(teaching_cop
     """Whole capex learns, no gas is burnt, every route takes switch_lead_time_years."""
     path = teaching_copy.parent / "technologies.csv"
     table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    table.drop(columns=["capex_novel_usd_per_tpa", "gas_gj_per_t", "lead_time_years"]).to_csv(
-        path, index=False
-    )
+    table.drop(
+        columns=[
+            "capex_novel_usd_per_tpa",
+            "gas_gj_per_t",
+            "lead_time_years",
+            "renewal_capex_usd_per_tpa",
+        ]
+    ).to_csv(path, index=False)
     model = TransitionModel(teaching_copy, seed=1, snapshots=False, switch_lead_time_years=3)
     tech = model.technologies
+    assert np.array_equal(tech.renewal_capex(np.arange(len(tech))), tech.capex_usd_per_tpa)
     assert np.array_equal(tech.capex_novel_initial, tech.capex_initial)
     assert not tech.gas_gj_per_t.any()
     assert (tech.lead_time_years == 3).all()

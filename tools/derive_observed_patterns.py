@@ -40,7 +40,9 @@ Patterns (``year`` is the end of the year; the model's yearly rows count the sam
   decarbonisation formed since 2019 (cumulative).
 - ``steel_production_mt``, ``cement_production_mt``: world production (the model's countries
   plus its rest of the world cover the world).
-- ``steel_emissions_ratio``, ``cement_emissions_ratio``: emissions in the year over 2019.
+- ``steel_emissions_ratio``, ``cement_emissions_ratio``: emissions in the year over 2019
+  (cement 2024: an estimate from China's cement output, as the CO2 series ends in 2023).
+- ``emissions_ratio``: steel and cement together over 2019, the two weighted by their 2019 CO2.
 """
 
 from __future__ import annotations
@@ -70,6 +72,30 @@ USGS = "USGS Mineral Commodity Summaries, Cement, world production (public domai
 GCB = (
     "Global Carbon Budget 2024 (Andrew & Peters), cement process CO2, via Our World in Data "
     "(CC BY 4.0)"
+)
+
+#: China's cement output (Mt) in the two years that carry world cement CO2 into 2024, from the
+#: National Bureau of Statistics of China, one series: the 2024 Statistical Communique (28 Feb
+#: 2025) gives 1,825 (also the leadit 2024 start figure, leadit/country_years.csv); its 2023
+#: annual figure 2,022.9 as reported by CCF2UP ("China's annual cement production massively
+#: declined", https://ccf2up.com/chinas-annual-cement-production-massively-declined/).
+CHINA_CEMENT_NBS = {2023: 2022.9, 2024: 1825.0}
+NBS = (
+    "National Bureau of Statistics of China, cement output 2023 (2,022.9 Mt, via CCF2UP) and "
+    "2024 (1,825 Mt, Statistical Communique of 28 Feb 2025)"
+)
+#: Weights of steel and cement in the 2019 total (emissions_ratio): world crude steel times
+#: worldsteel's average CO2 intensity of 2019, 1.85 t per t of crude steel cast (worldsteel
+#: Sustainability Indicators, https://worldsteel.org/steel-topics/sustainability/
+#: sustainability-indicators/); cement process CO2 over its share of the sector's CO2, about
+#: two-thirds (IEA and CSI, Technology Roadmap: Low-Carbon Transition in the Cement Industry,
+#: 2018: limestone decomposition "about two-thirds of the total CO2 emissions").
+STEEL_T_CO2_PER_T_2019 = 1.85
+CEMENT_PROCESS_SHARE = 2 / 3
+WEIGHTS = (
+    "worldsteel Sustainability Indicators (1.85 t CO2 per t of crude steel in 2019); IEA and "
+    "CSI, Technology Roadmap: Low-Carbon Transition in the Cement Industry (2018; process CO2 "
+    "about two-thirds of cement's)"
 )
 
 #: Company names in the LeadIT reports -> the model's company ids (leadit companies.csv).
@@ -339,6 +365,9 @@ def emission_rows(steel: dict[int, float], co2: pd.DataFrame) -> list[dict[str, 
             }
         )
     world = co2[co2["entity"] == "World"].set_index("year")["cement_co2_Mt"]
+    china = co2[co2["entity"] == "China"].set_index("year")["cement_co2_Mt"]
+    cement = {y: float(world.loc[y]) for y in YEARS if y in world.index}
+    last = max(cement)
     for year in YEARS:
         if year == BASE_YEAR or year not in world.index:
             continue
@@ -346,12 +375,59 @@ def emission_rows(steel: dict[int, float], co2: pd.DataFrame) -> list[dict[str, 
             {
                 "pattern": "cement_emissions_ratio",
                 "year": year,
-                "value": round(float(world.loc[year] / world.loc[BASE_YEAR]), 4),
+                "value": round(cement[year] / cement[BASE_YEAR], 4),
                 "tolerance": RELATIVE_TOLERANCE,
                 "unit": f"ratio to {BASE_YEAR}",
                 "confidence": "medium",
                 "source": GCB,
                 "note": "process CO2 only (fuel CO2 not in the series)",
+            }
+        )
+    # The years after the CO2 series ends: China's process CO2 follows its cement output (NBS),
+    # the rest of the world's is held at the last year's.
+    for year in YEARS:
+        if year <= last or year not in CHINA_CEMENT_NBS or last not in CHINA_CEMENT_NBS:
+            continue
+        change = CHINA_CEMENT_NBS[year] / CHINA_CEMENT_NBS[last]
+        cement[year] = cement[last] + float(china.loc[last]) * (change - 1.0)
+        rows.append(
+            {
+                "pattern": "cement_emissions_ratio",
+                "year": year,
+                "value": round(cement[year] / cement[BASE_YEAR], 4),
+                "tolerance": RELATIVE_TOLERANCE,
+                "unit": f"ratio to {BASE_YEAR}",
+                "confidence": "low",
+                "source": f"{GCB}; {NBS}",
+                "note": f"estimate: {last} process CO2 with China's scaled by its cement output "
+                f"{year}/{last} ({change:.3f}) and the rest of the world held (had it grown at its "
+                f"{BASE_YEAR}-{last} pace the ratio would be higher by about 0.01); process CO2 "
+                "only",
+            }
+        )
+    steel_base = steel[BASE_YEAR] * STEEL_T_CO2_PER_T_2019
+    cement_base = cement[BASE_YEAR] / CEMENT_PROCESS_SHARE
+    for year in YEARS:
+        if year == BASE_YEAR or year not in cement:
+            continue
+        total = steel_base * steel[year] / steel[BASE_YEAR] + cement_base * (
+            cement[year] / cement[BASE_YEAR]
+        )
+        rows.append(
+            {
+                "pattern": "emissions_ratio",
+                "year": year,
+                "value": round(total / (steel_base + cement_base), 4),
+                "tolerance": RELATIVE_TOLERANCE,
+                "unit": f"ratio to {BASE_YEAR}",
+                "confidence": "low",
+                "source": f"{WORLDSTEEL}; {GCB}; {WEIGHTS}" + (f"; {NBS}" if year > last else ""),
+                "note": "steel and cement together: the two ratios above weighted by their "
+                f"{BASE_YEAR} CO2 (steel {steel_base:.0f} Mt = production x "
+                f"{STEEL_T_CO2_PER_T_2019} t/t; cement {cement_base:.0f} Mt = process CO2 / "
+                f"{CEMENT_PROCESS_SHARE:.2f}); steel by its production proxy (worldsteel's "
+                "reported intensity rose from 1.85 to 1.91 t/t by 2021-2022, mostly a change of "
+                "method, which would raise the ratio by about 0.02)",
             }
         )
     return rows

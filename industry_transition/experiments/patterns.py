@@ -22,7 +22,7 @@ Patterns (``year`` is the end of a simulated year, as the model's yearly rows):
 - ``steel_production_mt``, ``cement_production_mt``: world production (the model's countries
   and its rest of the world together).
 - ``steel_emissions_ratio``, ``cement_emissions_ratio``: the sector's emissions in the year
-  over those of :data:`BASE_YEAR`.
+  over those of :data:`BASE_YEAR`; ``emissions_ratio``: both sectors together.
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ PATTERNS = {
     "cement_production_mt": "world cement production (Mt)",
     "steel_emissions_ratio": f"steel emissions over {BASE_YEAR}",
     "cement_emissions_ratio": f"cement emissions over {BASE_YEAR}",
+    "emissions_ratio": f"steel and cement emissions over {BASE_YEAR}",
 }
 
 
@@ -128,6 +129,9 @@ def model_patterns(result: RunResult) -> pd.DataFrame:
             values[f"{sector}_emissions_ratio"] = {
                 y: float(series.at[y, f"emissions_{sector}_mt"]) / base for y in years
             }
+    if BASE_YEAR in series.index:
+        base = float(series.at[BASE_YEAR, "emissions_mt"])
+        values["emissions_ratio"] = {y: float(series.at[y, "emissions_mt"]) / base for y in years}
     rows = [
         (name, year, value) for name, by_year in values.items() for year, value in by_year.items()
     ]

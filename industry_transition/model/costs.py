@@ -113,6 +113,19 @@ def cost_parts(
     grant_per_tpa = np.where(low, (grants / capacity)[:, None], 0.0)
     route_capex = tech.capex_usd_per_tpa if capex_usd_per_tpa is None else capex_usd_per_tpa
     capex = np.maximum(np.atleast_2d(route_capex) * multiplier - grant_per_tpa, 0.0)
+    # Keeping a plant's own route costs only its renewal (a blast furnace is relined, not
+    # rebuilt; docs/model.md 3.1); a plant built this year has no capital in place yet and
+    # pays the full capex of whatever it chooses.
+    current = fleet.technology[plants]
+    renews = np.flatnonzero(
+        (fleet.capex_paid_usd_per_tpa[plants] > 0)
+        & ~np.isnan(tech.renewal_capex_usd_per_tpa[current])
+    )
+    if renews.size:
+        cells = (renews, current[renews])
+        capex[cells] = np.minimum(
+            capex[cells], tech.renewal_capex_usd_per_tpa[current[renews]] * multiplier[cells]
+        )
     intensity = model.intensity[country]
     incumbent_cost = tech.opex_usd_per_t[tech.incumbent[fleet.sector[plants]]]
     premium = np.where(low, p.green_premium_share * incumbent_cost[:, None], 0.0)

@@ -40,6 +40,10 @@ def invest(model: TransitionModel, new_plants: np.ndarray | None = None) -> np.n
     running = running_cost(model, plants, variable)
     masked = np.where(available, lcop, np.inf)
     at_window = fleet.next_investment_year[plants] <= model.year
+    # Between windows keeping the route costs its running cost: its renewal (a reline) falls
+    # due only at the window, so another route must beat the running cost to be chosen.
+    between = np.flatnonzero(~at_window)
+    masked[between, fleet.technology[plants[between]]] = running[between]
     # Plants that might act: at their window, or with some route cheaper than running on.
     considered = np.flatnonzero(at_window | (masked.min(axis=1) < running))
     new = np.zeros(len(fleet), dtype=bool)
@@ -294,7 +298,13 @@ def rebuild(
     )
     fleet.technology[plant] = technology
     model.fleet.changed(country)
-    fleet.capex_paid_usd_per_tpa[plant] = tech.capex_usd_per_tpa[technology] * multiplier
+    # a plant keeping its route pays its renewal (a reline), a new or switched one the capex
+    paid = (
+        tech.renewal_capex(np.array([technology]))[0]
+        if not changed
+        else tech.capex_usd_per_tpa[technology]
+    )
+    fleet.capex_paid_usd_per_tpa[plant] = paid * multiplier
     cycle = model.cycle_years[fleet.sector[plant]]
     fleet.next_investment_year[plant] = model.year + max(1, int(cycle) + jitter)
     if not changed:

@@ -66,6 +66,10 @@ TABLE_SCHEMAS: dict[str, dict[str, Column]] = {
         # Years from deciding a conversion to this route to its operating; empty: the
         # switch_lead_time_years parameter. Optional column.
         "lead_time_years": Column("optional_int", ge=0, le=20),
+        # What a plant pays at its investment window to keep its route for another cycle (a
+        # blast-furnace reline, a refurbishment); empty: capex_usd_per_tpa (a full rebuild). At
+        # most capex_usd_per_tpa. Optional column.
+        "renewal_capex_usd_per_tpa": Column("optional_float", ge=0, le=10_000),
         "source": Column("str"),
     },
     "countries": {
@@ -185,7 +189,12 @@ OPTIONAL_COLUMNS = {
     "memberships": ("committed_until", "committed_year"),
     "country_years": ("steel_production_mt", "cement_production_mt"),
     "plants": ("start_year",),
-    "technologies": ("capex_novel_usd_per_tpa", "gas_gj_per_t", "lead_time_years"),
+    "technologies": (
+        "capex_novel_usd_per_tpa",
+        "gas_gj_per_t",
+        "lead_time_years",
+        "renewal_capex_usd_per_tpa",
+    ),
 }
 # Tables a scenario may leave out of [tables]: they are then empty. No bloc rows at all means
 # affinity is not modelled (every pair's affinity is 1, transaction costs carry no premium).
@@ -431,18 +440,20 @@ def _check_bloc_rows(blocs: pd.DataFrame, where: str, *, first_row: int) -> None
 
 
 def _check_technology_rows(technologies: pd.DataFrame, where: str, *, first_row: int) -> None:
-    """The learning part of capex is at most the whole capex."""
-    novel = pd.to_numeric(technologies["capex_novel_usd_per_tpa"], errors="coerce").to_numpy(
-        dtype=float
-    )
+    """The learning part of capex, and the renewal of a route, are at most the whole capex."""
     total = technologies["capex_usd_per_tpa"].to_numpy(dtype=float)
-    bad = np.flatnonzero(novel > total)
-    if bad.size:
-        i = int(bad[0])
-        raise ScenarioError(
-            f"{where}: row {i + first_row}, column 'capex_novel_usd_per_tpa': {novel[i]} is more "
-            f"than capex_usd_per_tpa {total[i]} (the novel part is part of capex)"
-        )
+    for column, why in (
+        ("capex_novel_usd_per_tpa", "the novel part is part of capex"),
+        ("renewal_capex_usd_per_tpa", "keeping a route costs at most building it"),
+    ):
+        part = pd.to_numeric(technologies[column], errors="coerce").to_numpy(dtype=float)
+        bad = np.flatnonzero(part > total)
+        if bad.size:
+            i = int(bad[0])
+            raise ScenarioError(
+                f"{where}: row {i + first_row}, column '{column}': {part[i]} is more than "
+                f"capex_usd_per_tpa {total[i]} ({why})"
+            )
 
 
 def _check_country_years(frame: pd.DataFrame, where: str, *, first_row: int) -> None:

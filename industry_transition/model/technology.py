@@ -43,6 +43,9 @@ class Technologies:
         self.capex_novel_initial = np.where(np.isnan(novel), self.capex_initial, novel)
         self.capex_conventional = self.capex_initial - self.capex_novel_initial
         #: Opex without gas (USD/t) and the gas burnt (GJ/t), paid at the country's price.
+        #: What keeping the route for another cycle costs at a plant's window (USD/tpa): a
+        #: reline or refurbishment; NaN where the table leaves it empty (a full rebuild).
+        self.renewal_capex_usd_per_tpa = _optional(table, "renewal_capex_usd_per_tpa")
         self.opex_usd_per_t = table["opex_usd_per_t"].to_numpy(dtype=float)
         self.gas_gj_per_t = np.nan_to_num(_optional(table, "gas_gj_per_t"), nan=0.0)
         lead = _optional(table, "lead_time_years")
@@ -70,6 +73,16 @@ class Technologies:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def renewal_capex(self, technology: np.ndarray) -> FloatArray:
+        """What keeping each route for another cycle costs today (USD/tpa).
+
+        The route's renewal (a reline, a refurbishment) where the table gives one, never more
+        than building the route anew at today's capex; a full rebuild where it gives none.
+        """
+        renewal = self.renewal_capex_usd_per_tpa[technology]
+        capex = self.capex_usd_per_tpa[technology]
+        return np.where(np.isnan(renewal), capex, np.minimum(renewal, capex))
 
     def add_deployment(self, technology: int, capacity_mt: float) -> None:
         """Record newly built capacity of a technology (adds to global cumulative capacity)."""
