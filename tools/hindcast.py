@@ -133,9 +133,10 @@ def plot(seeds: pd.DataFrame, observed: pd.DataFrame, path: Path, title: str) ->
     for ax in list(axes.flat)[len(names) :]:
         ax.axis("off")
     handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower right", fontsize=9)
+    # under the title, clear of every panel
     fig.suptitle(title)
-    fig.tight_layout()
+    fig.legend(handles, labels, loc="upper center", ncol=3, fontsize=9, bbox_to_anchor=(0.5, 0.95))
+    fig.tight_layout(rect=(0.0, 0.0, 1.0, 0.91))
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return True
