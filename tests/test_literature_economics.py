@@ -174,6 +174,24 @@ def test_a_novel_part_larger_than_capex_is_refused(teaching_copy):
     assert "600" in message
 
 
+def test_a_route_with_its_own_supply_ramp_ignores_the_parameter():
+    """Scrap EAF ramps at its row's pace (worldsteel's scrap projection), LC3 at the parameter's."""
+    from industry_transition.model.technology import route_caps
+
+    model = TransitionModel("leadit", seed=1, snapshots=False, supply_ramp_per_year=0.02)
+    tech = model.technologies
+    scrap, lc3 = tech.index["scrap_eaf"], tech.index["lc3"]
+    assert tech.supply_ramp_per_year[scrap] == pytest.approx(0.006)
+    assert np.isnan(tech.supply_ramp_per_year[lc3])
+    model.year = model.params.start_year + 5
+    caps = route_caps(model)
+    start = model.initial_route_share
+    expected_scrap = np.minimum(start[:, scrap] + 0.006 * 5, tech.max_share[scrap])
+    expected_lc3 = np.minimum(start[:, lc3] + 0.02 * 5, tech.max_share[lc3])
+    assert np.allclose(caps[:, scrap], expected_scrap)
+    assert np.allclose(caps[:, lc3], expected_lc3)
+
+
 def test_a_renewal_dearer_than_building_the_route_is_refused(teaching_copy):
     path = teaching_copy.parent / "technologies.csv"
     table = pd.read_csv(path, dtype=str, keep_default_na=False)
@@ -201,11 +219,13 @@ def test_a_technology_table_without_the_new_columns_loads_as_before(teaching_cop
             "gas_gj_per_t",
             "lead_time_years",
             "renewal_capex_usd_per_tpa",
+            "supply_ramp_per_year",
         ]
     ).to_csv(path, index=False)
     model = TransitionModel(teaching_copy, seed=1, snapshots=False, switch_lead_time_years=3)
     tech = model.technologies
     assert np.array_equal(tech.renewal_capex(np.arange(len(tech))), tech.capex_usd_per_tpa)
+    assert np.isnan(tech.supply_ramp_per_year).all()  # every capped route: the parameter
     assert np.array_equal(tech.capex_novel_initial, tech.capex_initial)
     assert not tech.gas_gj_per_t.any()
     assert (tech.lead_time_years == 3).all()

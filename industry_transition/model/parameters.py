@@ -244,11 +244,12 @@ class Parameters(BaseModel):
         unit="share of sector capacity per year",
         ge=0.0,
         le=1.0,
-        description="How fast a capped route's supply (scrap for scrap EAF, calcined clay for "
-        "LC3) can grow: its cap in a country is its starting share plus this per year, up to "
-        "the technology's max_share.",
-        source="placeholder (verify): scrap availability grows with the ageing steel stock; "
-        "global scrap-EAF share 24% (Fan & Friedmann 2021)",
+        description="How fast a capped route's supply can grow, for capped routes whose "
+        "technology row gives no supply_ramp_per_year of its own (in the shipped table: LC3's "
+        "calcined clay; scrap EAF has its own, sourced): its cap in a country is its starting "
+        "share plus this per year, up to the technology's max_share.",
+        source="placeholder (verify): no published pace of calcined-clay supply was found; "
+        "scrap's sourced ramp is in technologies.csv (scrap_eaf)",
     )
     build_utilisation_threshold: float = _param(
         0.95,

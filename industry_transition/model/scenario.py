@@ -70,6 +70,9 @@ TABLE_SCHEMAS: dict[str, dict[str, Column]] = {
         # blast-furnace reline, a refurbishment); empty: capex_usd_per_tpa (a full rebuild). At
         # most capex_usd_per_tpa. Optional column.
         "renewal_capex_usd_per_tpa": Column("optional_float", ge=0, le=10_000),
+        # How fast a capped route's supply grows (share of a country's sector capacity per
+        # year); empty: the supply_ramp_per_year parameter. Optional column.
+        "supply_ramp_per_year": Column("optional_float", ge=0, le=1),
         "source": Column("str"),
     },
     "countries": {
@@ -194,6 +197,7 @@ OPTIONAL_COLUMNS = {
         "gas_gj_per_t",
         "lead_time_years",
         "renewal_capex_usd_per_tpa",
+        "supply_ramp_per_year",
     ),
 }
 # Tables a scenario may leave out of [tables]: they are then empty. No bloc rows at all means

@@ -55,6 +55,8 @@ class Technologies:
         self.learning_rate = table["learning_rate"].to_numpy(dtype=float)
         self.cumulative_initial = table["initial_cumulative_mt"].to_numpy(dtype=float)
         self.max_share = table["max_share"].to_numpy(dtype=float)
+        #: How fast a capped route's supply grows (share per year); NaN: the parameter's.
+        self.supply_ramp_per_year = _optional(table, "supply_ramp_per_year")
         #: Routes limited by a resource (scrap, clay): their country share is capped.
         self.capped = self.max_share < 1.0
         self.learning = learning
@@ -164,12 +166,16 @@ def route_caps(model: TransitionModel) -> np.ndarray:
     """This year's cap on each route's share of a country's sector capacity, (country, tech).
 
     A capped route's supply (scrap, calcined clay) ramps up: the cap is the route's share at
-    the start plus ``supply_ramp_per_year`` per year since, never above ``max_share``.
-    Uncapped routes (max_share 1) have cap 1.
+    the start plus its ramp per year since, never above ``max_share``. The ramp is the
+    technology row's ``supply_ramp_per_year``, or the parameter of that name where the row
+    leaves it empty. Uncapped routes (max_share 1) have cap 1.
     """
     tech = model.technologies
-    ramp = model.initial_route_share + model.params.supply_ramp_per_year * (
-        model.year - model.params.start_year
+    per_year = np.where(
+        np.isnan(tech.supply_ramp_per_year),
+        model.params.supply_ramp_per_year,
+        tech.supply_ramp_per_year,
     )
+    ramp = model.initial_route_share + per_year[None, :] * (model.year - model.params.start_year)
     capped = tech.max_share < 1.0
     return np.where(capped[None, :], np.minimum(ramp, tech.max_share[None, :]), 1.0)
