@@ -169,6 +169,33 @@ def test_keeping_the_route_at_the_window_costs_its_renewal(tmp_path):
     assert capex[0, bf] == pytest.approx(tech.capex_usd_per_tpa[bf])
 
 
+def test_a_capture_retrofit_pays_the_reline_not_a_new_furnace():
+    """bf_bof_ccus (a capture unit on a blast furnace, 1,400 = 400 + 1,000) costs a furnace
+    on bf_bof its reline plus the capture unit; a plant on another route pays all of it, and a
+    plant that switches onto the retrofit pays what it was charged."""
+    from industry_transition.model.costs import cost_parts
+    from industry_transition.model.investment import rebuild
+
+    model = TransitionModel("leadit", seed=1, snapshots=False)
+    tech, fleet = model.technologies, model.fleet
+    bf, ccus, scrap = (tech.index[t] for t in ("bf_bof", "bf_bof_ccus", "scrap_eaf"))
+    assert tech.retrofit_of[ccus] == bf
+    on_bf = np.flatnonzero((fleet.technology == bf) & fleet.active())[:3]
+    on_scrap = np.flatnonzero((fleet.technology == scrap) & fleet.active())[:3]
+    plants = np.concatenate([on_bf, on_scrap])
+    _, capex, _ = cost_parts(model, plants, np.zeros(plants.size))
+    multiplier = model.countries.capability_multiplier[fleet.country[plants]]
+    saving = tech.capex_usd_per_tpa[bf] - 55.0
+    expected_bf = tech.capex_usd_per_tpa[ccus] * multiplier[: on_bf.size] - saving
+    assert np.allclose(capex[: on_bf.size, ccus], expected_bf)
+    assert np.allclose(
+        capex[on_bf.size :, ccus], tech.capex_usd_per_tpa[ccus] * multiplier[on_bf.size :]
+    )
+    plant = int(on_bf[0])
+    rebuild(model, plant, ccus, 0, changed=True)
+    assert fleet.capex_paid_usd_per_tpa[plant] == pytest.approx(expected_bf[0])
+
+
 def test_a_cheap_reline_keeps_a_furnace_that_a_full_rebuild_would_switch(tmp_path):
     """Direction: at the window the switch needs hydrogen to beat the reline, not a rebuild.
 

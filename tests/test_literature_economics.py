@@ -203,6 +203,20 @@ def test_a_renewal_dearer_than_building_the_route_is_refused(teaching_copy):
     assert "900" in message
 
 
+@pytest.mark.parametrize(
+    ("host", "expected"),
+    [("atlantis", "not another technology"), ("opc_kiln", "a cement route")],
+)
+def test_a_retrofit_onto_an_unknown_or_foreign_route_is_refused(teaching_copy, host, expected):
+    path = teaching_copy.parent / "technologies.csv"
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    table.loc[table["technology"] == "bf_bof_ccus", "retrofit_of"] = host
+    table.to_csv(path, index=False)
+    message = load_error(teaching_copy)
+    assert "retrofit_of" in message
+    assert expected in message
+
+
 def test_a_gas_price_for_an_unknown_country_is_refused(teaching_copy):
     gas = teaching_copy.parent / "teaching" / "gas_prices.csv"
     gas.write_text(gas.read_text(encoding="utf-8") + "atlantis,3.0,test\n", encoding="utf-8")
@@ -220,12 +234,14 @@ def test_a_technology_table_without_the_new_columns_loads_as_before(teaching_cop
             "lead_time_years",
             "renewal_capex_usd_per_tpa",
             "supply_ramp_per_year",
+            "retrofit_of",
         ]
     ).to_csv(path, index=False)
     model = TransitionModel(teaching_copy, seed=1, snapshots=False, switch_lead_time_years=3)
     tech = model.technologies
     assert np.array_equal(tech.renewal_capex(np.arange(len(tech))), tech.capex_usd_per_tpa)
     assert np.isnan(tech.supply_ramp_per_year).all()  # every capped route: the parameter
+    assert (tech.retrofit_of == -1).all()
     assert np.array_equal(tech.capex_novel_initial, tech.capex_initial)
     assert not tech.gas_gj_per_t.any()
     assert (tech.lead_time_years == 3).all()

@@ -126,6 +126,12 @@ def cost_parts(
         capex[cells] = np.minimum(
             capex[cells], tech.renewal_capex_usd_per_tpa[current[renews]] * multiplier[cells]
         )
+        # and a retrofit onto that route (a capture unit on the relined furnace) pays the
+        # renewal for its host part, not a new host
+        onto = tech.retrofit_of[None, :] == current[renews][:, None]
+        if onto.any():
+            saving = tech.host_saving()[current[renews]][:, None]
+            capex[renews] = np.where(onto, np.maximum(capex[renews] - saving, 0.0), capex[renews])
     intensity = model.intensity[country]
     incumbent_cost = tech.opex_usd_per_t[tech.incumbent[fleet.sector[plants]]]
     premium = np.where(low, p.green_premium_share * incumbent_cost[:, None], 0.0)

@@ -298,13 +298,15 @@ def rebuild(
     )
     fleet.technology[plant] = technology
     model.fleet.changed(country)
-    # a plant keeping its route pays its renewal (a reline), a new or switched one the capex
-    paid = (
-        tech.renewal_capex(np.array([technology]))[0]
-        if not changed
-        else tech.capex_usd_per_tpa[technology]
-    )
-    fleet.capex_paid_usd_per_tpa[plant] = paid * multiplier
+    # a plant keeping its route pays its renewal (a reline), a new or switched one the capex,
+    # less the host it keeps when the new route is a retrofit onto its old one (cost_parts)
+    if not changed:
+        paid = tech.renewal_capex(np.array([technology]))[0] * multiplier
+    else:
+        paid = tech.capex_usd_per_tpa[technology] * multiplier
+        if not new_plant and tech.retrofit_of[technology] == old:
+            paid = max(paid - tech.host_saving()[old], 0.0)
+    fleet.capex_paid_usd_per_tpa[plant] = paid
     cycle = model.cycle_years[fleet.sector[plant]]
     fleet.next_investment_year[plant] = model.year + max(1, int(cycle) + jitter)
     if not changed:

@@ -73,6 +73,9 @@ TABLE_SCHEMAS: dict[str, dict[str, Column]] = {
         # How fast a capped route's supply grows (share of a country's sector capacity per
         # year); empty: the supply_ramp_per_year parameter. Optional column.
         "supply_ramp_per_year": Column("optional_float", ge=0, le=1),
+        # The route this one is built onto (a capture unit on a blast furnace or a kiln): a plant
+        # on that route pays only its own route's renewal for the host part. Empty: none.
+        "retrofit_of": Column("str"),
         "source": Column("str"),
     },
     "countries": {
@@ -186,7 +189,7 @@ ID_COLUMNS = {
     "gas_prices": "country_id",
 }
 # Text columns that may be left empty (a partnership need not name a technology).
-OPTIONAL_TEXT = {"partnerships": ("technology",)}
+OPTIONAL_TEXT = {"partnerships": ("technology",), "technologies": ("retrofit_of",)}
 # Columns a CSV file may leave out altogether (every cell is then empty).
 OPTIONAL_COLUMNS = {
     "memberships": ("committed_until", "committed_year"),
@@ -198,6 +201,7 @@ OPTIONAL_COLUMNS = {
         "lead_time_years",
         "renewal_capex_usd_per_tpa",
         "supply_ramp_per_year",
+        "retrofit_of",
     ),
 }
 # Tables a scenario may leave out of [tables]: they are then empty. No bloc rows at all means
@@ -457,6 +461,28 @@ def _check_technology_rows(technologies: pd.DataFrame, where: str, *, first_row:
             raise ScenarioError(
                 f"{where}: row {i + first_row}, column '{column}': {part[i]} is more than "
                 f"capex_usd_per_tpa {total[i]} ({why})"
+            )
+    # a retrofit is built onto another route of its own sector and costs at least that route
+    ids = list(technologies["technology"])
+    sectors = dict(zip(ids, technologies["sector"], strict=True))
+    capex = dict(zip(ids, total, strict=True))
+    for i, (name, host) in enumerate(zip(ids, technologies["retrofit_of"], strict=True)):
+        host = "" if not isinstance(host, str) else host.strip()
+        if not host:
+            continue
+        where_cell = f"{where}: row {i + first_row}, column 'retrofit_of'"
+        if host not in sectors or host == name:
+            allowed = ", ".join(t for t in ids if t != name)
+            raise ScenarioError(f"{where_cell}: '{host}' is not another technology ({allowed})")
+        if sectors[host] != sectors[name]:
+            raise ScenarioError(
+                f"{where_cell}: '{host}' is a {sectors[host]} route, '{name}' a "
+                f"{sectors[name]} one (a retrofit is built onto a route of its own sector)"
+            )
+        if capex[host] > capex[name]:
+            raise ScenarioError(
+                f"{where_cell}: '{name}' costs {capex[name]:g} USD/tpa, less than its host "
+                f"'{host}' at {capex[host]:g} (a retrofit includes its host)"
             )
 
 

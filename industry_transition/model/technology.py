@@ -55,6 +55,12 @@ class Technologies:
         self.learning_rate = table["learning_rate"].to_numpy(dtype=float)
         self.cumulative_initial = table["initial_cumulative_mt"].to_numpy(dtype=float)
         self.max_share = table["max_share"].to_numpy(dtype=float)
+        #: The route each one is built onto (a capture unit's furnace or kiln); -1: none.
+        hosts = table["retrofit_of"] if "retrofit_of" in table else pd.Series([""] * len(table))
+        self.retrofit_of = np.array(
+            [self.index[h.strip()] if isinstance(h, str) and h.strip() else -1 for h in hosts],
+            dtype=np.int64,
+        )
         #: How fast a capped route's supply grows (share per year); NaN: the parameter's.
         self.supply_ramp_per_year = _optional(table, "supply_ramp_per_year")
         #: Routes limited by a resource (scrap, clay): their country share is capped.
@@ -75,6 +81,16 @@ class Technologies:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def host_saving(self) -> FloatArray:
+        """What a plant on each route saves on a retrofit built onto it (USD/tpa).
+
+        The retrofit's capex includes its host (a capture unit's 1,000 on a 400 blast
+        furnace); a plant already on the host only renews it, so it saves the host's capex
+        less its renewal. 0 for routes without a renewal.
+        """
+        every = np.arange(len(self))
+        return self.capex_usd_per_tpa - self.renewal_capex(every)
 
     def renewal_capex(self, technology: np.ndarray) -> FloatArray:
         """What keeping each route for another cycle costs today (USD/tpa).
