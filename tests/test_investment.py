@@ -169,6 +169,23 @@ def test_keeping_the_route_at_the_window_costs_its_renewal(tmp_path):
     assert capex[0, bf] == pytest.approx(tech.capex_usd_per_tpa[bf])
 
 
+@pytest.mark.parametrize("scenario", ["leadit", "leadit-2019"])
+def test_the_starting_fleet_has_renewed_its_route_once_it_is_a_cycle_old(scenario):
+    """A blast furnace started a cycle or more before the run has been relined since (its
+    capital in place is the reline); a younger one, or one without a start year, is on its
+    first build."""
+    model = TransitionModel(scenario, seed=1, snapshots=False)
+    fleet, tech, p = model.fleet, model.technologies, model.params
+    table = pd.read_csv(DATA / "leadit" / "plants.csv").set_index("plant_id")
+    vintage = table["start_year"].reindex(fleet.ids).to_numpy(dtype=float)
+    bf = np.flatnonzero(fleet.technology == tech.index["bf_bof"])
+    old = bf[vintage[bf] + p.steel_investment_cycle_years <= p.start_year]
+    young = bf[~(vintage[bf] + p.steel_investment_cycle_years <= p.start_year)]
+    assert old.size and young.size  # both kinds are in the fleet: a real test
+    assert np.all(fleet.capex_paid_usd_per_tpa[old] == 55.0)
+    assert np.all(fleet.capex_paid_usd_per_tpa[young] == tech.capex_initial[tech.index["bf_bof"]])
+
+
 def test_a_capture_retrofit_pays_the_reline_not_a_new_furnace():
     """bf_bof_ccus (a capture unit on a blast furnace, 1,400 = 400 + 1,000) costs a furnace
     on bf_bof its reline plus the capture unit; a plant on another route pays all of it, and a

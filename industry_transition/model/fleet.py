@@ -322,6 +322,11 @@ def build_fleet(
         earliest = np.maximum(year, np.nan_to_num(vintage).astype(np.int64) + cycle)
         back = np.maximum((window - earliest) // cycle, 0)
         window = np.where(phased, window - back * cycle, window).astype(np.int64)
+    # The capital in place: a plant that has passed a window since it started has renewed
+    # its route there (a blast furnace was relined), one without a start year or younger
+    # than a cycle is still on its first build.
+    renewed = ~np.isnan(vintage) & (np.nan_to_num(vintage) + cycle <= year)
+    paid = np.where(renewed, tech.renewal_capex(technology), tech.capex_initial[technology])
     return PlantFleet(
         ids=list(plants["plant_id"]),
         owner=owner,
@@ -331,7 +336,7 @@ def build_fleet(
         capacity_mt=plants["capacity_mt"].to_numpy(dtype=float).copy(),
         utilisation=plants["utilisation"].to_numpy(dtype=float).copy(),
         next_investment_year=window,
-        capex_paid_usd_per_tpa=tech.capex_initial[technology].copy(),
+        capex_paid_usd_per_tpa=paid,
         grant_musd=np.zeros(len(plants)),
         financed=np.zeros(len(plants), dtype=bool),
         company_count=len(companies.ids),
