@@ -181,7 +181,8 @@ def test_the_starting_fleet_has_renewed_its_route_once_it_is_a_cycle_old(scenari
     bf = np.flatnonzero(fleet.technology == tech.index["bf_bof"])
     old = bf[vintage[bf] + p.steel_investment_cycle_years <= p.start_year]
     young = bf[~(vintage[bf] + p.steel_investment_cycle_years <= p.start_year)]
-    assert old.size and young.size  # both kinds are in the fleet: a real test
+    assert old.size  # both kinds are in the fleet: a real test
+    assert young.size
     assert np.all(fleet.capex_paid_usd_per_tpa[old] == 55.0)
     assert np.all(fleet.capex_paid_usd_per_tpa[young] == tech.capex_initial[tech.index["bf_bof"]])
 
