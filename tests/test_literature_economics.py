@@ -1,5 +1,5 @@
-"""Literature economics (issue 14): learning on the novel component only, regional gas prices,
-per-route lead times (docs/model.md §3.1-3.2)."""
+"""Literature economics (issue 14): learning on the novel component only, regional gas and scrap
+prices, per-route lead times (docs/model.md §3.1-3.2)."""
 
 from __future__ import annotations
 
@@ -95,6 +95,74 @@ def test_gas_dri_pays_its_gas_at_the_country_price():
     assert np.allclose(difference[:, gas], tech.gas_gj_per_t[gas] * gap, rtol=0, atol=1e-9)
     others = np.arange(len(tech)) != gas
     assert np.array_equal(difference[:, others], np.zeros_like(difference[:, others]))
+
+
+def test_scrap_eaf_pays_its_scrap_at_the_country_price():
+    """A dearer scrap market makes scrap EAF dearer by exactly scrap_t_per_t x the price gap.
+
+    India's scrap (BigMint, 2024) costs more than China's (SteelOrbis, 2024): the same Indian
+    plants cost more on scrap EAF than they would at China's price, and no other route moves.
+    """
+    model = TransitionModel("leadit", seed=1, snapshots=False)
+    tech, countries, fleet = model.technologies, model.countries, model.fleet
+    scrap = tech.index["scrap_eaf"]
+    assert tech.scrap_t_per_t[scrap] > 0
+    assert np.count_nonzero(tech.scrap_t_per_t) == 1  # the only shipped route that buys scrap
+    ind, chn = countries.ids.index("ind"), countries.ids.index("chn")
+    gap = countries.scrap_usd_per_t[ind] - countries.scrap_usd_per_t[chn]
+    assert gap > 0
+    plants = np.flatnonzero((fleet.country == ind) & (fleet.sector == 0))
+    indian, _ = plant_costs(model, plants)
+    countries.scrap_usd_per_t[ind] = countries.scrap_usd_per_t[
+        chn
+    ]  # the same plants, China's scrap
+    at_chinese_prices, _ = plant_costs(model, plants)
+    difference = indian - at_chinese_prices
+    assert (difference[:, scrap] > 0).all()  # the dearer region's scrap EAF costs more
+    assert np.allclose(difference[:, scrap], tech.scrap_t_per_t[scrap] * gap, rtol=0, atol=1e-9)
+    others = np.arange(len(tech)) != scrap
+    assert np.array_equal(difference[:, others], np.zeros_like(difference[:, others]))
+
+
+def test_scrap_eaf_at_the_reference_scrap_price_costs_the_former_opex():
+    """Opex without scrap + 1.1 t at the default price is the former 475 USD/t (the split moved
+    nothing for a country without a scrap price row), and every listed country's row counts."""
+    model = TransitionModel("leadit", seed=1, snapshots=False)
+    tech, countries, p = model.technologies, model.countries, model.params
+    scrap = tech.index["scrap_eaf"]
+    at_reference = tech.opex_usd_per_t[scrap] + tech.scrap_t_per_t[scrap] * (
+        p.default_scrap_price_usd_per_t
+    )
+    assert at_reference == pytest.approx(475.0, abs=1e-9)
+    listed = read_table(DATA_DIR / "leadit" / "scrap_prices.csv", "scrap_prices")
+    price = dict(zip(listed["country_id"], listed["scrap_usd_per_t"].astype(float), strict=True))
+    for i, country in enumerate(countries.ids):
+        expected = price.get(country, p.default_scrap_price_usd_per_t)
+        assert countries.scrap_usd_per_t[i] == expected, country
+    assert len(price) < len(countries.ids)  # some countries pay the default
+
+
+def test_a_dearer_default_scrap_price_builds_no_more_scrap_eaf():
+    """The lever's direction: scrap at 450 instead of 350 USD/t where no row sets it, on the
+    teaching world (no scrap rows, so every country pays it), never adds scrap-EAF capacity."""
+
+    def scrap_capacity(price: float) -> float:
+        model = TransitionModel(
+            "teaching",
+            seed=1,
+            snapshots=False,
+            carbon_price_scale=2.0,
+            default_scrap_price_usd_per_t=price,
+        )
+        for _ in range(12):
+            model.step()
+        fleet = model.fleet
+        return float(
+            fleet.capacity_mt[fleet.technology == model.technologies.index["scrap_eaf"]].sum()
+        )
+
+    cheap, dear = scrap_capacity(350.0), scrap_capacity(450.0)
+    assert dear < cheap
 
 
 def test_every_leadit_and_teaching_country_has_a_gas_price():
@@ -223,20 +291,31 @@ def test_a_gas_price_for_an_unknown_country_is_refused(teaching_copy):
     assert "no country 'atlantis'" in load_error(teaching_copy)
 
 
+def test_a_scrap_price_for_an_unknown_country_is_refused(teaching_copy):
+    scrap = teaching_copy.parent / "teaching" / "scrap_prices.csv"
+    scrap.write_text("country_id,scrap_usd_per_t,source\natlantis,300,test\n", encoding="utf-8")
+    replace_in(
+        teaching_copy,
+        'gas_prices = "teaching/gas_prices.csv"',
+        'gas_prices = "teaching/gas_prices.csv"\nscrap_prices = "teaching/scrap_prices.csv"',
+    )
+    assert "no country 'atlantis'" in load_error(teaching_copy)
+
+
 def test_a_technology_table_without_the_new_columns_loads_as_before(teaching_copy):
-    """Whole capex learns, no gas is burnt, every route takes switch_lead_time_years."""
+    """Whole capex learns, no gas or scrap is bought, every route takes switch_lead_time_years."""
     path = teaching_copy.parent / "technologies.csv"
     table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    table.drop(
-        columns=[
-            "capex_novel_usd_per_tpa",
-            "gas_gj_per_t",
-            "lead_time_years",
-            "renewal_capex_usd_per_tpa",
-            "supply_ramp_per_year",
-            "retrofit_of",
-        ]
-    ).to_csv(path, index=False)
+    new_columns = [
+        "capex_novel_usd_per_tpa",
+        "gas_gj_per_t",
+        "scrap_t_per_t",
+        "lead_time_years",
+        "renewal_capex_usd_per_tpa",
+        "supply_ramp_per_year",
+        "retrofit_of",
+    ]
+    table.drop(columns=new_columns).to_csv(path, index=False)
     model = TransitionModel(teaching_copy, seed=1, snapshots=False, switch_lead_time_years=3)
     tech = model.technologies
     assert np.array_equal(tech.renewal_capex(np.arange(len(tech))), tech.capex_usd_per_tpa)
@@ -244,4 +323,5 @@ def test_a_technology_table_without_the_new_columns_loads_as_before(teaching_cop
     assert (tech.retrofit_of == -1).all()
     assert np.array_equal(tech.capex_novel_initial, tech.capex_initial)
     assert not tech.gas_gj_per_t.any()
+    assert not tech.scrap_t_per_t.any()
     assert (tech.lead_time_years == 3).all()

@@ -83,8 +83,9 @@ def test_teaching_tables_have_schema_columns(teaching: Scenario) -> None:
 
 def test_every_data_row_has_a_source(teaching: Scenario) -> None:
     for table, frame in teaching.tables.items():
-        # teaching has no yearly country figures (country_years is optional)
-        assert len(frame) > 0 or table == "country_years", table
+        # teaching has no yearly country figures and no scrap prices (every country pays
+        # default_scrap_price_usd_per_t); both tables are optional
+        assert len(frame) > 0 or table in ("country_years", "scrap_prices"), table
         empty = [i for i, s in enumerate(frame["source"]) if not str(s).strip()]
         assert empty == [], f"{table}: rows without a source {empty}"
 

@@ -135,10 +135,12 @@ def cost_parts(
     intensity = model.intensity[country]
     incumbent_cost = tech.opex_usd_per_t[tech.incumbent[fleet.sector[plants]]]
     premium = np.where(low, p.green_premium_share * incumbent_cost[:, None], 0.0)
-    # opex without gas, plus the gas each route burns at the country's price (§3.1)
+    # opex without gas and scrap, plus the gas each route burns and the scrap it melts at the
+    # country's prices (§3.1)
     opex = (
         tech.opex_usd_per_t[None, :]
         + tech.gas_gj_per_t[None, :] * (countries.gas_usd_per_gj[country][:, None])
+        + tech.scrap_t_per_t[None, :] * (countries.scrap_usd_per_t[country][:, None])
     )
     variable = variable_cost(
         opex,

@@ -346,6 +346,19 @@ class Parameters(BaseModel):
         "https://www.energymarketprice.com/home/en/news/1173541); sensitivity range "
         "2.0 (North America) to 10.9 (Europe)",
     )
+    default_scrap_price_usd_per_t: float = _param(
+        350.0,
+        unit="USD/t",
+        ge=0.0,
+        le=1000.0,
+        description="Steel scrap price of a country without a row in the scenario's scrap_prices "
+        "table (all countries when the table is absent: club-game, teaching).",
+        source="Turkish import scrap, the most quoted international benchmark: HMS 80:20 and "
+        "shredded at USD 340-357/t CFR in January 2025 (CRU, via "
+        "https://www.steelmarketupdate.com/contributor/tanya-kozlovskaia); Italian EAF scrap "
+        "EUR 325/t in 2023 (Siderweb via https://eurometal.net/italian-eaf-production-costs-"
+        "drop-below-blast-furnaces/), about USD 350; sensitivity range 300-450 USD/t",
+    )
 
     # --- negotiation and valuation ----------------------------------------------------------
     valuation_horizon_years: int = _param(

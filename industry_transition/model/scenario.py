@@ -55,10 +55,13 @@ TABLE_SCHEMAS: dict[str, dict[str, Column]] = {
         # The part of capex that learns (the novel component: capture unit, electrolyser,
         # electric calciner); empty: all of it. At most capex_usd_per_tpa. Optional column.
         "capex_novel_usd_per_tpa": Column("optional_float", ge=0, le=10_000),
-        # Opex without natural gas; the gas a route burns (GJ per t of product) is costed at
-        # each country's gas price (table gas_prices). Optional column; empty: 0.
+        # Opex without natural gas and bought scrap; the gas a route burns (GJ per t of
+        # product) is costed at each country's gas price (table gas_prices), the scrap it melts
+        # (t per t of product) at each country's scrap price (table scrap_prices). Optional
+        # columns; empty: 0.
         "opex_usd_per_t": Column("float", ge=0, le=5_000),
         "gas_gj_per_t": Column("optional_float", ge=0, le=50),
+        "scrap_t_per_t": Column("optional_float", ge=0, le=5),
         "year_available": Column("int", ge=1800, le=2200),
         "learning_rate": Column("float", ge=0, le=0.5),
         "initial_cumulative_mt": Column("float", ge=1e-6, le=1e5),
@@ -165,6 +168,14 @@ TABLE_SCHEMAS: dict[str, dict[str, Column]] = {
         "gas_usd_per_gj": Column("float", ge=0, le=100),
         "source": Column("str"),
     },
+    # Price of steel scrap bought by steelmakers in each country (USD/t), which routes that
+    # melt scrap (scrap_t_per_t) pay. Optional; a country without a row pays
+    # default_scrap_price_usd_per_t.
+    "scrap_prices": {
+        "country_id": Column("str"),
+        "scrap_usd_per_t": Column("float", ge=0, le=2_000),
+        "source": Column("str"),
+    },
     # A country's carbon price, grid intensity and production by year (optional): a run takes
     # its start year's figures instead of the countries table's, and follows later years' rows
     # (model/observed.py).
@@ -187,6 +198,7 @@ ID_COLUMNS = {
     "initiatives": "initiative_id",
     "partnerships": "partnership_id",
     "gas_prices": "country_id",
+    "scrap_prices": "country_id",
 }
 # Text columns that may be left empty (a partnership need not name a technology).
 OPTIONAL_TEXT = {"partnerships": ("technology",), "technologies": ("retrofit_of",)}
@@ -198,6 +210,7 @@ OPTIONAL_COLUMNS = {
     "technologies": (
         "capex_novel_usd_per_tpa",
         "gas_gj_per_t",
+        "scrap_t_per_t",
         "lead_time_years",
         "renewal_capex_usd_per_tpa",
         "supply_ramp_per_year",
@@ -206,9 +219,10 @@ OPTIONAL_COLUMNS = {
 }
 # Tables a scenario may leave out of [tables]: they are then empty. No bloc rows at all means
 # affinity is not modelled (every pair's affinity is 1, transaction costs carry no premium).
-# No gas price rows: every country pays default_gas_price_usd_per_gj. No country_years rows:
-# the countries table's carbon price and grid hold in every start year.
-OPTIONAL_TABLES = ("blocs", "gas_prices", "country_years")
+# No gas price rows: every country pays default_gas_price_usd_per_gj; no scrap price rows:
+# default_scrap_price_usd_per_t. No country_years rows: the countries table's carbon price and
+# grid hold in every start year.
+OPTIONAL_TABLES = ("blocs", "gas_prices", "scrap_prices", "country_years")
 SCENARIO_KEYS = {"name", "description", "extends", "generator", "tables", "parameters"}
 
 
@@ -624,6 +638,7 @@ def _check_references(tables: dict[str, pd.DataFrame], path: Path) -> None:
     check("partnerships", "technology", technologies, "technology")
     check("blocs", "country_id", countries, "country")
     check("gas_prices", "country_id", countries, "country")
+    check("scrap_prices", "country_id", countries, "country")
     check("country_years", "country_id", countries, "country")
     ties = tables["partnerships"]
     for i, (kind, a, b, technology) in enumerate(

@@ -94,8 +94,10 @@ def club_game_tables(params: Parameters) -> dict[str, pd.DataFrame]:
         "partnerships": empty("partnerships"),
         # Identical countries: no blocs, so every pair's affinity is 1 (no affinity premium).
         "blocs": empty("blocs"),
-        # No industry: every country pays default_gas_price_usd_per_gj.
+        # No industry: every country pays default_gas_price_usd_per_gj and
+        # default_scrap_price_usd_per_t.
         "gas_prices": empty("gas_prices"),
+        "scrap_prices": empty("scrap_prices"),
     }
 
 
@@ -255,7 +257,12 @@ def synthetic_tables(params: Parameters) -> dict[str, pd.DataFrame]:
         "memberships": memberships,
         "partnerships": partnerships,
         "blocs": _synthetic_blocs(ref, country_ids, template),
-        "gas_prices": _synthetic_gas_prices(ref, country_ids, template, params),
+        "gas_prices": _template_prices(
+            ref, country_ids, template, "gas_prices", params.default_gas_price_usd_per_gj
+        ),
+        "scrap_prices": _template_prices(
+            ref, country_ids, template, "scrap_prices", params.default_scrap_price_usd_per_t
+        ),
     }
     for table, frame in out.items():
         frame["source"] = f"synthetic: drawn from leadit {table} (world_seed {params.world_seed})"
@@ -311,25 +318,31 @@ def _synthetic_blocs(
     )
 
 
-def _synthetic_gas_prices(
-    ref: LeaditReference, country_ids: list[str], template: np.ndarray, params: Parameters
+def _template_prices(
+    ref: LeaditReference,
+    country_ids: list[str],
+    template: np.ndarray,
+    table: str,
+    default: float,
 ) -> pd.DataFrame:
-    """Each country pays its leadit template country's gas price (no draws).
+    """Each country pays its leadit template country's price in ``table`` (no draws).
 
-    Gas prices are regional (IGU's regions), so a country drawn from an EU member pays the
-    European price; a template without a row pays ``default_gas_price_usd_per_gj``.
+    Gas and scrap prices are regional (IGU's regions; national scrap markets), so a country
+    drawn from an EU member pays the European gas price; a template without a row (or a
+    reference without the table) pays ``default`` (the parameter's default price).
     """
+    column = list(TABLE_SCHEMAS[table])[1]
     leadit_ids = ref.tables["countries"]["country_id"].to_numpy(dtype=object)[template]
-    gas = ref.tables["gas_prices"]
-    price = dict(zip(gas["country_id"].tolist(), gas["gas_usd_per_gj"].tolist(), strict=True))
+    rows = ref.tables.get(table)
+    price: dict[str, float] = {}
+    if rows is not None and len(rows):
+        price = dict(zip(rows["country_id"].tolist(), rows[column].tolist(), strict=True))
     return pd.DataFrame(
         {
             "country_id": np.asarray(country_ids, dtype=object),
-            "gas_usd_per_gj": np.array(
-                [float(price.get(str(c), params.default_gas_price_usd_per_gj)) for c in leadit_ids]
-            ),
+            column: np.array([float(price.get(str(c), default)) for c in leadit_ids]),
         },
-        columns=list(TABLE_SCHEMAS["gas_prices"])[:-1],
+        columns=list(TABLE_SCHEMAS[table])[:-1],
     )
 
 

@@ -42,12 +42,14 @@ class Technologies:
         #: The part of capex that learns (USD/tpa at the starting deployment) and the rest.
         self.capex_novel_initial = np.where(np.isnan(novel), self.capex_initial, novel)
         self.capex_conventional = self.capex_initial - self.capex_novel_initial
-        #: Opex without gas (USD/t) and the gas burnt (GJ/t), paid at the country's price.
         #: What keeping the route for another cycle costs at a plant's window (USD/tpa): a
         #: reline or refurbishment; NaN where the table leaves it empty (a full rebuild).
         self.renewal_capex_usd_per_tpa = _optional(table, "renewal_capex_usd_per_tpa")
+        #: Opex without gas and scrap (USD/t), the gas burnt (GJ/t) and the scrap melted (t/t),
+        #: both paid at the country's price.
         self.opex_usd_per_t = table["opex_usd_per_t"].to_numpy(dtype=float)
         self.gas_gj_per_t = np.nan_to_num(_optional(table, "gas_gj_per_t"), nan=0.0)
+        self.scrap_t_per_t = np.nan_to_num(_optional(table, "scrap_t_per_t"), nan=0.0)
         lead = _optional(table, "lead_time_years")
         #: Years from deciding a conversion to this route to its operating.
         self.lead_time_years = np.where(np.isnan(lead), default_lead_time, lead).astype(np.int64)

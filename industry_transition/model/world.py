@@ -41,6 +41,8 @@ class CountryArrays:
     electricity_usd_per_mwh: FloatArray
     # natural-gas price paid by industry (USD/GJ), from the ``gas_prices`` table
     gas_usd_per_gj: FloatArray
+    # price of steel scrap (USD/t), from the ``scrap_prices`` table
+    scrap_usd_per_t: FloatArray
     cost_of_capital: FloatArray
     capability_multiplier: FloatArray
     demand_growth: FloatArray  # (country, sector)
@@ -59,12 +61,14 @@ class CountryArrays:
         blocs: pd.DataFrame | None = None,
         gas_prices: pd.DataFrame | None = None,
         default_gas_usd_per_gj: float = 0.0,
+        scrap_prices: pd.DataFrame | None = None,
+        default_scrap_usd_per_t: float = 0.0,
     ) -> CountryArrays:
         """Build from the ``countries`` table, applying the two scale levers.
 
         ``blocs`` (the scenario's bloc table) sets the affinity; ``None``: all ones.
         ``gas_prices`` gives each listed country's gas price; the others pay
-        ``default_gas_usd_per_gj``.
+        ``default_gas_usd_per_gj``. ``scrap_prices`` and ``default_scrap_usd_per_t`` likewise.
         """
 
         def col(name: str) -> FloatArray:
@@ -83,8 +87,14 @@ class CountryArrays:
             grid_tco2_per_mwh=col("grid_tco2_per_mwh"),
             grid_decline_per_year=col("grid_decline_per_year"),
             electricity_usd_per_mwh=col("electricity_usd_per_mwh"),
-            gas_usd_per_gj=gas_price_array(
-                list(table["country_id"]), gas_prices, default_gas_usd_per_gj
+            gas_usd_per_gj=price_array(
+                list(table["country_id"]), gas_prices, "gas_usd_per_gj", default_gas_usd_per_gj
+            ),
+            scrap_usd_per_t=price_array(
+                list(table["country_id"]),
+                scrap_prices,
+                "scrap_usd_per_t",
+                default_scrap_usd_per_t,
             ),
             cost_of_capital=col("cost_of_capital"),
             capability_multiplier=col("capability_multiplier"),
@@ -111,16 +121,16 @@ class CountryArrays:
         return np.isin(self.income, LOWER_INCOME_CODES)
 
 
-def gas_price_array(
-    country_ids: list[str], gas_prices: pd.DataFrame | None, default: float
+def price_array(
+    country_ids: list[str], prices: pd.DataFrame | None, column: str, default: float
 ) -> FloatArray:
-    """Each country's gas price (USD/GJ): its ``gas_prices`` row, or ``default``."""
+    """Each country's price in ``column`` (gas, scrap): its row in ``prices``, or ``default``."""
     price = dict.fromkeys(country_ids, float(default))
-    if gas_prices is not None and len(gas_prices):
+    if prices is not None and len(prices):
         price.update(
             zip(
-                gas_prices["country_id"].tolist(),
-                gas_prices["gas_usd_per_gj"].astype(float).tolist(),
+                prices["country_id"].tolist(),
+                prices[column].astype(float).tolist(),
                 strict=True,
             )
         )
@@ -187,6 +197,8 @@ def build_world(
         blocs=tables.get("blocs"),
         gas_prices=tables.get("gas_prices"),
         default_gas_usd_per_gj=p.default_gas_price_usd_per_gj,
+        scrap_prices=tables.get("scrap_prices"),
+        default_scrap_usd_per_t=p.default_scrap_price_usd_per_t,
     )
     countries.carbon_price_growth_usd_per_t *= p.carbon_price_growth_scale
     countries.demand_growth *= p.demand_growth_scale
