@@ -17,7 +17,13 @@ Debian's chromium (``/usr/bin/chromium``) is driven by Playwright, headless. For
   B nobody has run yet (``compare_new_b_s``: enforcement none).
 
 The first session after the server starts also pays for importing the model in the server
-process, so it is reported separately (``first_session``). Prints one JSON document.
+process, so it is reported separately (``first_session``).
+
+On a machine shared with other work the times above move with the load; the CPU seconds each
+side spends do much less. So each session also reports, from ``psutil``, the CPU time of the
+server's process tree and of chromium's (all its processes) over the first picture
+(``server_cpu_first_s``, ``browser_cpu_first_s``) and per Step (``server_cpu_step_s``,
+``browser_cpu_step_s``), when the server was started here. Prints one JSON document.
 """
 
 from __future__ import annotations
@@ -33,6 +39,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import psutil
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 NETWORK = ".chart-network g.mark-symbol.role-mark path"
 CHARTS = [
@@ -42,6 +50,7 @@ CHARTS = [
     ".chart-low_carbon svg",
 ]
 EMISSION_POINTS = ".chart-emissions g.mark-symbol.role-mark path"
+CPU_KEYS = ("browser_cpu_first_s", "server_cpu_first_s", "browser_cpu_step_s", "server_cpu_step_s")
 
 
 def start_server() -> tuple[subprocess.Popen[bytes], str]:
@@ -63,6 +72,33 @@ def start_server() -> tuple[subprocess.Popen[bytes], str]:
             time.sleep(0.3)
     process.kill()
     raise SystemExit(f"the app did not open port {port}")
+
+
+def cpu_seconds(pid: int | None) -> float:
+    """User and system CPU seconds of a process and its children now (0 without a pid)."""
+    if pid is None:
+        return 0.0
+    total = 0.0
+    try:
+        root = psutil.Process(pid)
+        processes = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return 0.0
+    for process in processes:
+        try:
+            times = process.cpu_times()
+        except psutil.Error:  # ended meanwhile
+            continue
+        total += times.user + times.system
+    return total
+
+
+def browser_pid() -> int | None:
+    """The chromium that Playwright started (a child of this process), if found."""
+    for child in psutil.Process().children(recursive=True):
+        if "chrom" in child.name():
+            return int(child.pid)
+    return None
 
 
 def first_picture(page: Any, url: str) -> float:
@@ -130,6 +166,7 @@ def main() -> None:
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
+    load_at_start = [round(x, 2) for x in psutil.getloadavg()]
     process = None
     url = args.url
     if url is None:
@@ -140,11 +177,25 @@ def main() -> None:
             browser = playwright.chromium.launch(
                 executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"]
             )
+            chrome = browser_pid()
             for index in range(args.sessions):
                 context = browser.new_context(viewport={"width": 1600, "height": 1000})
                 page = context.new_page()
+                server_pid = process.pid if process is not None else None
+                browser_start, server_start = cpu_seconds(chrome), cpu_seconds(server_pid)
                 session: dict[str, Any] = {"first_picture_s": first_picture(page, url)}
+                browser_drawn, server_drawn = cpu_seconds(chrome), cpu_seconds(server_pid)
                 steps = [step(page, i + 1) for i in range(args.steps)]
+                browser_steps, server_steps = cpu_seconds(chrome), cpu_seconds(server_pid)
+                if process is not None:
+                    session["browser_cpu_first_s"] = round(browser_drawn - browser_start, 3)
+                    session["server_cpu_first_s"] = round(server_drawn - server_start, 3)
+                    session["browser_cpu_step_s"] = round(
+                        (browser_steps - browser_drawn) / args.steps, 3
+                    )
+                    session["server_cpu_step_s"] = round(
+                        (server_steps - server_drawn) / args.steps, 3
+                    )
                 session["step_year_s"] = [round(s[0], 3) for s in steps]
                 session["step_charts_s"] = [round(s[1], 3) for s in steps]
                 if index == args.sessions - 1:
@@ -173,6 +224,14 @@ def main() -> None:
     results["median_step_year_s"] = statistics.median(year)
     results["median_step_charts_s"] = statistics.median(drawn)
     results["max_step_charts_s"] = max(drawn)
+    for key in CPU_KEYS:
+        if all(key in s for s in later):
+            results[f"median_{key}"] = statistics.median(s[key] for s in later)
+    # the 1, 5 and 15 minute load averages at the start and at the end of the runs
+    results["load_average"] = {
+        "start": load_at_start,
+        "end": [round(x, 2) for x in psutil.getloadavg()],
+    }
     text = json.dumps(results, indent=2)
     print(text)
     if args.out:

@@ -254,6 +254,33 @@ def test_finance_by_direction_adds_up_to_the_series(stepped):
         assert (group["musd"].diff().dropna() >= -1e-9).all()
 
 
+def test_finance_frames_equal_pandas_group_sums(stepped):
+    """The step's finance frames, summed in arrays and dictionaries for speed, equal pandas'
+    group sums over the event log (the way they were computed before)."""
+    events = stepped.events()
+    flows = events[(events["kind"] == "finance") & events["event"].isin(["agreement", "delivery"])]
+    deliveries = flows[flows["event"] == "delivery"]
+    by_agent = stepped.finance_by_agent().set_index("agent_id")
+    out = deliveries.groupby("party_a")["amount_musd"].sum()
+    into = deliveries.groupby("party_b")["amount_musd"].sum()
+    into_country = deliveries.groupby(deliveries["party_b"].map(stepped.home))["amount_musd"].sum()
+    assert len(out) > 0, "the check needs some finance delivered"
+    for agent, row in by_agent.iterrows():
+        expected_in = into_country if agent in stepped.model.country_agents else into
+        assert row["finance_out_musd"] == pytest.approx(out.get(agent, 0.0))
+        assert row["finance_in_musd"] == pytest.approx(expected_in.get(agent, 0.0))
+    direction = [
+        finance_direction(stepped.income[a], stepped.income[b])
+        for a, b in zip(flows["party_a"], flows["party_b"], strict=True)
+    ]
+    measure = np.where(flows["event"] == "agreement", "committed", "delivered")
+    per_year = flows.groupby([flows["year"].to_numpy(), direction, measure])["amount_musd"].sum()
+    frame = stepped.finance_frame().set_index(["year", "direction", "measure"])["musd"]
+    for (year, way, what), musd in frame.items():
+        earlier = [v for (y, d, m), v in per_year.items() if y <= year and (d, m) == (way, what)]
+        assert musd == pytest.approx(sum(earlier), abs=1e-9)
+
+
 @pytest.mark.parametrize(
     ("payer", "recipient", "direction"),
     [

@@ -382,8 +382,9 @@ def NetworkPanel(sim: Simulation, version: solara.Reactive[int]) -> solara.Eleme
             return sim.network_nodes(), sim.network_edges()
 
     def agent_names() -> list[tuple[str, str]]:
-        nodes = frames()[0]  # every agent is a node from the start
-        return sorted(zip(nodes["name"], nodes["agent_id"], strict=True))
+        # every agent is a node of the fixed layout from the start (not this year's frames,
+        # which the first page would otherwise build twice)
+        return sorted(zip(sim.layout["name"], sim.layout["agent_id"], strict=True))
 
     names = solara.use_memo(agent_names, [id(sim)])
     downloads = solara.use_memo(

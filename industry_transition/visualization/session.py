@@ -361,25 +361,29 @@ class Simulation:
 
     def emissions_frame(self) -> pd.DataFrame:
         """Emissions by sector, with cooperation and without: year, sector, run, emissions_mt."""
-        parts = []
+        # one frame from arrays (not one frame per run and sector, then concatenated): this
+        # runs on every step
+        years, sectors, runs, values = [], [], [], []
         for label, model in ((WITH, self.model), (WITHOUT, self.counterfactual)):
             series = self._series_of(model)
             if series.empty:
                 continue
+            year = series["year"].to_numpy().astype(int)
             for sector in SECTORS:
-                parts.append(
-                    pd.DataFrame(
-                        {
-                            "year": series["year"].astype(int),
-                            "sector": sector,
-                            "run": label,
-                            "emissions_mt": series[f"emissions_{sector}_mt"].astype(float),
-                        }
-                    )
-                )
-        if not parts:
+                years.append(year)
+                sectors.append([sector] * len(year))
+                runs.append([label] * len(year))
+                values.append(series[f"emissions_{sector}_mt"].to_numpy().astype(float))
+        if not years:
             return pd.DataFrame(columns=["year", "sector", "run", "emissions_mt"])
-        return pd.concat(parts, ignore_index=True)
+        return pd.DataFrame(
+            {
+                "year": np.concatenate(years),
+                "sector": [s for part in sectors for s in part],
+                "run": [r for part in runs for r in part],
+                "emissions_mt": np.concatenate(values),
+            }
+        )
 
     def avoided_emissions_mt(self) -> float:
         """Cumulative emissions avoided by cooperation so far (counterfactual minus run), MtCO2."""
@@ -401,48 +405,53 @@ class Simulation:
         flows = events[
             (events["kind"] == "finance") & events["event"].isin(["agreement", "delivery"])
         ]
+        # sums into a (year, direction, measure) array, summed up over the years: the rows
+        # of MultiIndex.from_product(years, DIRECTIONS, measures), built from arrays because
+        # this runs on every step (pandas' group sums on strings cost more than the sums)
         years = np.arange(self.start_year, self.model.year)
-        index = pd.MultiIndex.from_product(
-            [years, DIRECTIONS, ["committed", "delivered"]], names=columns[:3]
-        )
-        if flows.empty:
-            totals = pd.Series(0.0, index=index)
-        else:
+        measures = ["committed", "delivered"]
+        sums = np.zeros((len(years), len(DIRECTIONS), len(measures)))
+        if not flows.empty:
+            column = {d: i for i, d in enumerate(DIRECTIONS)}
             direction = [
-                finance_direction(self.income[a], self.income[b])
+                column[finance_direction(self.income[a], self.income[b])]
                 for a, b in zip(flows["party_a"], flows["party_b"], strict=True)
             ]
-            measure = np.where(flows["event"] == "agreement", "committed", "delivered")
-            per_year = (
-                pd.DataFrame(
-                    {
-                        "year": flows["year"].to_numpy(),
-                        "direction": direction,
-                        "measure": measure,
-                        "musd": flows["amount_musd"].to_numpy(),
-                    }
-                )
-                .groupby(columns[:3])["musd"]
-                .sum()
-                .reindex(index, fill_value=0.0)
+            measure = (flows["event"] != "agreement").to_numpy().astype(int)
+            year = flows["year"].to_numpy().astype(int) - self.start_year
+            amount = np.nan_to_num(flows["amount_musd"].to_numpy(dtype=float))  # as sum() does
+            kept = (year >= 0) & (year < len(years))  # as reindexing on the years did
+            np.add.at(
+                sums,
+                (year[kept], np.asarray(direction, dtype=int)[kept], measure[kept]),
+                amount[kept],
             )
-            totals = per_year.groupby(level=["direction", "measure"]).cumsum()
-        return totals.rename("musd").reset_index()
+        n = len(DIRECTIONS) * len(measures)
+        return pd.DataFrame(
+            {
+                "year": np.repeat(years, n),
+                "direction": [d for _ in years for d in DIRECTIONS for _m in measures],
+                "measure": measures * (len(years) * len(DIRECTIONS)),
+                "musd": sums.cumsum(axis=0).reshape(-1),
+            }
+        )
 
     def partnerships_frame(self) -> pd.DataFrame:
         """Active partnerships by kind each year: year, kind, active."""
         series = self._series_of(self.model)
         if series.empty:
             return pd.DataFrame(columns=["year", "kind", "active"])
-        long = series.melt(
-            id_vars="year",
-            value_vars=[f"partnerships_{k}" for k in PARTNERSHIP_KINDS],
-            var_name="kind",
-            value_name="active",
+        # series.melt's rows (kind by kind, each over the years) built from arrays: every step
+        year = series["year"].to_numpy().astype(int)
+        return pd.DataFrame(
+            {
+                "year": np.tile(year, len(PARTNERSHIP_KINDS)),
+                "kind": [k for k in PARTNERSHIP_KINDS for _ in range(len(year))],
+                "active": np.concatenate(
+                    [series[f"partnerships_{k}"].to_numpy() for k in PARTNERSHIP_KINDS]
+                ),
+            }
         )
-        long["kind"] = long["kind"].str.removeprefix("partnerships_")
-        long["year"] = long["year"].astype(int)
-        return long
 
     @property
     def low_carbon_technologies(self) -> tuple[str, ...]:
@@ -563,15 +572,24 @@ class Simulation:
         """Finance delivered so far, in and out, per agent (companies and countries), USD m."""
         events = self.events()
         deliveries = events[(events["event"] == "delivery") & (events["kind"] == "finance")]
-        out = deliveries.groupby("party_a")["amount_musd"].sum()
-        into = deliveries.groupby("party_b")["amount_musd"].sum()
-        into_country = (
-            deliveries.assign(home=deliveries["party_b"].map(self.home))
-            .groupby("home")["amount_musd"]
-            .sum()
-        )
+        # sums in plain dictionaries, in the log's order (pandas' group sums on string keys
+        # cost more than the few hundred rows they add up; this runs on every step)
+        out_of: dict[str, float] = {}
+        into_of: dict[str, float] = {}
+        country_of: dict[str, float] = {}
+        for a, b, amount in zip(
+            deliveries["party_a"].tolist(),
+            deliveries["party_b"].tolist(),
+            deliveries["amount_musd"].tolist(),
+            strict=True,
+        ):
+            amount = amount if amount == amount else 0.0  # a missing amount adds nothing
+            out_of[a] = out_of.get(a, 0.0) + amount
+            into_of[b] = into_of.get(b, 0.0) + amount
+            home = self.home.get(b)
+            if home is not None:
+                country_of[home] = country_of.get(home, 0.0) + amount
         ids = self.node_ids
-        out_of, into_of, country_of = out.to_dict(), into.to_dict(), into_country.to_dict()
         frame = pd.DataFrame({"agent_id": self.layout["agent_id"]})
         frame["finance_out_musd"] = np.array([out_of.get(a, 0.0) for a in ids], dtype=float)
         company_in = np.array([into_of.get(a, 0.0) for a in ids], dtype=float)
@@ -633,8 +651,10 @@ class Simulation:
         edges = pd.DataFrame(
             rows, columns=["partnership_id", "kind", "party_a", "party_b", "since"]
         )
-        a = position.reindex(edges["party_a"]).reset_index(drop=True)
-        b = position.reindex(edges["party_b"]).reset_index(drop=True)
+        # positions looked up by row number (not by reindexing on the string ids: every step)
+        row_of = {agent: i for i, agent in enumerate(position.index)}
+        a = position.iloc[[row_of[p] for p in edges["party_a"]]].reset_index(drop=True)
+        b = position.iloc[[row_of[p] for p in edges["party_b"]]].reset_index(drop=True)
         edges["x"], edges["y"], edges["name_a"] = a["x"], a["y"], a["name"]
         edges["x2"], edges["y2"], edges["name_b"] = b["x"], b["y"], b["name"]
         return edges
@@ -715,9 +735,18 @@ class Simulation:
         events = self.events()
         kinds = [e for g in groups for e in EVENT_GROUPS[g]]
         events = events[events["event"].isin(kinds)]
+        home = self.home
         events = events.assign(
-            country_a=events["party_a"].map(self.home).fillna(""),
-            country_b=events["party_b"].map(self.home).fillna(""),
+            country_a=pd.Series(
+                [home.get(a, "") for a in events["party_a"].tolist()],
+                index=events.index,
+                dtype="str",
+            ),
+            country_b=pd.Series(
+                [home.get(b, "") for b in events["party_b"].tolist()],
+                index=events.index,
+                dtype="str",
+            ),
         )
         if country:
             if country not in self.model.country_agents:
@@ -751,20 +780,24 @@ class Simulation:
         ids = frame.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
         first = ~pd.Series(ids).duplicated().to_numpy()
         counts = np.bincount(ids)
-        members = frame["text"].groupby(ids, sort=True).agg(lambda t: list(t)[::-1])
+        # each group's rows in the frame's order: a stable sort by group id, cut at the counts
+        order = np.argsort(ids, kind="stable")
+        rows = np.split(order, np.cumsum(counts)[:-1])
+        text = np.array(frame["text"].tolist(), dtype=object)
+        members = [text[r[::-1]].tolist() for r in rows]  # oldest first
         heads = frame[first].reset_index(drop=True)
         texts = heads["text"].astype(str).tolist()
         for i, group in enumerate(ids[first]):
             if counts[group] > 1:
-                part = frame[ids == group]
-                texts[i] = self._group_text(part, members.iloc[group])
+                part = frame.iloc[rows[group]]
+                texts[i] = self._group_text(part, members[group])
         return pd.DataFrame(
             {
                 "year": heads["year"].astype(int),
                 "event": heads["event"].astype(str),
                 "text": texts,
                 "count": counts[ids[first]],
-                "members": [members.iloc[g] for g in ids[first]],
+                "members": [members[g] for g in ids[first]],
             },
             columns=columns,
         )
