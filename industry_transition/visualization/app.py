@@ -260,6 +260,7 @@ def EventLog(sim: Simulation, version: solara.Reactive[int]) -> solara.Element:
                 values=groups.value,
                 on_value=groups.set,
                 all_values=list(EVENT_GROUPS),
+                classes=["event-kinds"],
             )
         EventList(
             sim,
