@@ -11,6 +11,7 @@ import io
 import json
 import math
 import re
+import time
 import zipfile
 
 import ipyvuetify as v
@@ -37,6 +38,7 @@ from industry_transition.visualization.session import (
     FinalSeries,
     InputError,
     Simulation,
+    SpareSimulations,
     default_scenario,
     finance_direction,
     levers,
@@ -170,6 +172,27 @@ def test_compare_runs_are_computed_once_and_shared():
     cache.submit("teaching", 4, {})
     cache.submit("teaching", 5, {})
     assert cache.submit("teaching", 3, {"broker": False, "carbon_price_scale": 1.0}) is not first
+
+
+def test_a_spare_simulation_goes_to_one_page_and_runs_as_a_new_one():
+    spares = SpareSimulations(delay=0.0)
+    settings = {"broker": False}
+    spares.prepare("teaching", 3, settings)
+    deadline = time.monotonic() + 60
+    while not spares._ready and time.monotonic() < deadline:
+        time.sleep(0.05)
+    ready = next(iter(spares._ready.values()))
+    first = spares.take("teaching", 3, {"broker": False})
+    assert first is ready, "the spare built ahead is handed out"
+    second = spares.take("teaching", 3, settings)
+    assert second is not first, "a spare goes to one page only"
+    other = spares.take("teaching", 4, settings)
+    assert other.seed == 4 and other.overrides == settings, "other settings are built at once"
+    for sim in (first, second):
+        for _ in range(3):
+            sim.step()
+        expected = run("teaching", seed=3, steps=3, broker=False).series
+        pd.testing.assert_frame_equal(sim.series(), expected)
 
 
 def test_default_scenario_is_leadit():

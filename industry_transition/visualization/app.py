@@ -31,6 +31,7 @@ from industry_transition.visualization.session import (
     FINAL_SERIES,
     MEMBERS_MODEL,
     MEMBERS_RECORD,
+    SPARE_SIMULATIONS,
     InputError,
     Lever,
     Simulation,
@@ -120,6 +121,11 @@ def initial_scenario() -> str:
 def lever_defaults(scenario: str) -> dict[str, Any]:
     """Each lever's value in a scenario."""
     return {lever.name: lever.default for lever in levers(scenario)}
+
+
+if os.environ.get(SCENARIO_ENV):  # the app's server (``industry-transition app``) imports this
+    # the first page's model, built while the server starts and waits for its first browser
+    SPARE_SIMULATIONS.prepare(initial_scenario(), int(DEFAULT_SEED), lever_defaults(initial_scenario()))
 
 
 class Spec:
@@ -878,9 +884,11 @@ def Page() -> solara.Element:  # noqa: C901 - the page wires state to components
     # seconds from a step's start to the end of the page's update (the speed shown on the page)
     last_render_s: list[float] = solara.use_memo(list, [])
 
-    def build(name: str, seed_value: int, values: dict[str, Any]) -> None:
+    def build(name: str, seed_value: int, values: dict[str, Any], spare: bool = False) -> None:
         try:
-            sim.set(Simulation(name, seed_value, values))
+            # a new page takes the model built ahead for the opening settings (no wait)
+            made = SPARE_SIMULATIONS.take if spare else Simulation
+            sim.set(made(name, seed_value, values))
         except (ParameterError, ScenarioError, InputError) as exc:
             error.set(str(exc))
             return
@@ -893,7 +901,7 @@ def Page() -> solara.Element:  # noqa: C901 - the page wires state to components
         error.set("")
 
     if sim.value is None:  # first render of this session: its own model
-        build(scenario.value, int(DEFAULT_SEED), pending.value)
+        build(scenario.value, int(DEFAULT_SEED), pending.value, spare=True)
 
     def reset() -> None:
         playing.set(False)
