@@ -151,7 +151,7 @@ def test_membership_frame_sets_the_run_against_the_scenarios_record():
 
 def test_leadit_2019_page_draws_the_members_chart(monkeypatch):
     monkeypatch.setenv(SCENARIO_ENV, "leadit-2019")
-    _, rc = solara.render(Page(), handle_error=False)
+    _, rc = render_page()
     picker = rc.find(v.Select, class_="scenario-select").widget
     assert "leadit-2019" in picker.items, "a class can pick the real club's first years"
     assert picker.v_model == "leadit-2019"
@@ -638,10 +638,50 @@ def _chart(rc, name: str) -> dict:
     return rc.find(v.Html, class_=f"chart chart-{name}").find(VegaLite).widget.spec
 
 
+def draw_charts(rc) -> None:
+    """What the browser does once it has drawn each chart: report it (``vegalite.vue``)."""
+    for widget in rc.find(VegaLite).widgets:
+        widget.vue_drawn(None)
+
+
+def render_page():
+    """The page as a browser shows it once its first picture is drawn."""
+    box, rc = solara.render(Page(), handle_error=False)
+    draw_charts(rc)
+    return box, rc
+
+
+def test_controls_a_class_can_wait_for_follow_the_first_picture(monkeypatch):
+    monkeypatch.setenv(SCENARIO_ENV, "leadit")
+    _, rc = solara.render(Page(), handle_error=False)
+
+    def later_controls() -> dict[str, int]:
+        return {
+            "lever sliders": len(rc.find(v.Slider).widgets) - 1,  # the pause slider stays
+            "broker switch": len(rc.find(v.Switch, label="Broker").widgets),
+            "agent picker": len(rc.find(v.Select, class_="inspect").widgets),
+            "event filters": len(rc.find(v.Select, class_="event-country").widgets),
+        }
+
+    charts_drawn = rc.find(VegaLite).widgets
+    assert len(charts_drawn) == 5, "the network and four charts"
+    assert later_controls() == dict.fromkeys(later_controls(), 0), "built after the picture"
+    assert rc.find(v.Btn, class_="step").widgets, "Step is there from the start"
+    for widget in charts_drawn[:-1]:
+        widget.vue_drawn(None)
+    assert later_controls()["broker switch"] == 0, "until every chart is drawn"
+    charts_drawn[-1].vue_drawn(None)
+    expected = {"lever sliders": 4, "broker switch": 1, "agent picker": 1, "event filters": 1}
+    assert later_controls() == expected
+    rc.find(v.Btn, class_="step").widget.click()
+    assert later_controls() == expected, "and stay"
+    rc.close()
+
+
 @pytest.fixture
 def page(monkeypatch):
     monkeypatch.setenv(SCENARIO_ENV, "teaching")
-    box, rc = solara.render(Page(), handle_error=False)
+    box, rc = render_page()
     yield rc
     rc.close()
 
@@ -740,7 +780,7 @@ def test_page_shows_a_message_for_a_bad_seed_and_keeps_the_run(page):
 
 def test_club_game_page_shows_its_levers_and_the_club_chart(monkeypatch):
     monkeypatch.setenv(SCENARIO_ENV, "club-game")
-    _, rc = solara.render(Page(), handle_error=False)
+    _, rc = render_page()
     labels = [str(t.children) for t in rc.find(v.Html).widgets]
     assert any("Countries (countries): 10" in label for label in labels)
     assert any("Club benefit" in label for label in labels)
@@ -754,8 +794,8 @@ def test_club_game_page_shows_its_levers_and_the_club_chart(monkeypatch):
 
 def test_two_pages_have_their_own_models(monkeypatch):
     monkeypatch.setenv(SCENARIO_ENV, "teaching")
-    _, first = solara.render(Page(), handle_error=False)
-    _, second = solara.render(Page(), handle_error=False)
+    _, first = render_page()
+    _, second = render_page()
     first.find(v.Btn, class_="step").widget.click()
     first.find(v.Btn, class_="step").widget.click()
     assert "2 of 27" in _text(first, "progress-text")
