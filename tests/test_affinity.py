@@ -392,9 +392,10 @@ def test_penalty_zero_runs_exactly_as_a_constant_prior() -> None:
     series = off.datacollector.get_model_vars_dataframe()
     pd.testing.assert_frame_equal(series, constant.datacollector.get_model_vars_dataframe())
     assert series["finance_delivered_musd"].iloc[-1] > 0.0  # deals were made
-    # and a penalty makes the run differ (0.5: the default 0.2 changes few seeds'
-    # runs, docs/validation.md §10)
-    on = TransitionModel("leadit", seed=1, snapshots=False, affinity_trust_penalty=0.5)
+    # and a penalty makes the run differ (1.0, the bound: the default 0.2 changes few seeds'
+    # runs, docs/validation.md §10, and since the sourced company and country tables of issue
+    # 14 seed 1 runs alike at 0.5)
+    on = TransitionModel("leadit", seed=1, snapshots=False, affinity_trust_penalty=1.0)
     for _ in range(27):
         on.step()
     assert not on.datacollector.get_model_vars_dataframe().equals(series)

@@ -96,7 +96,9 @@ def test_batched_rounds_equal_the_reference_with_channels_closed(switches, monke
                     "negotiation_round",
                     functools.partial(original, reference=True),
                 )
-            model = TransitionModel("teaching", seed=7, snapshots=False, **switches)
+            # seed 1: with finance and membership closed, teaching signs licences by year 8 (seed 7
+            # signed them until electric calcination's electricity rose to its floor, 0.60 MWh/t)
+            model = TransitionModel("teaching", seed=1, snapshots=False, **switches)
             for _ in range(8):
                 model.step()
         return model.events.to_frame()

@@ -188,9 +188,10 @@ def test_production_by_year_prefers_worldsteel_interpolates_and_holds(derived) -
     # USGS 2019-2021; the 2024 start is USGS's 2023 estimate, so 2023 = 410; 2022 interpolated
     assert cement == [340.0, 295.0, 330.0, 370.0, 410.0, 410.0]
     assert "interpolated linearly between 2021 and 2023" in years.loc[("ind", 2022), "source"]
-    # Sweden has no published figure before 2024 in the extracts: held at its 2024 figure
-    assert {steel("swe", y) for y in range(2019, 2025)} == {4.3}
-    assert "no published figure: held at the 2024 figure" in years.loc[("swe", 2019), "source"]
+    # Sweden has no figure before 2022 (Jernkontoret, tools/leadit_production_years.csv): the
+    # earlier years hold the 2022 figure
+    assert [steel("swe", y) for y in range(2019, 2025)] == [4.4, 4.4, 4.4, 4.4, 4.3, 4.3]
+    assert "no published figure: held at the 2022 figure" in years.loc[("swe", 2019), "source"]
     # the rest of the world's steel follows worldsteel's world total
     assert steel("row", 2019) == pytest.approx(steel("row", 2024) * 1880.9 / 1882.6, abs=0.05)
 
@@ -243,6 +244,7 @@ def test_every_row_names_its_publisher_and_nothing_cites_the_extracts_folder(der
         "Damodaran",
         "worldsteel",
         "National Bureau of Statistics",
+        "Global Cement",
     )
     for name, table in derived.items():
         for source in table["source"]:

@@ -26,10 +26,12 @@ Extracts read (one row per plant, instrument or country-year, each with the publ
 - ``cost_of_capital_damodaran_crp_2022_2024.csv``: A. Damodaran (NYU Stern), Country Default
   Spreads and Risk Premiums, January 2022 and 2024 updates.
 
-Three small inputs committed next to this script carry figures the extracts do not have:
+Small inputs committed next to this script carry figures the extracts do not have:
 ``leadit_production_2024.csv`` (2024 production by country and sector, each with its
-publisher), ``leadit_production_years.csv`` (published 2019-2023 production the extracts lack)
-and ``leadit_named_cement.csv`` (the named cement companies' capacity).
+publisher), ``leadit_production_years.csv`` (published 2019-2023 production the extracts lack),
+``leadit_named_cement.csv`` (the named cement companies' capacity),
+``leadit_cement_capacity.csv`` (published cement capacity where USGS gives no clinker capacity)
+and ``leadit_cement_vintages.csv`` (published kiln age distributions: China, India).
 """
 
 from __future__ import annotations
@@ -85,9 +87,13 @@ CLINKER_SOURCE = (
     "WBCSD Cement Sustainability Initiative, Getting the Numbers Right, 2016 data (June 2018): "
     "75.0% clinker in cement at the 849 reporting facilities; sensitivity range 0.65-0.80"
 )
-CEMENT_DEFAULT_UTILISATION = 0.75
 CEMENT_MAX_UTILISATION = 0.9
+# Start years where no published age distribution was found: spread evenly over one cement
+# investment cycle ending before 2019 (so the 2019 and 2024 worlds hold the same kilns).
 CEMENT_VINTAGE = (1994, 2018)
+# Countries whose cement capacity is in neither the USGS extract nor leadit_cement_capacity.csv
+# take a regional utilisation: European countries the production-weighted utilisation of the
+# European countries with a published capacity, the others USGS's world outside China.
 # Carbon prices: share of the price an industrial installation does NOT face at the margin
 # because of free allocation (EU/UK/Swiss/Korean/Kazakh/NZ ETS, Australia's Safeguard baselines)
 # or output-based pricing (Canada's OBPS). Default 0, the marginal-incentive reading: these
@@ -137,6 +143,7 @@ EU_ETS = {
     "Italy", "Latvia", "Lithuania", "Luxembourg", "Malta", "Netherlands", "Poland", "Portugal",
     "Romania", "Slovakia", "Slovenia", "Spain", "Sweden", "Norway", "Iceland", "Liechtenstein",
 }  # fmt: skip
+EUROPE = EU_ETS | {"United Kingdom", "Switzerland"}
 # Named steel companies: GEM parent (first named owner) -> company id, in the home country.
 NAMED_STEEL = {
     "SSAB AB": "ssab",
@@ -434,6 +441,130 @@ def steel_plants(
 
 
 # --- cement -------------------------------------------------------------------------------------
+def vintage_years(n: int, segments: list[tuple[int, int, float]]) -> list[int]:
+    """Start years of ``n`` equal plant groups.
+
+    The quantiles (i + 0.5) / n of a distribution uniform within each (first year, last year,
+    share) segment.
+    """
+    total = sum(share for _, _, share in segments)
+    years = []
+    for i in range(n):
+        q = (i + 0.5) / n * total
+        for lo, hi, share in segments:
+            if q <= share or (lo, hi, share) == segments[-1]:
+                years.append(lo + round((hi - lo) * min(1.0, q / share)))
+                break
+            q -= share
+    return years
+
+
+def cement_vintages(path: Path) -> dict[str, tuple[list[tuple[int, int, float]], str]]:
+    """Published vintage distributions by country: segments and the source text."""
+    table = pd.read_csv(path)
+    out: dict[str, tuple[list[tuple[int, int, float]], str]] = {}
+    for cid, g in table.groupby("country_id", sort=False):
+        segments = [(int(r.from_year), int(r.to_year), float(r.share)) for r in g.itertuples()]
+        parts = "; ".join(
+            f"{r.from_year}-{r.to_year}: share {r.share:g} ({r.source})" for r in g.itertuples()
+        )
+        out[str(cid)] = (segments, parts)
+    return out
+
+
+def cement_utilisation(
+    extracts: Path,
+    names: Names,
+    target: pd.DataFrame,
+    capacity_path: Path,
+) -> dict[str, tuple[float, str]]:
+    """Each country's cement utilisation and how it was got.
+
+    USGS clinker capacity where the extract has it; else a published cement capacity
+    (``capacity_path``); else a regional figure: European countries take the utilisation of the
+    European countries with a published (non-placeholder) production and capacity, the others
+    USGS's world outside China in the latest edition of the extract.
+    """
+    usgs = pd.read_csv(extracts / "cement_production_usgs_2019_2021.csv")
+    usgs["cid"] = usgs["country"].map(names.id)
+    clinker = (
+        usgs[usgs["cid"] != "row"]
+        .dropna(subset=["clinker_capacity_Mt_same_edition"])
+        .sort_values("year")
+        .groupby("cid")["clinker_capacity_Mt_same_edition"]
+        .last()
+    )
+    stated = pd.read_csv(capacity_path).set_index("country_id")
+    out: dict[str, tuple[float, str]] = {}
+
+    def prod(cid: str) -> float:
+        return float(target.loc[cid, "production_mt"])
+
+    for cid in target.index:
+        if cid in clinker.index:
+            cap = float(clinker[cid]) / CLINKER_RATIO
+            u = min(CEMENT_MAX_UTILISATION, prod(cid) / cap)
+            out[cid] = (
+                u,
+                f"utilisation {u:.3f} = 2024 production / cement capacity {cap:.0f} Mt "
+                f"({USGS}: {clinker[cid]:g} Mt clinker / clinker-to-cement ratio "
+                f"{CLINKER_RATIO}, {CLINKER_SOURCE}; capped at {CEMENT_MAX_UTILISATION})",
+            )
+        elif cid in stated.index:
+            cap = float(stated.loc[cid, "capacity_mt"])
+            u = min(CEMENT_MAX_UTILISATION, prod(cid) / cap)
+            out[cid] = (
+                u,
+                f"utilisation {u:.3f} = 2024 production / cement capacity {cap:g} Mt "
+                f"({stated.loc[cid, 'source']}; capped at {CEMENT_MAX_UTILISATION})",
+            )
+    # regional figures, for the countries left
+    left = [c for c in target.index if c not in out]
+    europe = [
+        c
+        for c in stated.index
+        if c in out
+        and names.name_of.get(c) in EUROPE
+        and "placeholder" not in str(target.loc[c, "source"])
+    ]
+    e_prod = sum(prod(c) for c in europe)
+    e_cap = sum(float(stated.loc[c, "capacity_mt"]) for c in europe)
+    if any(names.name_of.get(c) in EUROPE for c in left) and e_cap <= 0:
+        raise SystemExit("no European country with a published cement capacity and production")
+    u_europe = min(CEMENT_MAX_UTILISATION, e_prod / e_cap) if e_cap > 0 else float("nan")
+    edition = usgs["edition"].max()
+    last = usgs[usgs["edition"] == edition]
+    year = int(last["year"].max())
+    last = last[last["year"] == year].set_index("country")
+    if not {"World total (rounded)", "China"} <= set(last.index):
+        raise SystemExit(f"USGS {edition} {year}: no world or China cement row")
+    w_prod = last.loc["World total (rounded)", "cement_production_Mt"]
+    w_cap = last.loc["World total (rounded)", "clinker_capacity_Mt_same_edition"]
+    c_prod = last.loc["China", "cement_production_Mt"]
+    c_cap = last.loc["China", "clinker_capacity_Mt_same_edition"]
+    u_world = min(CEMENT_MAX_UTILISATION, (w_prod - c_prod) / ((w_cap - c_cap) / CLINKER_RATIO))
+    for cid in target.index:
+        if cid in out:
+            continue
+        if names.name_of.get(cid) in EUROPE:
+            out[cid] = (
+                u_europe,
+                f"utilisation {u_europe:.3f}: no published capacity found for this country, so "
+                "the European figure: production / capacity over the European countries with "
+                f"both published ({', '.join(europe)}: {e_prod:.1f} / {e_cap:.1f} Mt; see their "
+                "rows); sensitivity range 0.55-0.85",
+            )
+        else:
+            out[cid] = (
+                u_world,
+                f"utilisation {u_world:.3f}: no published capacity found for this country, so "
+                f"USGS's world outside China ({USGS.split(',')[0]}, {edition}, {year}: world "
+                f"{w_prod:g} - China {c_prod:g} Mt cement / (world {w_cap:g} - China {c_cap:g} Mt "
+                f"clinker capacity / {CLINKER_RATIO})); sensitivity range 0.65-0.9",
+            )
+    return out
+
+
 def cement_plants(
     extracts: Path,
     names: Names,
@@ -442,41 +573,24 @@ def cement_plants(
     cycle: int,
     out_dir: Path,
     named_path: Path,
+    capacity_path: Path,
+    vintage_path: Path,
 ) -> pd.DataFrame:
     """Cement plant groups: each country's capacity split into groups of a few kilns."""
-    usgs = pd.read_csv(extracts / "cement_production_usgs_2019_2021.csv")
-    usgs["cid"] = usgs["country"].map(names.id)
-    usgs = usgs[usgs["cid"] != "row"]
-    clinker = (
-        usgs.dropna(subset=["clinker_capacity_Mt_same_edition"])
-        .sort_values("year")
-        .groupby("cid")["clinker_capacity_Mt_same_edition"]
-        .last()
-    )
     named = pd.read_csv(named_path)
     technologies = pd.read_csv(out_dir.parent / "technologies.csv")
     available = dict(zip(technologies["technology"], technologies["year_available"], strict=True))
     home = dict(zip(companies["company_id"], companies["country_id"], strict=True))
     target = production[production["sector"] == "cement"].set_index("country_id")
+    utilisation = cement_utilisation(extracts, names, target, capacity_path)
+    vintages = cement_vintages(vintage_path)
+    lo, hi = CEMENT_VINTAGE
     rows = []
     for cid in names.ids:
         if cid not in target.index:
             continue
         prod = float(target.loc[cid, "production_mt"])
-        if cid in clinker.index:
-            cement_cap = float(clinker[cid]) / CLINKER_RATIO
-            u = min(CEMENT_MAX_UTILISATION, prod / cement_cap)
-            how_u = (
-                f"utilisation {u:.3f} = 2024 production / cement capacity {cement_cap:.0f} Mt "
-                f"({USGS}: {clinker[cid]:g} Mt clinker / clinker-to-cement ratio "
-                f"{CLINKER_RATIO}, {CLINKER_SOURCE}; capped at {CEMENT_MAX_UTILISATION})"
-            )
-        else:
-            u = CEMENT_DEFAULT_UTILISATION
-            how_u = (
-                f"utilisation {u} (no USGS clinker capacity for this country; placeholder "
-                "(verify); sensitivity range 0.65-0.85)"
-            )
+        u, how_u = utilisation[cid]
         capacity = prod / u
         owners = []
         for n in named[named["company_id"].map(home) == cid].itertuples():
@@ -484,15 +598,27 @@ def cement_plants(
         rep = f"{cid}_cement"
         rest = capacity - sum(o[2] for o in owners)
         owners.append((rep, "opc_kiln", rest, "representative company: the country's remainder"))
+        segments, how_v = vintages.get(cid, ([(lo, hi, 1.0)], ""))
+        if how_v:
+            vintage_text = (
+                "start years = the quantiles (group - 0.5) / groups of the country's published "
+                f"vintage distribution, uniform within each span: {how_v}"
+            )
+        else:
+            vintage_text = (
+                f"no published age distribution found for this country: start years spread "
+                f"evenly over {lo}-{hi} (one {cycle}-year cement investment cycle, a fleet whose "
+                "reinvestment windows fall evenly over the next cycle), placeholder (no public "
+                "age distribution found)"
+            )
         for company, technology, cap, note in owners:
             if cap <= 1e-9:
                 continue
             group_mt = KILN_MT * KILNS_PER_GROUP
             n = max(1, math.ceil(cap / group_mt - 1e-9))
-            lo, hi = CEMENT_VINTAGE
-            for i in range(n):
+            for i, year in enumerate(vintage_years(n, segments)):
                 # a route that did not exist yet starts when it became available
-                start = max(lo + round((hi - lo) * (i + 0.5) / n), int(available[technology]))
+                start = max(year, int(available[technology]))
                 nxt = window(start, cycle)
                 rows.append(
                     {
@@ -511,14 +637,13 @@ def cement_plants(
                             f"{KILNS_PER_GROUP} kilns of {KILN_MT} Mt/yr cement (about "
                             f"{KILN_MT * CLINKER_RATIO:.1f} Mt clinker; typical modern kilns "
                             "are 1-2 Mt/yr clinker), group "
-                            f"{i + 1} of {n}; no plant-level data: start years spread evenly over "
-                            f"{lo}-{hi} (one {cycle}-year cement investment cycle, ending before "
-                            "2019 so the 2019 and 2024 worlds hold the same kilns; a route not "
-                            "available then starts in its first year), placeholder "
-                            f"(verify); next_investment_year = start + whole {cycle}-year cycles, "
-                            f"the first at or after {BASE_YEAR}; all opc_kiln at start except "
-                            "named low-carbon capacity (low-emission clinker <1% in 2022, World "
-                            "Economic Forum, Net-Zero Industry Tracker 2024)"
+                            f"{i + 1} of {n}; {vintage_text}; all start years before 2019, so "
+                            "the 2019 and 2024 worlds hold the same kilns (a route not available "
+                            "then starts in its first year); next_investment_year = start + "
+                            f"whole {cycle}-year cycles, the first at or after {BASE_YEAR}; all "
+                            "opc_kiln at start except named low-carbon capacity (low-emission "
+                            "clinker <1% in 2022, World Economic Forum, Net-Zero Industry "
+                            "Tracker 2024)"
                         ),
                     }
                 )
@@ -945,6 +1070,18 @@ def main(argv: list[str] | None = None) -> None:
         help="capacity of the named cement companies, with sources",
     )
     parser.add_argument(
+        "--cement-capacity",
+        type=Path,
+        default=HERE / "leadit_cement_capacity.csv",
+        help="published cement capacity of countries USGS gives no clinker capacity for",
+    )
+    parser.add_argument(
+        "--cement-vintages",
+        type=Path,
+        default=HERE / "leadit_cement_vintages.csv",
+        help="published kiln vintage distributions (share of capacity by span of start years)",
+    )
+    parser.add_argument(
         "--production-years",
         type=Path,
         default=HERE / "leadit_production_years.csv",
@@ -977,6 +1114,8 @@ def main(argv: list[str] | None = None) -> None:
         params.cement_investment_cycle_years,
         out,
         args.named_cement,
+        args.cement_capacity,
+        args.cement_vintages,
     )
     plants = pd.concat([steel, cement], ignore_index=True)
     extra = pd.read_csv(args.production_years, dtype={"year": int})
