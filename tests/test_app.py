@@ -187,7 +187,8 @@ def test_a_spare_simulation_goes_to_one_page_and_runs_as_a_new_one():
     second = spares.take("teaching", 3, settings)
     assert second is not first, "a spare goes to one page only"
     other = spares.take("teaching", 4, settings)
-    assert other.seed == 4 and other.overrides == settings, "other settings are built at once"
+    assert other.seed == 4, "other settings are built at once"
+    assert other.overrides == settings
     for sim in (first, second):
         for _ in range(3):
             sim.step()

@@ -74,7 +74,9 @@ class FirstPicture:
     Controls a class does not need to read the first picture (the sidebar's levers, the event
     log's filters, the agent picker) are built only after it (``Later``), so the browser builds
     and lays out fewer widgets before the network and the charts are drawn; they follow a
-    moment later. The charts report their first drawing through ``VegaLite.vue_drawn``.
+    moment later. The charts report their first drawing through ``VegaLite.vue_drawn``; a
+    chart whose drawing fails or hangs reports after 10 s at most (``vegalite.vue``), and a
+    page with no chart (an error instead of a run) waits for nothing.
     """
 
     def __init__(self, ready: solara.Reactive[bool]) -> None:
@@ -83,15 +85,23 @@ class FirstPicture:
         self.drawn: set[int] = set()
 
     def mount(self, chart: int) -> None:
+        """A chart is on the page: wait for it."""
         self.mounted.add(chart)
 
     def unmount(self, chart: int) -> None:
+        """A chart left the page."""
         # a chart taken away before it was drawn (another view chosen) is not waited for
         self.mounted.discard(chart)
         self._check()
 
     def chart_drawn(self, chart: int) -> None:
+        """The browser has drawn a chart."""
         self.drawn.add(chart)
+        self._check()
+
+    def settle(self) -> None:
+        """After the page's first render: with no chart mounted (an error instead of a run),
+        nothing is waited for."""
         self._check()
 
     def _check(self) -> None:
@@ -177,7 +187,9 @@ def lever_defaults(scenario: str) -> dict[str, Any]:
 
 if os.environ.get(SCENARIO_ENV):  # the app's server (``industry-transition app``) imports this
     # the first page's model, built while the server starts and waits for its first browser
-    SPARE_SIMULATIONS.prepare(initial_scenario(), int(DEFAULT_SEED), lever_defaults(initial_scenario()))
+    SPARE_SIMULATIONS.prepare(
+        initial_scenario(), int(DEFAULT_SEED), lever_defaults(initial_scenario())
+    )
 
 
 class Spec:
@@ -951,6 +963,7 @@ def Page() -> solara.Element:  # noqa: C901 - the page wires state to components
     picture_ready = solara.use_reactive(False)
     picture = solara.use_memo(lambda: FirstPicture(picture_ready), [])
     first_picture_context.provide(picture)
+    solara.use_effect(picture.settle, [])  # runs after the charts' own effects have mounted them
 
     def build(name: str, seed_value: int, values: dict[str, Any], spare: bool = False) -> None:
         try:
