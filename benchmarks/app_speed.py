@@ -50,6 +50,16 @@ CHARTS = [
     ".chart-low_carbon svg",
 ]
 EMISSION_POINTS = ".chart-emissions g.mark-symbol.role-mark path"
+#: headless, and none of chromium's own background work (updates, sync, first-run pages)
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 CPU_KEYS = ("browser_cpu_first_s", "server_cpu_first_s", "browser_cpu_step_s", "server_cpu_step_s")
 
 
@@ -174,9 +184,7 @@ def main() -> None:
     results: dict[str, Any] = {"url_started_here": process is not None, "sessions": []}
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"]
-            )
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
             chrome = browser_pid()
             for index in range(args.sessions):
                 context = browser.new_context(viewport={"width": 1600, "height": 1000})

@@ -26,7 +26,13 @@ from industry_transition.cli import app as cli_app
 from industry_transition.model.parameters import Parameters
 from industry_transition.model.scenario import load_scenario
 from industry_transition.visualization import charts
-from industry_transition.visualization.app import SCENARIO_ENV, Page, VegaLite
+from industry_transition.visualization.app import (
+    SCENARIO_ENV,
+    FirstPicture,
+    Page,
+    VegaLite,
+    lever_defaults,
+)
 from industry_transition.visualization.session import (
     DIRECTIONS,
     EVENT_GROUPS,
@@ -194,6 +200,42 @@ def test_a_spare_simulation_goes_to_one_page_and_runs_as_a_new_one():
             sim.step()
         expected = run("teaching", seed=3, steps=3, broker=False).series
         pd.testing.assert_frame_equal(sim.series(), expected)
+
+
+def test_a_leadit_spare_built_in_the_background_is_the_fresh_run():
+    """Reproducibility: the model a page takes from the spares (built in another thread, while
+    the server starts) runs exactly as one built when the page opens, model and counterfactual."""
+    spares = SpareSimulations(delay=0.0)
+    spares.prepare("leadit", 1, lever_defaults("leadit"))
+    deadline = time.monotonic() + 120
+    while not spares._ready and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert spares._ready, "the spare was built"
+    spare = spares.take("leadit", 1, lever_defaults("leadit"))
+    fresh = Simulation("leadit", 1, lever_defaults("leadit"))
+    for _ in range(3):
+        spare.step()
+        fresh.step()
+    assert spare.model.year == fresh.model.year == 2027
+    pd.testing.assert_frame_equal(spare.series(), fresh.series())
+    pd.testing.assert_frame_equal(spare.counterfactual.series(), fresh.counterfactual.series())
+    for name, table in fresh.chart_tables().items():
+        pd.testing.assert_frame_equal(spare.chart_tables()[name], table, obj=name)
+    assert not spare.events().empty, "three years of leadit have events to compare"
+
+
+def test_levers_do_not_wait_for_a_picture_when_there_is_no_chart():
+    ready = solara.reactive(False)
+    picture = FirstPicture(ready)
+    picture.settle()
+    assert ready.value, "no chart mounted (an error instead of a run): the levers show at once"
+    ready = solara.reactive(False)
+    picture = FirstPicture(ready)
+    picture.mount(1)
+    picture.settle()
+    assert not ready.value, "a chart mounted: wait for its drawing"
+    picture.chart_drawn(1)
+    assert ready.value
 
 
 def test_default_scenario_is_leadit():

@@ -100,8 +100,7 @@ class FirstPicture:
         self._check()
 
     def settle(self) -> None:
-        """After the page's first render: with no chart mounted (an error instead of a run),
-        nothing is waited for."""
+        """After the page's first render: nothing to wait for if no chart is mounted."""
         self._check()
 
     def _check(self) -> None:
