@@ -238,6 +238,26 @@ def test_levers_do_not_wait_for_a_picture_when_there_is_no_chart():
     assert ready.value
 
 
+def test_a_page_waits_for_its_spare_being_built_instead_of_building_another(monkeypatch):
+    from industry_transition.visualization import session
+
+    built = []
+
+    class Counted(session.Simulation):
+        def __init__(self, *args, **kwargs) -> None:
+            built.append(args)
+            time.sleep(0.3)  # still building when the page arrives
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(session, "Simulation", Counted)
+    spares = SpareSimulations(delay=60.0)  # the next spare comes long after this test
+    spares.prepare("teaching", 3, {})
+    time.sleep(0.1)
+    sim = spares.take("teaching", 3, {})
+    assert isinstance(sim, Counted)
+    assert len(built) == 1, "the page took the spare under way, and nothing was built twice"
+
+
 def test_default_scenario_is_leadit():
     assert default_scenario() == "leadit"
 
