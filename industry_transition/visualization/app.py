@@ -185,7 +185,9 @@ def lever_defaults(scenario: str) -> dict[str, Any]:
 
 
 if os.environ.get(SCENARIO_ENV):  # the app's server (``industry-transition app``) imports this
-    # the first page's model, built while the server starts and waits for its first browser
+    # the first page's model, built while the server starts and waits for its first browser;
+    # then each page's successor's, a few seconds after it (not for pages rendered in tests)
+    SPARE_SIMULATIONS.ahead = True
     SPARE_SIMULATIONS.prepare(
         initial_scenario(), int(DEFAULT_SEED), lever_defaults(initial_scenario())
     )

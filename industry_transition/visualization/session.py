@@ -870,7 +870,10 @@ class SpareSimulations:
     while its spare is being built waits for it rather than build a second one at once.
     """
 
-    def __init__(self, delay: float = 5.0) -> None:
+    def __init__(self, delay: float = 5.0, ahead: bool = True) -> None:
+        #: whether ``take`` builds the next page's spare (the app's server turns this on for
+        #: the process-wide one; a page rendered elsewhere, e.g. in tests, builds none)
+        self.ahead = ahead
         self._lock = threading.Lock()
         self._ready: dict[tuple[Any, ...], Simulation] = {}
         #: spares being built, each with the event set when it is done
@@ -895,7 +898,8 @@ class SpareSimulations:
             sim = self._ready.pop(key, None)
         if sim is None:
             sim = Simulation(scenario, seed, overrides)
-        self.prepare(scenario, seed, overrides, delay=self.delay)
+        if self.ahead:
+            self.prepare(scenario, seed, overrides, delay=self.delay)
         return sim
 
     def prepare(
@@ -929,8 +933,9 @@ class SpareSimulations:
         timer.start()
 
 
-#: One per server process: the model the next page opens with, built ahead.
-SPARE_SIMULATIONS = SpareSimulations()
+#: One per server process: the model the next page opens with, built ahead (once the app's
+#: server has turned ``ahead`` on: ``visualization.app``).
+SPARE_SIMULATIONS = SpareSimulations(ahead=False)
 
 
 class FinalSeries:
