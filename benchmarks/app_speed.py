@@ -9,6 +9,7 @@ Debian's chromium (``/usr/bin/chromium``) is driven by Playwright, headless. For
 ``--sessions`` fresh browser contexts on ``leadit`` it measures, from ``page.goto``:
 
 - ``first_picture_s``: until the network's nodes and all four charts have SVG marks;
+- ``levers_s``: until the sidebar's levers are on the page (the Steps start after);
 - per Step (``--steps``), ``step_year_s`` until the year banner shows the next year and
   ``step_charts_s`` until the emissions chart has drawn that year's points;
 - once, ``compare_s``: from "Run A and B" (Compare's defaults: A the running model, B with the
@@ -49,7 +50,18 @@ CHARTS = [
     ".chart-partnerships svg",
     ".chart-low_carbon svg",
 ]
+LEVERS = ".controls [class*='lever-']"
 EMISSION_POINTS = ".chart-emissions g.mark-symbol.role-mark path"
+#: headless, and none of chromium's own background work (updates, sync, first-run pages)
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 CPU_KEYS = ("browser_cpu_first_s", "server_cpu_first_s", "browser_cpu_step_s", "server_cpu_step_s")
 
 
@@ -110,6 +122,13 @@ def first_picture(page: Any, url: str) -> float:
         arg=[NETWORK, CHARTS],
         timeout=120_000,
     )
+    return time.perf_counter() - started
+
+
+def levers_shown(page: Any, started: float) -> float:
+    """Seconds from ``started`` until the sidebar's levers are on the page (built after the
+    first picture since 2026-12-05: ``app.Later``)."""
+    page.wait_for_selector(LEVERS, state="attached", timeout=60_000)
     return time.perf_counter() - started
 
 
@@ -174,17 +193,18 @@ def main() -> None:
     results: dict[str, Any] = {"url_started_here": process is not None, "sessions": []}
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"]
-            )
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
             chrome = browser_pid()
             for index in range(args.sessions):
                 context = browser.new_context(viewport={"width": 1600, "height": 1000})
                 page = context.new_page()
                 server_pid = process.pid if process is not None else None
                 browser_start, server_start = cpu_seconds(chrome), cpu_seconds(server_pid)
+                opened = time.perf_counter()
                 session: dict[str, Any] = {"first_picture_s": first_picture(page, url)}
                 browser_drawn, server_drawn = cpu_seconds(chrome), cpu_seconds(server_pid)
+                # the Steps start once the levers are there too (a class reads first)
+                session["levers_s"] = round(levers_shown(page, opened), 3)
                 steps = [step(page, i + 1) for i in range(args.steps)]
                 browser_steps, server_steps = cpu_seconds(chrome), cpu_seconds(server_pid)
                 if process is not None:
@@ -219,6 +239,7 @@ def main() -> None:
     later = results["sessions"][1:] or results["sessions"]
     results["first_session"] = results["sessions"][0]["first_picture_s"]
     results["median_first_picture_s"] = statistics.median(s["first_picture_s"] for s in later)
+    results["median_levers_s"] = statistics.median(s["levers_s"] for s in later)
     year = [t for s in later for t in s["step_year_s"]]
     drawn = [t for s in later for t in s["step_charts_s"]]
     results["median_step_year_s"] = statistics.median(year)

@@ -11,6 +11,7 @@ import io
 import json
 import math
 import re
+import time
 import zipfile
 
 import ipyvuetify as v
@@ -25,7 +26,13 @@ from industry_transition.cli import app as cli_app
 from industry_transition.model.parameters import Parameters
 from industry_transition.model.scenario import load_scenario
 from industry_transition.visualization import charts
-from industry_transition.visualization.app import SCENARIO_ENV, Page, VegaLite
+from industry_transition.visualization.app import (
+    SCENARIO_ENV,
+    FirstPicture,
+    Page,
+    VegaLite,
+    lever_defaults,
+)
 from industry_transition.visualization.session import (
     DIRECTIONS,
     EVENT_GROUPS,
@@ -37,6 +44,7 @@ from industry_transition.visualization.session import (
     FinalSeries,
     InputError,
     Simulation,
+    SpareSimulations,
     default_scenario,
     finance_direction,
     levers,
@@ -149,7 +157,7 @@ def test_membership_frame_sets_the_run_against_the_scenarios_record():
 
 def test_leadit_2019_page_draws_the_members_chart(monkeypatch):
     monkeypatch.setenv(SCENARIO_ENV, "leadit-2019")
-    _, rc = solara.render(Page(), handle_error=False)
+    _, rc = render_page()
     picker = rc.find(v.Select, class_="scenario-select").widget
     assert "leadit-2019" in picker.items, "a class can pick the real club's first years"
     assert picker.v_model == "leadit-2019"
@@ -170,6 +178,86 @@ def test_compare_runs_are_computed_once_and_shared():
     cache.submit("teaching", 4, {})
     cache.submit("teaching", 5, {})
     assert cache.submit("teaching", 3, {"broker": False, "carbon_price_scale": 1.0}) is not first
+
+
+def test_a_spare_simulation_goes_to_one_page_and_runs_as_a_new_one():
+    spares = SpareSimulations(delay=0.0)
+    settings = {"broker": False}
+    spares.prepare("teaching", 3, settings)
+    deadline = time.monotonic() + 60
+    while not spares._ready and time.monotonic() < deadline:
+        time.sleep(0.05)
+    ready = next(iter(spares._ready.values()))
+    first = spares.take("teaching", 3, {"broker": False})
+    assert first is ready, "the spare built ahead is handed out"
+    second = spares.take("teaching", 3, settings)
+    assert second is not first, "a spare goes to one page only"
+    other = spares.take("teaching", 4, settings)
+    assert other.seed == 4, "other settings are built at once"
+    assert other.overrides == settings
+    for sim in (first, second):
+        for _ in range(3):
+            sim.step()
+        expected = run("teaching", seed=3, steps=3, broker=False).series
+        pd.testing.assert_frame_equal(sim.series(), expected)
+
+
+def test_a_leadit_spare_built_in_the_background_is_the_fresh_run():
+    """Reproducibility: the model a page takes from the spares (built in another thread, while
+    the server starts) runs exactly as one built when the page opens, model and counterfactual."""
+    spares = SpareSimulations(delay=0.0)
+    spares.prepare("leadit", 1, lever_defaults("leadit"))
+    deadline = time.monotonic() + 120
+    while not spares._ready and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert spares._ready, "the spare was built"
+    spare = spares.take("leadit", 1, lever_defaults("leadit"))
+    fresh = Simulation("leadit", 1, lever_defaults("leadit"))
+    for _ in range(3):
+        spare.step()
+        fresh.step()
+    assert spare.model.year == fresh.model.year == 2027
+    pd.testing.assert_frame_equal(spare.series(), fresh.series())
+    pd.testing.assert_frame_equal(spare.counterfactual.series(), fresh.counterfactual.series())
+    for name, table in fresh.chart_tables().items():
+        pd.testing.assert_frame_equal(spare.chart_tables()[name], table, obj=name)
+    assert not spare.events().empty, "three years of leadit have events to compare"
+
+
+def test_levers_do_not_wait_for_a_picture_when_there_is_no_chart():
+    ready = solara.reactive(False)
+    picture = FirstPicture(ready)
+    picture.settle()
+    assert ready.value, "no chart mounted (an error instead of a run): the levers show at once"
+    ready = solara.reactive(False)
+    picture = FirstPicture(ready)
+    picture.mount(1)
+    picture.settle()
+    assert not ready.value, "a chart mounted: wait for its drawing"
+    picture.chart_drawn(1)
+    assert ready.value
+
+
+def test_a_page_waits_for_its_spare_being_built_instead_of_building_another(monkeypatch):
+    from industry_transition.visualization import session
+
+    built = []
+
+    class Counted(session.Simulation):
+        def __init__(self, *args, **kwargs) -> None:
+            built.append(args)
+            time.sleep(0.3)  # still building when the page arrives
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(session, "Simulation", Counted)
+    spares = SpareSimulations(delay=60.0)  # the next spare comes long after this test
+    spares.prepare("teaching", 3, {})
+    time.sleep(0.1)
+    sim = spares.take("teaching", 3, {})
+    assert isinstance(sim, Counted)
+    # (other tests' pages may have their next spares built meanwhile: count these settings')
+    ours = [args for args in built if args[:2] == ("teaching", 3)]
+    assert len(ours) == 1, "the page took the spare under way, and nothing was built twice"
 
 
 def test_default_scenario_is_leadit():
@@ -615,10 +703,50 @@ def _chart(rc, name: str) -> dict:
     return rc.find(v.Html, class_=f"chart chart-{name}").find(VegaLite).widget.spec
 
 
+def draw_charts(rc) -> None:
+    """What the browser does once it has drawn each chart: report it (``vegalite.vue``)."""
+    for widget in rc.find(VegaLite).widgets:
+        widget.vue_drawn(None)
+
+
+def render_page():
+    """The page as a browser shows it once its first picture is drawn."""
+    box, rc = solara.render(Page(), handle_error=False)
+    draw_charts(rc)
+    return box, rc
+
+
+def test_controls_a_class_can_wait_for_follow_the_first_picture(monkeypatch):
+    monkeypatch.setenv(SCENARIO_ENV, "leadit")
+    _, rc = solara.render(Page(), handle_error=False)
+
+    def later_controls() -> dict[str, int]:
+        return {
+            "lever sliders": len(rc.find(v.Slider).widgets) - 1,  # the pause slider stays
+            "broker switch": len(rc.find(v.Switch, label="Broker").widgets),
+            "agent picker": len(rc.find(v.Select, class_="inspect").widgets),
+            "event filters": len(rc.find(v.Select, class_="event-country").widgets),
+        }
+
+    charts_drawn = rc.find(VegaLite).widgets
+    assert len(charts_drawn) == 5, "the network and four charts"
+    assert later_controls() == dict.fromkeys(later_controls(), 0), "built after the picture"
+    assert rc.find(v.Btn, class_="step").widgets, "Step is there from the start"
+    for widget in charts_drawn[:-1]:
+        widget.vue_drawn(None)
+    assert later_controls()["broker switch"] == 0, "until every chart is drawn"
+    charts_drawn[-1].vue_drawn(None)
+    expected = {"lever sliders": 4, "broker switch": 1, "agent picker": 1, "event filters": 1}
+    assert later_controls() == expected
+    rc.find(v.Btn, class_="step").widget.click()
+    assert later_controls() == expected, "and stay"
+    rc.close()
+
+
 @pytest.fixture
 def page(monkeypatch):
     monkeypatch.setenv(SCENARIO_ENV, "teaching")
-    box, rc = solara.render(Page(), handle_error=False)
+    box, rc = render_page()
     yield rc
     rc.close()
 
@@ -717,7 +845,7 @@ def test_page_shows_a_message_for_a_bad_seed_and_keeps_the_run(page):
 
 def test_club_game_page_shows_its_levers_and_the_club_chart(monkeypatch):
     monkeypatch.setenv(SCENARIO_ENV, "club-game")
-    _, rc = solara.render(Page(), handle_error=False)
+    _, rc = render_page()
     labels = [str(t.children) for t in rc.find(v.Html).widgets]
     assert any("Countries (countries): 10" in label for label in labels)
     assert any("Club benefit" in label for label in labels)
@@ -731,8 +859,8 @@ def test_club_game_page_shows_its_levers_and_the_club_chart(monkeypatch):
 
 def test_two_pages_have_their_own_models(monkeypatch):
     monkeypatch.setenv(SCENARIO_ENV, "teaching")
-    _, first = solara.render(Page(), handle_error=False)
-    _, second = solara.render(Page(), handle_error=False)
+    _, first = render_page()
+    _, second = render_page()
     first.find(v.Btn, class_="step").widget.click()
     first.find(v.Btn, class_="step").widget.click()
     assert "2 of 27" in _text(first, "progress-text")

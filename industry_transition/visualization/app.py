@@ -18,6 +18,7 @@ from typing import Any, cast
 import pandas as pd
 import solara
 import solara.lab
+import traitlets
 from solara.widgets import VegaLite as SolaraVegaLite
 
 from industry_transition.model.parameters import ParameterError
@@ -31,6 +32,7 @@ from industry_transition.visualization.session import (
     FINAL_SERIES,
     MEMBERS_MODEL,
     MEMBERS_RECORD,
+    SPARE_SIMULATIONS,
     InputError,
     Lever,
     Simulation,
@@ -57,6 +59,66 @@ class VegaLite(SolaraVegaLite):
     """
 
     template_file = str(Path(__file__).with_name("vegalite.vue"))
+    #: Called (no arguments) once the browser has drawn the chart for the first time.
+    on_drawn = traitlets.Callable(None, allow_none=True)
+
+    def vue_drawn(self, *_args: Any) -> None:
+        """The template reports its first drawing (or a failed one: nothing is left to wait for)."""
+        if self.on_drawn is not None:
+            self.on_drawn()
+
+
+class FirstPicture:
+    """Whether a page's first picture is drawn: every chart mounted so far drawn once.
+
+    Controls a class does not need to read the first picture (the sidebar's levers, the event
+    log's filters, the agent picker) are built only after it (``Later``), so the browser builds
+    and lays out fewer widgets before the network and the charts are drawn; they follow a
+    moment later. The charts report their first drawing through ``VegaLite.vue_drawn``; a
+    chart whose drawing fails or hangs reports after 10 s at most (``vegalite.vue``), and a
+    page with no chart (an error instead of a run) waits for nothing.
+    """
+
+    def __init__(self, ready: solara.Reactive[bool]) -> None:
+        self.ready = ready
+        self.mounted: set[int] = set()
+        self.drawn: set[int] = set()
+
+    def mount(self, chart: int) -> None:
+        """A chart is on the page: wait for it."""
+        self.mounted.add(chart)
+
+    def unmount(self, chart: int) -> None:
+        """A chart left the page."""
+        # a chart taken away before it was drawn (another view chosen) is not waited for
+        self.mounted.discard(chart)
+        self._check()
+
+    def chart_drawn(self, chart: int) -> None:
+        """The browser has drawn a chart."""
+        self.drawn.add(chart)
+        self._check()
+
+    def settle(self) -> None:
+        """After the page's first render: nothing to wait for if no chart is mounted."""
+        self._check()
+
+    def _check(self) -> None:
+        if not self.ready.value and self.mounted <= self.drawn:
+            self.ready.set(True)
+
+
+#: The page's ``FirstPicture`` (None outside ``Page``, e.g. a chart rendered on its own: then
+#: nothing waits).
+first_picture_context = solara.create_context(cast("FirstPicture | None", None))
+
+
+@solara.component
+def Later(children: list[solara.Element] | None = None) -> solara.Element:
+    """Its children once the page's first picture is drawn (at once outside ``Page``)."""
+    picture = solara.use_context(first_picture_context)
+    shown = picture is None or picture.ready.value
+    return solara.Div(classes=["later"], children=list(children or []) if shown else [])
 
 
 #: Environment variable naming the scenario the app opens on (set by ``industry-transition app``).
@@ -122,6 +184,15 @@ def lever_defaults(scenario: str) -> dict[str, Any]:
     return {lever.name: lever.default for lever in levers(scenario)}
 
 
+if os.environ.get(SCENARIO_ENV):  # the app's server (``industry-transition app``) imports this
+    # the first page's model, built while the server starts and waits for its first browser;
+    # then each page's successor's, a few seconds after it (not for pages rendered in tests)
+    SPARE_SIMULATIONS.ahead = True
+    SPARE_SIMULATIONS.prepare(
+        initial_scenario(), int(DEFAULT_SEED), lever_defaults(initial_scenario())
+    )
+
+
 class Spec:
     """A Vega-Lite spec passed between components as one opaque value.
 
@@ -140,10 +211,21 @@ class Spec:
 def Chart(spec: Spec | dict[str, Any], on_click: Any = None, name: str = "") -> solara.Element:
     """A Vega-Lite spec drawn by Solara's widget (whose scripts the app serves offline)."""
     box = spec if isinstance(spec, Spec) else Spec(spec)
+    picture = solara.use_context(first_picture_context)
     widget = solara.use_memo(
         lambda: VegaLite(spec=box.spec, listen_to_click=on_click is not None), []
     )
     widget.on_click = on_click  # the latest callback, which sees the latest state
+
+    def watch() -> Callable[[], None] | None:
+        if picture is None:
+            return None
+        key = id(widget)
+        picture.mount(key)
+        widget.on_drawn = lambda: picture.chart_drawn(key)
+        return lambda: picture.unmount(key)
+
+    solara.use_effect(watch, [])
 
     def update() -> None:
         if widget.spec is not box.spec:
@@ -242,7 +324,7 @@ def EventLog(sim: Simulation, version: solara.Reactive[int]) -> solara.Element:
         lambda: sorted((sim.model.describe(a), a) for a in sim.model.agent_by_id), [id(sim)]
     )
     with solara.Card("What happened", classes=["event-card"]) as card:
-        with solara.Column(gap="0px"):
+        with Later(), solara.Column(gap="0px"):
             solara.Select(
                 label="Country",
                 value=country,
@@ -408,13 +490,14 @@ def NetworkPanel(sim: Simulation, version: solara.Reactive[int]) -> solara.Eleme
                 solara.FileDownload(downloads[0], filename="network_nodes.csv", label="nodes.csv")
                 solara.FileDownload(downloads[1], filename="network_edges.csv", label="edges.csv")
         with solara.Column(classes=["side"]):
-            solara.Select(
-                label="Inspect an agent",
-                value=dict((a, n) for n, a in names).get(selected.value or "", None),
-                values=[n for n, _ in names],
-                on_value=lambda name: selected.set(dict(names).get(name)),
-                classes=["inspect"],
-            )
+            with Later():
+                solara.Select(
+                    label="Inspect an agent",
+                    value=dict((a, n) for n, a in names).get(selected.value or "", None),
+                    values=[n for n, _ in names],
+                    on_value=lambda name: selected.set(dict(names).get(name)),
+                    classes=["inspect"],
+                )
             Facts(sim, selected.value, version)
             EventLog(sim, version)
     return columns
@@ -877,10 +960,17 @@ def Page() -> solara.Element:  # noqa: C901 - the page wires state to components
     error = solara.use_reactive("")
     # seconds from a step's start to the end of the page's update (the speed shown on the page)
     last_render_s: list[float] = solara.use_memo(list, [])
+    # the controls in ``Later`` are built once the network and the charts are drawn
+    picture_ready = solara.use_reactive(False)
+    picture = solara.use_memo(lambda: FirstPicture(picture_ready), [])
+    first_picture_context.provide(picture)
+    solara.use_effect(picture.settle, [])  # runs after the charts' own effects have mounted them
 
-    def build(name: str, seed_value: int, values: dict[str, Any]) -> None:
+    def build(name: str, seed_value: int, values: dict[str, Any], spare: bool = False) -> None:
         try:
-            sim.set(Simulation(name, seed_value, values))
+            # a new page takes the model built ahead for the opening settings (no wait)
+            made = SPARE_SIMULATIONS.take if spare else Simulation
+            sim.set(made(name, seed_value, values))
         except (ParameterError, ScenarioError, InputError) as exc:
             error.set(str(exc))
             return
@@ -893,7 +983,7 @@ def Page() -> solara.Element:  # noqa: C901 - the page wires state to components
         error.set("")
 
     if sim.value is None:  # first render of this session: its own model
-        build(scenario.value, int(DEFAULT_SEED), pending.value)
+        build(scenario.value, int(DEFAULT_SEED), pending.value, spare=True)
 
     def reset() -> None:
         playing.set(False)
@@ -998,7 +1088,8 @@ def Page() -> solara.Element:  # noqa: C901 - the page wires state to components
                         classes=["levers-differ"],
                     )
             solara.HTML(tag="h4", unsafe_innerHTML="Levers", style="margin: 4px 0 0 0")
-            LeverPanel(scenario.value, pending.value, pending.set)
+            with Later():
+                LeverPanel(scenario.value, pending.value, pending.set)
             if current is not None:
                 RunFooter(current, version, last_render_s)
         with solara.Column(

@@ -857,6 +857,87 @@ class Simulation:
         )
 
 
+class SpareSimulations:
+    """A ``Simulation`` built ahead of time for the settings a new page opens with.
+
+    Building one (the model, its counterfactual twin and the layout) takes 150-200 ms of the
+    server's time, on the way to a new page's first picture. ``take`` hands a page the one
+    built ahead, if it has the same scenario, seed and settings, and builds the next page's
+    in a background thread ``delay`` seconds later (after the page has drawn, so the two do not
+    share the processor). Each spare goes to one page only: sessions never share a model.
+    A spare is built exactly as ``Simulation(scenario, seed, overrides)`` (the model's random
+    draws come from its own seed), so a page gets the same run either way. A page arriving
+    while its spare is being built waits for it rather than build a second one at once.
+    """
+
+    def __init__(self, delay: float = 5.0, ahead: bool = True) -> None:
+        #: whether ``take`` builds the next page's spare (the app's server turns this on for
+        #: the process-wide one; a page rendered elsewhere, e.g. in tests, builds none)
+        self.ahead = ahead
+        self._lock = threading.Lock()
+        self._ready: dict[tuple[Any, ...], Simulation] = {}
+        #: spares being built, each with the event set when it is done
+        self._pending: dict[tuple[Any, ...], threading.Event] = {}
+        #: spares waiting for their delay to pass before they are built
+        self._scheduled: set[tuple[Any, ...]] = set()
+        self.delay = delay
+
+    @staticmethod
+    def key(scenario: str, seed: int, overrides: dict[str, Any]) -> tuple[Any, ...]:
+        """What identifies a spare: scenario, seed and the settings, in name order."""
+        return (scenario, int(seed), tuple(sorted(overrides.items())))
+
+    def take(self, scenario: str, seed: int, overrides: dict[str, Any]) -> Simulation:
+        """A new page's model: the spare if one is ready, else built now; then the next spare."""
+        key = self.key(scenario, seed, overrides)
+        with self._lock:
+            building = self._pending.get(key)
+        if building is not None:  # started earlier (the server's start): wait, not build twice
+            building.wait(timeout=60)
+        with self._lock:
+            sim = self._ready.pop(key, None)
+        if sim is None:
+            sim = Simulation(scenario, seed, overrides)
+        if self.ahead:
+            self.prepare(scenario, seed, overrides, delay=self.delay)
+        return sim
+
+    def prepare(
+        self, scenario: str, seed: int, overrides: dict[str, Any], delay: float = 0.0
+    ) -> None:
+        """Build a spare for these settings in a background thread (unless one is there)."""
+        key = self.key(scenario, seed, overrides)
+        with self._lock:
+            if key in self._ready or key in self._pending or key in self._scheduled:
+                return
+            self._scheduled.add(key)
+        done = threading.Event()
+
+        def build() -> None:
+            # a page arriving now waits for this build; one arriving during the delay does not
+            with self._lock:
+                self._scheduled.discard(key)
+                self._pending[key] = done
+            try:
+                sim = Simulation(scenario, seed, dict(overrides))
+            except Exception:  # a page building the same settings shows the error itself
+                sim = None
+            with self._lock:
+                del self._pending[key]
+                if sim is not None:
+                    self._ready[key] = sim
+            done.set()
+
+        timer = threading.Timer(delay, build)
+        timer.daemon = True
+        timer.start()
+
+
+#: One per server process: the model the next page opens with, built ahead (once the app's
+#: server has turned ``ahead`` on: ``visualization.app``).
+SPARE_SIMULATIONS = SpareSimulations(ahead=False)
+
+
 class FinalSeries:
     """Runs to the end for Compare, computed once per (scenario, seed, settings) and shared.
 
