@@ -32,6 +32,7 @@ from industry_transition.visualization.app import (
     Page,
     VegaLite,
     lever_defaults,
+    warm_first_page,
 )
 from industry_transition.visualization.session import (
     DIRECTIONS,
@@ -222,6 +223,31 @@ def test_a_leadit_spare_built_in_the_background_is_the_fresh_run():
     for name, table in fresh.chart_tables().items():
         pd.testing.assert_frame_equal(spare.chart_tables()[name], table, obj=name)
     assert not spare.events().empty, "three years of leadit have events to compare"
+
+
+def test_the_first_page_warm_up_runs_after_the_spare_and_leaves_it_untouched():
+    """The server's start warms what a first page pays once (``then``), after its spare is
+    stored; the warm-up's own model is thrown away, and the spare runs as a fresh model."""
+    spares = SpareSimulations(delay=0.0)
+    settings = lever_defaults("teaching")
+    seen: list[int] = []
+
+    def warm() -> None:
+        seen.append(len(spares._ready))
+        warm_first_page("teaching", SEED, settings)
+        seen.append(len(spares._ready))
+
+    spares.prepare("teaching", SEED, settings, then=warm)
+    deadline = time.monotonic() + 60
+    while len(seen) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert seen == [1, 1], "the warm-up ran after the spare was stored and added no spare"
+    spare = spares.take("teaching", SEED, settings)
+    assert spare.years_done == 0, "the spare was not stepped"
+    for _ in range(3):
+        spare.step()
+    expected = run("teaching", seed=SEED, steps=3, **settings).series
+    pd.testing.assert_frame_equal(spare.series(), expected)
 
 
 def test_levers_do_not_wait_for_a_picture_when_there_is_no_chart():

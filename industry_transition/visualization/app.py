@@ -8,6 +8,7 @@ Reset or Play never touches another's. The components only draw what ``session``
 from __future__ import annotations
 
 import html
+import logging
 import os
 import threading
 import time
@@ -184,13 +185,54 @@ def lever_defaults(scenario: str) -> dict[str, Any]:
     return {lever.name: lever.default for lever in levers(scenario)}
 
 
+def warm_first_page(scenario: str, seed: int, overrides: dict[str, Any]) -> None:
+    """Do once, ahead of the server's first page, what that page would otherwise pay for.
+
+    The first page a server renders spent about 1 s more of the server's time than a later
+    one: building the scenario's levers, the charts' Vega-Lite templates (Altair's first use)
+    and the network's labels are each done once per process and kept (``levers``,
+    ``charts``' cached templates). Here they are done on a throwaway ``Simulation`` built like a
+    page's own, which is then dropped: no page ever sees it, and a run's draws come from its
+    own seed, so no run changes.
+    """
+    levers(scenario)
+    sim = Simulation(scenario, seed, overrides)
+    years = (sim.start_year, sim.end_year)
+    charts.emissions_chart(sim.emissions_frame(), years)
+    charts.finance_chart(sim.finance_frame(), years)
+    charts.partnerships_chart(sim.partnerships_frame(), years)
+    charts.technology_chart(sim.technology_frame(), years, sim.low_carbon_technologies)
+    charts.network_chart(sim.network_nodes(), sim.network_edges())
+    warm_page_template()
+
+
+def warm_page_template() -> None:
+    """Solara's own once-per-process work for the first page request, done ahead.
+
+    The server's first ``GET /`` compiled the page template (``templates/index.html.j2``) and
+    hashed the notebook extensions' scripts (about 0.1 s of the server's time, both kept by
+    Solara for later requests). These are Solara internals: if they are not there (another
+    Solara version), the first page simply pays for them as before.
+    """
+    try:
+        from solara.server import app as solara_app
+        from solara.server import server
+
+        if "__default__" not in solara_app.apps:  # not in Solara's server (e.g. a test)
+            return
+        server.get_nbextensions()
+        server.get_jinja_env(app_name="__default__").get_template(server.template_name)
+    except Exception:  # an optional head start, never a reason for the server to fail
+        logging.getLogger(__name__).warning("could not warm the page template", exc_info=True)
+
+
 if os.environ.get(SCENARIO_ENV):  # the app's server (``industry-transition app``) imports this
-    # the first page's model, built while the server starts and waits for its first browser;
-    # then each page's successor's, a few seconds after it (not for pages rendered in tests)
+    # the first page's model, built while the server starts and waits for its first browser,
+    # then what else a first page pays for once; then each page's successor's model, a few
+    # seconds after it (not for pages rendered in tests)
     SPARE_SIMULATIONS.ahead = True
-    SPARE_SIMULATIONS.prepare(
-        initial_scenario(), int(DEFAULT_SEED), lever_defaults(initial_scenario())
-    )
+    _opening = (initial_scenario(), int(DEFAULT_SEED), lever_defaults(initial_scenario()))
+    SPARE_SIMULATIONS.prepare(*_opening, then=lambda: warm_first_page(*_opening))
 
 
 class Spec:

@@ -14,6 +14,7 @@ import math
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -903,9 +904,18 @@ class SpareSimulations:
         return sim
 
     def prepare(
-        self, scenario: str, seed: int, overrides: dict[str, Any], delay: float = 0.0
+        self,
+        scenario: str,
+        seed: int,
+        overrides: dict[str, Any],
+        delay: float = 0.0,
+        then: Callable[[], None] | None = None,
     ) -> None:
-        """Build a spare for these settings in a background thread (unless one is there)."""
+        """Build a spare for these settings in a background thread (unless one is there).
+
+        ``then``, if given, runs in the same thread once the spare is stored (the server's
+        start uses it to warm what a first page would otherwise pay for: ``app.warm_first_page``).
+        """
         key = self.key(scenario, seed, overrides)
         with self._lock:
             if key in self._ready or key in self._pending or key in self._scheduled:
@@ -927,6 +937,8 @@ class SpareSimulations:
                 if sim is not None:
                     self._ready[key] = sim
             done.set()
+            if then is not None:
+                then()
 
         timer = threading.Timer(delay, build)
         timer.daemon = True
