@@ -1052,41 +1052,43 @@ def kept_text(source: str) -> str:
     return re.sub(r";\s*;", ";", text).strip("; ")
 
 
+#: The small committed inputs beside this script: option, default file, what it holds.
+INPUT_TABLES = (
+    (
+        "--production",
+        "leadit_production_2024.csv",
+        "2024 production by country and sector, with sources",
+    ),
+    (
+        "--named-cement",
+        "leadit_named_cement.csv",
+        "capacity of the named cement companies, with sources",
+    ),
+    (
+        "--cement-capacity",
+        "leadit_cement_capacity.csv",
+        "published cement capacity of countries USGS gives no clinker capacity for",
+    ),
+    (
+        "--cement-vintages",
+        "leadit_cement_vintages.csv",
+        "published kiln vintage distributions (share of capacity by span of start years)",
+    ),
+    (
+        "--production-years",
+        "leadit_production_years.csv",
+        "published production figures for 2019-2023 that the extracts lack, with sources",
+    ),
+)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Read the extracts, write the tables."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("extracts", type=Path, help="folder of the data extracts")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="scenario table folder")
-    parser.add_argument(
-        "--production",
-        type=Path,
-        default=HERE / "leadit_production_2024.csv",
-        help="2024 production by country and sector, with sources",
-    )
-    parser.add_argument(
-        "--named-cement",
-        type=Path,
-        default=HERE / "leadit_named_cement.csv",
-        help="capacity of the named cement companies, with sources",
-    )
-    parser.add_argument(
-        "--cement-capacity",
-        type=Path,
-        default=HERE / "leadit_cement_capacity.csv",
-        help="published cement capacity of countries USGS gives no clinker capacity for",
-    )
-    parser.add_argument(
-        "--cement-vintages",
-        type=Path,
-        default=HERE / "leadit_cement_vintages.csv",
-        help="published kiln vintage distributions (share of capacity by span of start years)",
-    )
-    parser.add_argument(
-        "--production-years",
-        type=Path,
-        default=HERE / "leadit_production_years.csv",
-        help="published production figures for 2019-2023 that the extracts lack, with sources",
-    )
+    for flag, file, text in INPUT_TABLES:
+        parser.add_argument(flag, type=Path, default=HERE / file, help=text)
     parser.add_argument(
         "--free-allocation-share",
         type=float,
