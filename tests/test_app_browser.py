@@ -21,10 +21,12 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 from industry_transition.experiments.sweep import sweep
+from industry_transition.visualization.app import FIRST_PAGE_FILES
 
 pytestmark = pytest.mark.browser
 
@@ -119,7 +121,10 @@ def server(results_root) -> Iterator[str]:
     assert children, "the app runs the Solara server as a child process"
     left = [c for c in children if Path(f"/proc/{c}").exists()]
     assert left == [], f"SIGTERM to the app left its server running: {left}"
-    assert "Could not load" not in log.read_text(), "the server could not serve an asset"
+    text = log.read_text()
+    assert "Could not load" not in text, "the server could not serve an asset"
+    # app.warm_static_files found and compressed every listed file
+    assert "static file" not in text, text
 
 
 @pytest.fixture(scope="module")
@@ -144,17 +149,21 @@ class Watched:
         self.page.on("console", self._console)
         self.opened = time.perf_counter()
         self.page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
-        self.page.on(
-            "response",
-            lambda r: (
-                self.problems.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None
-            ),
-        )
+        self.page.on("response", self._response)
+        #: paths of the static files the server sent compressed (``app.FIRST_PAGE_FILES``)
+        self.compressed: set[str] = set()
         started = time.perf_counter()
         self.page.goto(url)
         self.page.wait_for_selector(NETWORK_NODES, timeout=DRAW_MS, state="attached")
         #: seconds from opening the page until the network is drawn
         self.first_picture_s = time.perf_counter() - started
+
+    def _response(self, response) -> None:
+        if response.status >= 400:
+            self.problems.append(f"HTTP {response.status}: {response.url}")
+        path = urlsplit(response.url).path.lstrip("/")
+        if path and response.headers.get("content-encoding"):
+            self.compressed.add(path)
 
     def _console(self, message) -> None:
         if message.type == "error":
@@ -218,6 +227,11 @@ def test_page_draws_steps_and_measures(server, browser):
     assert watched.count(".chart-network g.mark-rule.role-mark line") > 0, "initial ties"
     assert watched.count(".chart-finance .vega-embed svg") == 1
     watched.shot("1-start")
+    # every static file the page was sent compressed, the server compressed at its start
+    # (app.warm_static_files); a file missing from the list would cost the first session
+    unlisted = watched.compressed - set(FIRST_PAGE_FILES)
+    assert unlisted == set(), f"add to app.FIRST_PAGE_FILES: {sorted(unlisted)}"
+    assert len(watched.compressed) >= 10, sorted(watched.compressed)
     times = [watched.step() for _ in range(3)]
     assert watched.year() == "2026"
     page.wait_for_selector(EMISSION_LINES, state="attached", timeout=DRAW_MS)
