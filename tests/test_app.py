@@ -13,6 +13,7 @@ import math
 import re
 import time
 import zipfile
+from pathlib import Path
 
 import ipyvuetify as v
 import numpy as np
@@ -656,7 +657,7 @@ def test_chart_templates_are_reused_and_not_mutated(stepped):
 
     assert layout(first) == layout(again)
     # the chart before any data has the layout it keeps with data, so the first step only
-    # hands the drawn chart its data (vegalite.vue) instead of embedding it anew
+    # hands the drawn chart its data (public/vegalite.mjs) instead of embedding it anew
     assert layout(empty) == layout(first)
     assert "domain" not in first["encoding"]["y"].get("scale", {})
 
@@ -695,7 +696,7 @@ def test_charts_read_as_years_from_zero_and_keep_their_layout_when_empty(stepped
     for name, spec in specs.items():
         assert all(scale.get("zero", True) for scale in _y_scales(spec)), name
     for name, spec in empties.items():
-        # drawn with Vega's warnings off until data arrives (vegalite.vue; the browser tests
+        # drawn with Vega's warnings off until data arrives (public/vegalite.mjs; the browser tests
         # fail on any console warning), with the y scales the data-bearing chart keeps
         scales = list(_y_scales(spec))
         assert scales, name
@@ -730,7 +731,7 @@ def _chart(rc, name: str) -> dict:
 
 
 def draw_charts(rc) -> None:
-    """What the browser does once it has drawn each chart: report it (``vegalite.vue``)."""
+    """What the browser does once it has drawn each chart: report it (``public/vegalite.mjs``)."""
     for widget in rc.find(VegaLite).widgets:
         widget.vue_drawn(None)
 
@@ -978,3 +979,19 @@ def test_no_chart_shows_a_raw_column_name(stepped):
     spec = json.dumps(charts.bands_chart(bands, "cumulative_emissions_mt", "carbon_price_scale"))
     assert "cumulative emissions, Mt CO2" in spec
     assert '"title": "cumulative_emissions_mt"' not in spec
+
+
+def test_charts_are_drawn_by_the_packaged_es_module():
+    """The chart widget's component is an ES module Solara serves from the package's public/."""
+    from industry_transition.visualization import app
+
+    widget = VegaLite(spec={})
+    assert widget.template.esm_module == app.CHART_MODULE
+    served = app.CHART_MODULE_URL.removeprefix("/static/public/")
+    module = Path(app.__file__).parents[1] / "public" / served
+    assert module.is_file(), module
+    text = module.read_text("utf-8")
+    # what Python calls and reads by name: the drawing report, clicks, the spec
+    for name in ("drawn(null)", "altair_click(", "this.spec", "export default"):
+        assert name in text, name
+    assert "static/public/" + served in app.FIRST_PAGE_FILES

@@ -13,13 +13,14 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, cast
 
+import ipyvue
 import pandas as pd
 import solara
 import solara.lab
 import traitlets
+from solara.server import esm_vue
 from solara.widgets import VegaLite as SolaraVegaLite
 
 from industry_transition.model.parameters import ParameterError
@@ -52,14 +53,27 @@ from industry_transition.visualization.session import (
 os.environ.setdefault("REACTON_FAST", "1")
 
 
+#: The ES module holding the chart widget's Vue component (``industry_transition/public/``,
+#: which Solara serves at ``/static/public/``).
+CHART_MODULE = "industry-transition-vegalite"
+CHART_MODULE_URL = "/static/public/vegalite.mjs"
+
+
 class VegaLite(SolaraVegaLite):
-    """Solara's Vega-Lite widget drawn by this package's template (``vegalite.vue``).
+    """Solara's Vega-Lite widget drawn by this package's component (``public/vegalite.mjs``).
 
     A chart whose layout is unchanged gets its new data through the Vega view instead of being
-    embedded anew, and nothing waits 100 ms before drawing.
+    embedded anew, and nothing waits 100 ms before drawing. The component is an ES module, not
+    a ``.vue`` template: a template's script is compiled in the browser (Babel, on the page's
+    main thread), a module is imported as it is.
     """
 
-    template_file = str(Path(__file__).with_name("vegalite.vue"))
+    template_file = None
+
+    @traitlets.default("template")
+    def _default_template(self) -> ipyvue.Template:
+        return ipyvue.Template(esm_module=CHART_MODULE, esm_export="default")
+
     #: Called (no arguments) once the browser has drawn the chart for the first time.
     on_drawn = traitlets.Callable(None, allow_none=True)
 
@@ -76,7 +90,7 @@ class FirstPicture:
     log's filters, the agent picker) are built only after it (``Later``), so the browser builds
     and lays out fewer widgets before the network and the charts are drawn; they follow a
     moment later. The charts report their first drawing through ``VegaLite.vue_drawn``; a
-    chart whose drawing fails or hangs reports after 10 s at most (``vegalite.vue``), and a
+    chart whose drawing fails or hangs reports after 10 s at most (``public/vegalite.mjs``), and a
     page with no chart (an error instead of a run) waits for nothing.
     """
 
@@ -162,6 +176,7 @@ CSS = """
 .run-top > .network-card { flex: 0 0 auto; max-width: 100%; overflow-x: auto; }
 .run-top > .side { flex: 1 1 320px; min-width: 280px; }
 .chart-cards > .v-card { max-width: 100%; overflow-x: auto; }
+.width-container.vega-embed { width: 100%; }
 """
 COMPARE_METRICS = {
     "Emissions, Mt CO2/yr": "emissions_mt",
@@ -246,6 +261,7 @@ FIRST_PAGE_FILES = (
     "static/assets/style.css",
     "static/assets/theme-light.css",
     "static/assets/favicon.svg",
+    "static/public/vegalite.mjs",
 )
 #: What chromium (and Firefox) send: the server picks its encoding from this, as for a browser.
 BROWSER_ACCEPT_ENCODING = b"gzip, deflate, br, zstd"
@@ -302,6 +318,12 @@ def warm_static_files(paths: tuple[str, ...] = FIRST_PAGE_FILES) -> int:
     log.info("compressed %d of %d static files ahead", done, len(paths))
     return done
 
+
+# The charts' component, declared once (what ``ipyvue.define_module`` does in Solara's server,
+# which patches it to this): each session then gets it as a widget, and each page a
+# modulepreload hint in its head, so the browser fetches it while the kernel starts. Outside a
+# server (tests) it is only recorded.
+esm_vue.define_module(CHART_MODULE, url=CHART_MODULE_URL)
 
 if os.environ.get(SCENARIO_ENV):  # the app's server (``industry-transition app``) imports this
     # the first page's model, built while the server starts and waits for its first browser,

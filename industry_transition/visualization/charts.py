@@ -85,7 +85,7 @@ def _fill(template: dict[str, Any], **frames: pd.DataFrame) -> dict[str, Any]:
 
     With no data at all (before the first step) the spec is the same as with data, so the
     first step only hands the chart its data instead of drawing it anew; the chart widget
-    (``vegalite.vue``) draws a chart whose datasets are all empty with Vega's warnings off
+    (``public/vegalite.mjs``) draws a chart whose datasets are all empty with Vega's warnings off
     (an empty dataset has no extent to compute) and turns them on with the first data.
     """
     return {**template, "datasets": {name: _records(f) for name, f in frames.items()}}
