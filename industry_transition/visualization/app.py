@@ -68,7 +68,7 @@ class VegaLite(SolaraVegaLite):
     main thread), a module is imported as it is.
     """
 
-    template_file = None
+    template_file = None  # type: ignore[assignment]  # no .vue file: the template below
 
     @traitlets.default("template")
     def _default_template(self) -> ipyvue.Template:
