@@ -251,6 +251,21 @@ def test_the_first_page_warm_up_runs_after_the_spare_and_leaves_it_untouched():
     pd.testing.assert_frame_equal(spare.series(), expected)
 
 
+def test_the_server_start_runs_compares_a_for_the_opening_settings_once():
+    """After the first page's warm-up the server runs Compare's A for the opening settings;
+    the run a page starts for Compare is then that same one, not a second."""
+    from industry_transition.visualization.app import warm_server
+    from industry_transition.visualization.session import FinalSeries
+
+    final = FinalSeries()
+    settings = lever_defaults("teaching")
+    future = warm_server("teaching", SEED, settings, final_series=final)
+    assert final.submit("teaching", SEED, dict(settings)) is future, "shared, not run again"
+    pd.testing.assert_frame_equal(
+        future.result(timeout=120), run("teaching", seed=SEED, **settings).series
+    )
+
+
 def test_levers_do_not_wait_for_a_picture_when_there_is_no_chart():
     ready = solara.reactive(False)
     picture = FirstPicture(ready)
