@@ -13,7 +13,6 @@ import math
 import re
 import time
 import zipfile
-from pathlib import Path
 
 import ipyvuetify as v
 import numpy as np
@@ -1002,11 +1001,9 @@ def test_charts_are_drawn_by_the_packaged_es_module():
 
     widget = VegaLite(spec={})
     assert widget.template.esm_module == app.CHART_MODULE
-    served = app.CHART_MODULE_URL.removeprefix("/static/public/")
-    module = Path(app.__file__).parents[1] / "public" / served
+    module = app.CHART_MODULE_PATH
     assert module.is_file(), module
     text = module.read_text("utf-8")
     # what Python calls and reads by name: the drawing report, clicks, the spec
     for name in ("drawn(null)", "altair_click(", "this.spec", "export default"):
         assert name in text, name
-    assert "static/public/" + served in app.FIRST_PAGE_FILES

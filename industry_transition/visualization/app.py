@@ -13,6 +13,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, cast
 
 import ipyvue
@@ -57,7 +58,9 @@ os.environ.setdefault("REACTON_FAST", "1")
 #: The ES module holding the chart widget's Vue component (``industry_transition/public/``,
 #: which Solara serves at ``/static/public/``).
 CHART_MODULE = "industry-transition-vegalite"
-CHART_MODULE_URL = "/static/public/vegalite.mjs"
+#: Its file, sent to each session as the module widget's code (not a URL: a URL under
+#: ``/static/public/`` would miss an app served under a root path).
+CHART_MODULE_PATH = Path(__file__).parents[1] / "public" / "vegalite.mjs"
 
 
 class VegaLite(SolaraVegaLite):
@@ -280,7 +283,6 @@ FIRST_PAGE_FILES = (
     "static/assets/style.css",
     "static/assets/theme-light.css",
     "static/assets/favicon.svg",
-    "static/public/vegalite.mjs",
 )
 #: What chromium (and Firefox) send: the server picks its encoding from this, as for a browser.
 BROWSER_ACCEPT_ENCODING = b"gzip, deflate, br, zstd"
@@ -339,10 +341,9 @@ def warm_static_files(paths: tuple[str, ...] = FIRST_PAGE_FILES) -> int:
 
 
 # The charts' component, declared once (what ``ipyvue.define_module`` does in Solara's server,
-# which patches it to this): each session then gets it as a widget, and each page a
-# modulepreload hint in its head, so the browser fetches it while the kernel starts. Outside a
+# which patches it to this): each session then gets it as a widget with its code. Outside a
 # server (tests) it is only recorded.
-esm_vue.define_module(CHART_MODULE, url=CHART_MODULE_URL)
+esm_vue.define_module(CHART_MODULE, CHART_MODULE_PATH)
 
 if os.environ.get(SCENARIO_ENV):  # the app's server (``industry-transition app``) imports this
     # the first page's model, built while the server starts and waits for its first browser,
