@@ -181,6 +181,17 @@ def test_compare_runs_are_computed_once_and_shared():
     assert cache.submit("teaching", 3, {"broker": False, "carbon_price_scale": 1.0}) is not first
 
 
+def test_a_prefetch_after_the_pool_stopped_is_dropped_and_a_press_still_fails_loudly():
+    cache = FinalSeries()
+    cache.prefetch("teaching", 3, {})
+    assert len(cache._futures) == 1, "a prefetch runs the settings ahead"
+    cache._pool.shutdown(wait=True)
+    cache.prefetch("teaching", 4, {})  # a page's timer firing as the process stops
+    assert len(cache._futures) == 1
+    with pytest.raises(RuntimeError, match="shutdown"):
+        cache.submit("teaching", 4, {})
+
+
 def test_a_spare_simulation_goes_to_one_page_and_runs_as_a_new_one():
     spares = SpareSimulations(delay=0.0)
     settings = {"broker": False}
@@ -784,6 +795,50 @@ def test_controls_a_class_can_wait_for_follow_the_first_picture(monkeypatch):
     rc.close()
 
 
+def test_a_page_whose_charts_never_report_shows_its_controls_after_the_deadline(monkeypatch):
+    """The charts' module failing to load (no chart ever reports) must not hide the levers."""
+    from industry_transition.visualization import app
+
+    monkeypatch.setenv(SCENARIO_ENV, "teaching")
+    monkeypatch.setattr(app, "PICTURE_DEADLINE_SECONDS", 0.3)
+    _, rc = solara.render(Page(), handle_error=False)
+    assert rc.find(VegaLite).widgets, "charts mounted, none drawn"
+    assert not rc.find(v.Switch, label="Broker").widgets, "still waiting for the picture"
+    deadline = time.monotonic() + 10
+    while not rc.find(v.Switch, label="Broker").widgets and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert rc.find(v.Switch, label="Broker").widgets, "shown once the deadline passed"
+    assert len(rc.find(v.Select, class_="event-country").widgets) == 1
+    rc.close()
+
+
+def test_a_page_closed_before_its_deadline_stops_the_timer(monkeypatch):
+    import threading
+
+    from industry_transition.visualization import app
+
+    monkeypatch.setenv(SCENARIO_ENV, "teaching")
+    monkeypatch.setattr(app, "PICTURE_DEADLINE_SECONDS", 60.0)
+
+    def timers() -> list[threading.Thread]:
+        return [t for t in threading.enumerate() if t.name == "first-picture-deadline"]
+
+    before = len(timers())
+    _, rc = solara.render(Page(), handle_error=False)
+    assert len(timers()) == before + 1, "the page waits with a deadline"
+    rc.close()
+    deadline = time.monotonic() + 5
+    while len(timers()) > before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(timers()) == before, "closing the page stopped its timer"
+    _, rc = render_page()
+    deadline = time.monotonic() + 5
+    while len(timers()) > before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(timers()) == before, "a page drawn in time stopped its timer"
+    rc.close()
+
+
 @pytest.fixture
 def page(monkeypatch):
     monkeypatch.setenv(SCENARIO_ENV, "teaching")
@@ -1001,6 +1056,11 @@ def test_charts_are_drawn_by_the_packaged_es_module():
 
     widget = VegaLite(spec={})
     assert widget.template.esm_module == app.CHART_MODULE
+    assert VegaLite(spec={}).template is widget.template, "one template widget, not one per chart"
+    widget.template.close()  # a closed template (its session gone) is not handed out again
+    fresh = VegaLite(spec={}).template
+    assert fresh is not widget.template
+    assert fresh.comm is not None
     module = app.CHART_MODULE_PATH
     assert module.is_file(), module
     text = module.read_text("utf-8")

@@ -40,12 +40,17 @@ export default {
         // if vega never loads or the drawing hangs, the page must not wait for this chart for
         // ever before showing its later controls (app.FirstPicture)
         this.vegaLoaded.catch(() => this.reportDrawn());
-        setTimeout(() => this.reportDrawn(), 10000);
+        this.drawnTimeout = setTimeout(() => this.reportDrawn(), 10000);
     },
     unmounted() {
-        if (this.observer) {
-            this.observer.disconnect();
-        }
+        // a chart taken off the page (another view, another scenario) lets go of its Vega
+        // view and its tooltip, which could otherwise stay on screen over the next view
+        clearTimeout(this.drawnTimeout);
+        this.unmountedAlready = true;
+        this.stopObserving();
+        this.finalizeDrawing(this.drawing);
+        this.drawing = null;
+        this.view = null;
     },
     watch: {
         spec() {
@@ -103,6 +108,8 @@ export default {
                 const spec = { ...JSON.parse(JSON.stringify(this.spec)), renderer: "svg" };
                 const element = this.$refs.plotElement;
                 let view = null;
+                // one observer per chart: the one of an earlier drawing goes first
+                this.stopObserving();
                 if (spec.width === "container") {
                     element.classList.add("width-container");
                     this.observer = new ResizeObserver(() => {
@@ -118,12 +125,20 @@ export default {
                 // empty data has no extent, so its warnings are off until data arrives
                 // (update_plot turns them on again)
                 const quiet = this.allEmpty(this.spec.datasets);
-                ({ view } = await vegaEmbed(element, spec, quiet ? { logLevel: vega.Error } : {}));
+                const drawing = await vegaEmbed(element, spec, quiet ? { logLevel: vega.Error } : {});
+                view = drawing.view;
+                if (this.unmountedAlready) {
+                    // taken off the page while vega-embed was drawing
+                    this.finalizeDrawing(drawing);
+                    this.stopObserving();
+                    return;
+                }
                 this.vegaModule = vega;
                 this.quiet = quiet;
-                if (this.view && this.view !== view) {
-                    this.view.finalize();
+                if (this.drawing && this.drawing !== drawing) {
+                    this.finalizeDrawing(this.drawing);
                 }
+                this.drawing = drawing;
                 this.view = view;
                 this.drawnLayout = layout;
                 this.drawnListen = this.listen_to_click;
@@ -140,6 +155,23 @@ export default {
                 }
             } finally {
                 this.reportDrawn();
+            }
+        },
+        finalizeDrawing(drawing) {
+            // vega-embed's finalize: the view's timers and listeners and the tooltip handler
+            // (whose tooltip would otherwise stay on screen)
+            if (drawing) {
+                try {
+                    drawing.finalize();
+                } catch (error) {
+                    console.warn("could not finalize a chart", error);
+                }
+            }
+        },
+        stopObserving() {
+            if (this.observer) {
+                this.observer.disconnect();
+                this.observer = null;
             }
         },
         reportDrawn() {

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import logging
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -21,7 +22,7 @@ import pandas as pd
 import solara
 import solara.lab
 import traitlets
-from solara.server import esm_vue
+from solara.server import esm_vue, kernel_context
 from solara.widgets import VegaLite as SolaraVegaLite
 
 from industry_transition.model.parameters import ParameterError
@@ -54,6 +55,8 @@ from industry_transition.visualization.session import (
 # page is rendered, so set before that. An explicit REACTON_FAST=0 still wins.
 os.environ.setdefault("REACTON_FAST", "1")
 
+log = logging.getLogger(__name__)
+
 
 #: The ES module holding the chart widget's Vue component (``industry_transition/public/``,
 #: which Solara serves at ``/static/public/``).
@@ -61,6 +64,8 @@ CHART_MODULE = "industry-transition-vegalite"
 #: Its file, sent to each session as the module widget's code (not a URL: a URL under
 #: ``/static/public/`` would miss an app served under a root path).
 CHART_MODULE_PATH = Path(__file__).parents[1] / "public" / "vegalite.mjs"
+#: The charts' template's key in ipyvue's template registry (``chart_template``).
+CHART_TEMPLATE_KEY = f"esm-module:{CHART_MODULE}"
 
 
 class VegaLite(SolaraVegaLite):
@@ -76,7 +81,7 @@ class VegaLite(SolaraVegaLite):
 
     @traitlets.default("template")
     def _default_template(self) -> ipyvue.Template:
-        return ipyvue.Template(esm_module=CHART_MODULE, esm_export="default")
+        return chart_template()
 
     #: Called (no arguments) once the browser has drawn the chart for the first time.
     on_drawn = traitlets.Callable(None, allow_none=True)
@@ -87,6 +92,25 @@ class VegaLite(SolaraVegaLite):
             self.on_drawn()
 
 
+def chart_template() -> ipyvue.Template:
+    """The charts' template widget (naming the module), one per session rather than per chart.
+
+    Kept in ipyvue's template registry, as ipyvue keeps a ``.vue`` file's template: Solara's
+    server makes that registry one per session, so each session's browser is sent the widget
+    once. A template that was never sent to a browser (no live comm, e.g. a closed widget) is
+    not kept.
+    """
+    registry = sys.modules["ipyvue.Template"].template_registry
+    template = registry.get(CHART_TEMPLATE_KEY)
+    if template is not None and template.comm is not None:
+        return cast(ipyvue.Template, template)
+    template = ipyvue.Template(esm_module=CHART_MODULE, esm_export="default")
+    comm = template.comm
+    if comm is not None and type(comm).__name__ != "DummyComm":
+        registry[CHART_TEMPLATE_KEY] = template
+    return template
+
+
 class FirstPicture:
     """Whether a page's first picture is drawn: every chart mounted so far drawn once.
 
@@ -94,14 +118,17 @@ class FirstPicture:
     log's filters, the agent picker) are built only after it (``Later``), so the browser builds
     and lays out fewer widgets before the network and the charts are drawn; they follow a
     moment later. The charts report their first drawing through ``VegaLite.vue_drawn``; a
-    chart whose drawing fails or hangs reports after 10 s at most (``public/vegalite.mjs``), and a
-    page with no chart (an error instead of a run) waits for nothing.
+    chart whose drawing fails or hangs reports after 10 s at most (``public/vegalite.mjs``); a
+    page whose charts never report (their module not loaded) stops waiting after
+    ``PICTURE_DEADLINE_SECONDS``, and a page with no chart (an error instead of a run) waits for
+    nothing.
     """
 
     def __init__(self, ready: solara.Reactive[bool]) -> None:
         self.ready = ready
         self.mounted: set[int] = set()
         self.drawn: set[int] = set()
+        self.deadline: threading.Timer | None = None
 
     def mount(self, chart: int) -> None:
         """A chart is on the page: wait for it."""
@@ -122,8 +149,52 @@ class FirstPicture:
         """After the page's first render: nothing to wait for if no chart is mounted."""
         self._check()
 
+    def give_up(self) -> None:
+        """The page's deadline has passed: show the later controls whatever the charts said."""
+        if not self.ready.value:
+            log.warning(
+                "the first picture was not reported within %.0f s; showing the controls anyway",
+                PICTURE_DEADLINE_SECONDS,
+            )
+            self.ready.set(True)
+
+    def start_deadline(self) -> Callable[[], None]:
+        """Give up waiting after ``PICTURE_DEADLINE_SECONDS``; returns what stops the wait.
+
+        The charts' own 10 s limit lives in their module (``public/vegalite.mjs``): if the
+        module itself never loads (a proxy blocking it, an old ipyvue), no chart ever reports,
+        and without this the sidebar's levers and the log's filters would never appear. The
+        timer's thread sets the page's state in the page's kernel context (outside a server,
+        e.g. ``solara.render`` in a test, there is none and the state is global); a page closed
+        before the deadline stops it (an effect's clean-up).
+        """
+        if self.ready.value:
+            return lambda: None
+        context = (
+            kernel_context.get_current_context() if kernel_context.has_current_context() else None
+        )
+
+        def expire() -> None:
+            try:
+                if context is None:
+                    self.give_up()
+                else:
+                    with context:
+                        self.give_up()
+            except Exception:  # a page closed as the deadline passed: nothing left to show
+                log.debug("first-picture deadline after the page closed", exc_info=True)
+
+        timer = threading.Timer(PICTURE_DEADLINE_SECONDS, expire)
+        timer.name = "first-picture-deadline"
+        timer.daemon = True
+        self.deadline = timer
+        timer.start()
+        return timer.cancel
+
     def _check(self) -> None:
         if not self.ready.value and self.mounted <= self.drawn:
+            if self.deadline is not None:  # drawn in time: nothing left to wait for
+                self.deadline.cancel()
             self.ready.set(True)
 
 
@@ -148,6 +219,10 @@ ALL_AGENTS = "all agents"
 VIEWS = ["Run", "Compare", "Results", "About"]
 EVENT_ROWS = 200
 SIDEBAR_PX = 280
+#: Seconds a page waits for its charts to report their first drawing before it shows the
+#: controls built after the first picture anyway (``FirstPicture.start_deadline``): longer than
+#: the charts' own 10 s limit in ``public/vegalite.mjs``, so it only acts when that never ran.
+PICTURE_DEADLINE_SECONDS = 12.0
 #: Seconds after a run is built before Compare's A is run to the end in the background.
 PREFETCH_SECONDS = 5.0
 #: Page-wide CSS: nothing in the sidebar or Compare's B card wider than its box (buttons wrap,
@@ -261,7 +336,7 @@ def warm_page_template() -> None:
         server.get_nbextensions()
         server.get_jinja_env(app_name="__default__").get_template(server.template_name)
     except Exception:  # an optional head start, never a reason for the server to fail
-        logging.getLogger(__name__).warning("could not warm the page template", exc_info=True)
+        log.warning("could not warm the page template", exc_info=True)
 
 
 #: The static files a page of the app loads (paths under the server's root, without the query
@@ -301,7 +376,6 @@ def warm_static_files(paths: tuple[str, ...] = FIRST_PAGE_FILES) -> int:
     Returns:
         How many files were compressed (0 outside Solara's server, e.g. in a test).
     """
-    log = logging.getLogger(__name__)
     try:
         from solara.server import app as solara_app
 
@@ -1128,6 +1202,7 @@ def Page() -> solara.Element:  # noqa: C901 - the page wires state to components
     picture = solara.use_memo(lambda: FirstPicture(picture_ready), [])
     first_picture_context.provide(picture)
     solara.use_effect(picture.settle, [])  # runs after the charts' own effects have mounted them
+    solara.use_effect(picture.start_deadline, [])  # stopped when the page closes
 
     def build(name: str, seed_value: int, values: dict[str, Any], spare: bool = False) -> None:
         try:
@@ -1139,7 +1214,7 @@ def Page() -> solara.Element:  # noqa: C901 - the page wires state to components
             return
         # Compare's A is this run's settings: run them to the end in the background once the
         # page has drawn (shared by every session with the same settings)
-        timer = threading.Timer(PREFETCH_SECONDS, FINAL_SERIES.submit, (name, seed_value, values))
+        timer = threading.Timer(PREFETCH_SECONDS, FINAL_SERIES.prefetch, (name, seed_value, values))
         timer.daemon = True
         timer.start()
         version.set(version.value + 1)

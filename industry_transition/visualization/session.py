@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -987,6 +988,25 @@ class FinalSeries:
                 while len(self._futures) > self._size:
                     self._futures.pop(next(iter(self._futures)))
             return future
+
+    def prefetch(self, scenario: str, seed: int, settings: dict[str, Any]) -> None:
+        """``submit`` ahead of a press, from a timer: nothing if the process is stopping.
+
+        A page's timer can fire after the worker pool has shut down (the server or a test
+        session ending); there is then no one to show the run to.
+        """
+        try:
+            self.submit(scenario, seed, settings)
+        except RuntimeError:  # "cannot schedule new futures after shutdown"
+            if not (self._pool._shutdown or sys.is_finalizing() or _interpreter_stopping()):
+                raise
+
+
+def _interpreter_stopping() -> bool:
+    """Whether ``concurrent.futures`` refuses new work because the interpreter is exiting."""
+    from concurrent.futures import thread
+
+    return bool(getattr(thread, "_shutdown", False))
 
 
 #: One cache for the server process: every session's Compare shares finished runs.
