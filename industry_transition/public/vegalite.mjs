@@ -10,9 +10,9 @@
 //
 // A module rather than a .vue file: a .vue template is compiled in the browser, its script
 // parsed by Babel on the page's main thread, on the way to the first picture. ipyvue imports
-// this module as it is (ipyvue.define_module: each session receives its code as a widget). The component's data, props and methods bound to the
-// Python widget (spec, listen_to_click, drawn, altair_click, ...) come from ipyvue, as for a
-// .vue template.
+// this module as it is (ipyvue.define_module: each session receives its code as a widget).
+// The component's data, props and methods bound to the Python widget (spec, listen_to_click,
+// drawn, altair_click, ...) come from ipyvue, as for a .vue template.
 import { h } from "vue";
 
 export default {

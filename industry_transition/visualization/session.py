@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import math
 import re
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -995,18 +994,14 @@ class FinalSeries:
         A page's timer can fire after the worker pool has shut down (the server or a test
         session ending); there is then no one to show the run to.
         """
+        from concurrent.futures import thread
+
         try:
             self.submit(scenario, seed, settings)
-        except RuntimeError:  # "cannot schedule new futures after shutdown"
-            if not (self._pool._shutdown or sys.is_finalizing() or _interpreter_stopping()):
+        except RuntimeError:  # "cannot schedule new futures after (interpreter) shutdown"
+            # the pool shut down, or concurrent.futures refuses work as the interpreter exits
+            if not (self._pool._shutdown or getattr(thread, "_shutdown", False)):
                 raise
-
-
-def _interpreter_stopping() -> bool:
-    """Whether ``concurrent.futures`` refuses new work because the interpreter is exiting."""
-    from concurrent.futures import thread
-
-    return bool(getattr(thread, "_shutdown", False))
 
 
 #: One cache for the server process: every session's Compare shares finished runs.
